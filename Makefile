@@ -1,0 +1,53 @@
+# Everything installs itself: a fresh machine needs only python3.11, pip, node/npm and git.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+CDK_CLI := aws-cdk@2.1148.1
+export UV_PYTHON_DOWNLOADS := never
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+UV := .uv/bin/uv
+PY := .venv/bin/python
+
+.PHONY: setup demo test test-fast lint synth bench coldstart layer-requirements clean
+
+# uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
+$(UV):
+	python3 -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	touch $@
+
+setup: .venv/.synced
+
+demo: setup
+	$(PY) -m notify_local.demo
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest -n 2 -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "unit or integration"
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+synth: setup
+	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet
+
+bench: setup
+	$(PY) scripts/bench.py
+
+coldstart: setup
+	$(PY) scripts/coldstart.py
+
+# The layer's requirements: the locked runtime dependencies minus what the Lambda runtime ships.
+layer-requirements: setup
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet \
+	  | grep -vE '^(boto3|botocore|s3transfer)==' > layers/core/requirements.txt
+
+clean:
+	rm -rf .venv .uv cdk.out .pytest_cache

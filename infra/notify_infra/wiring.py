@@ -1,0 +1,243 @@
+"""The one description of how the platform is wired.
+
+Read by the CDK stack (``notify_infra.stack``) to build AWS resources and by the embedded local
+runtime (``notify_local.runtime``) to create the same bus, rules, queues and tables on moto and to
+drive the same handlers with the same event shapes. Nothing else may describe these joints, so the
+two cannot drift.
+
+Environment variables are the contract between the wiring and the handlers: every resource a
+function touches reaches it as an environment variable named here, read by ``notify_core.config``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BUS_NAME = "notify"
+# Events the platform publishes itself (reminders, alerts) use this source; they are routed too.
+PLATFORM_SOURCE = "notify.platform"
+METRICS_NAMESPACE = "Notify"
+
+KeyType = Literal["S", "N"]
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: tuple[str, KeyType]
+    sort_key: tuple[str, KeyType] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # logical name, used in code and as the local physical name suffix
+    env: str  # environment variable carrying the physical table name
+    partition_key: tuple[str, KeyType]
+    sort_key: tuple[str, KeyType] | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    env: str  # environment variable carrying the queue URL
+    visibility_timeout_s: int
+    max_receive_count: int | None  # None: no dead-letter queue (the queue is itself a final stop)
+    retention_days: int = 4
+    purpose: str = ""
+
+    @property
+    def dlq_key(self) -> str | None:
+        return f"{self.key}-dlq" if self.max_receive_count else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    event_pattern: dict
+    target_queue: str
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    """An SQS event source mapping: the function receives SQS batch events from this queue."""
+
+    queue: str
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+    dead_letter: bool = False  # consume the queue's DLQ instead of the queue itself
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a function may touch. The stack turns this into least-privilege grants."""
+
+    tables_read: tuple[str, ...] = ()
+    tables_write: tuple[str, ...] = ()
+    queues_send: tuple[str, ...] = ()
+    ses_send: bool = False
+    sns_sms: bool = False
+    ssm_prefix: str | None = None  # SecureString parameters under this path (webhook secrets)
+
+
+@dataclass(frozen=True)
+class Function:
+    key: str  # folder under functions/ and the local handler name
+    purpose: str
+    sources: tuple[QueueSource, ...]
+    access: Access
+    env: dict[str, str] = field(default_factory=dict)  # static settings beyond resource names
+    memory_mb: int = 256
+    timeout_s: int = 30
+    # Bounds the sender's share of the account's provider rate (SES/SNS quotas); None = unbounded.
+    max_concurrency: int | None = None
+
+    @property
+    def code_dir(self) -> str:
+        return f"functions/{self.key}"
+
+    handler: str = "app.handler"
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        key="settings",
+        env="SETTINGS_TABLE",
+        partition_key=("org_id", "S"),
+        sort_key=("sk", "S"),
+        purpose="per-org settings: profile, contacts, webhook endpoints, subscriptions",
+    ),
+    Table(
+        key="deliveries",
+        env="DELIVERIES_TABLE",
+        partition_key=("delivery_id", "S"),
+        indexes=(Index("by_org", ("org_id", "S"), ("created_at", "S")),),
+        ttl_attribute="expires_at",
+        purpose="delivery log: one item per delivery with its attempts; also the senders' idempotency store",
+    ),
+    Table(
+        key="idempotency",
+        env="IDEMPOTENCY_TABLE",
+        partition_key=("id", "S"),
+        ttl_attribute="expiration",
+        purpose="router idempotency records (event id)",
+    ),
+)
+
+# Sender visibility timeouts are 6x the function timeout, as AWS recommends for SQS sources.
+QUEUES: tuple[Queue, ...] = (
+    Queue("events", "EVENTS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5,
+          purpose="product events from the bus, consumed by the router"),
+    Queue("email", "EMAIL_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5,
+          purpose="email deliveries"),
+    Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5,
+          purpose="SMS deliveries"),
+    Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8,
+          purpose="webhook deliveries"),
+    Queue("quarantine", "QUARANTINE_QUEUE_URL", visibility_timeout_s=30, max_receive_count=None,
+          retention_days=14, purpose="events that failed validation, each with its reason"),
+)
+
+DELIVERY_QUEUES: dict[str, str] = {"email": "email", "sms": "sms", "webhook": "webhook"}  # channel -> queue
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        key="product-events",
+        # Every event on the bus goes to the router, known type or not: an unknown detail-type must be
+        # quarantined with its reason, not dropped by a narrower pattern.
+        event_pattern={"source": [{"exists": True}]},
+        target_queue="events",
+        purpose="all product events on the bus to the router",
+    ),
+)
+
+_SENDER_ACCESS = dict(tables_read=("settings",), tables_write=("deliveries",))
+# Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
+RETRY_ENV = {"RETRY_BASE_DELAY_S": "30", "RETRY_MAX_DELAY_S": "3600"}
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        key="router",
+        purpose="validate product events, resolve recipients, queue one message per delivery",
+        sources=(QueueSource("events", batch_size=10),),
+        access=Access(
+            tables_read=("settings",),
+            tables_write=("deliveries", "idempotency"),
+            queues_send=("email", "sms", "webhook", "quarantine"),
+        ),
+        env=dict(RETRY_ENV),
+        memory_mb=512,
+    ),
+    Function(
+        key="send_email",
+        purpose="render and send email through SES v2",
+        sources=(QueueSource("email"),),
+        access=Access(**_SENDER_ACCESS, ses_send=True),
+        env=dict(RETRY_ENV),
+        max_concurrency=10,
+    ),
+    Function(
+        key="send_sms",
+        purpose="render and send SMS through SNS",
+        sources=(QueueSource("sms"),),
+        access=Access(**_SENDER_ACCESS, sns_sms=True),
+        env=dict(RETRY_ENV),
+        max_concurrency=5,
+    ),
+    Function(
+        key="send_webhook",
+        purpose="sign and POST webhooks (Standard Webhooks), SSRF-guarded",
+        sources=(QueueSource("webhook"),),
+        access=Access(**_SENDER_ACCESS, ssm_prefix="/notify/webhook-secrets/"),
+        env=dict(RETRY_ENV),
+        timeout_s=30,
+        max_concurrency=20,
+    ),
+    Function(
+        key="dead_letter",
+        purpose="mark deliveries whose retries are exhausted as dead, keeping the message for replay",
+        sources=(
+            QueueSource("email", dead_letter=True),
+            QueueSource("sms", dead_letter=True),
+            QueueSource("webhook", dead_letter=True),
+        ),
+        access=Access(tables_write=("deliveries",)),
+    ),
+)
+
+# Environment variables every function gets (besides resource names).
+COMMON_ENV = {
+    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+    "NOTIFY_BUS_NAME": BUS_NAME,
+    "DEFAULT_EMAIL_FROM": "notifications@notify.example",
+}
+
+# Webhook secrets live in SSM SecureString parameters under this path: <prefix><org_id>/<endpoint_id>.
+WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
+
+
+def table(key: str) -> Table:
+    return next(t for t in TABLES if t.key == key)
+
+
+def queue(key: str) -> Queue:
+    return next(q for q in QUEUES if q.key == key)
+
+
+def function(key: str) -> Function:
+    return next(f for f in FUNCTIONS if f.key == key)
+
+
+def function_env_names(fn: Function) -> dict[str, str]:
+    """Which resource environment variables a function needs: env var name -> ('table'|'queue', key)."""
+    names: dict[str, str] = {}
+    a = fn.access
+    for key in {*a.tables_read, *a.tables_write}:
+        names[table(key).env] = f"table:{key}"
+    for key in a.queues_send:
+        names[queue(key).env] = f"queue:{key}"
+    return names
