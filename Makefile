@@ -46,7 +46,7 @@ coldstart: setup
 
 # The layer's requirements: the locked runtime dependencies minus what the Lambda runtime ships.
 layer-requirements: setup
-	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet \
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --no-annotate --quiet \
 	  | grep -vE '^(boto3|botocore|s3transfer)==' > layers/core/requirements.txt
 
 clean:
