@@ -1,0 +1,1 @@
+"""One adapter per channel behind a small interface (``Channel``)."""

@@ -1,0 +1,35 @@
+"""SMS through SNS Publish to an E.164 number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from notify_core import clients
+from notify_core.addresses import InvalidAddress, normalise_phone
+from notify_core.channels.base import SendResult, classify_aws_error
+from notify_core.errors import PermanentDeliveryError
+from notify_core.templates import Rendered
+
+_PERMANENT = {"InvalidParameter", "InvalidParameterValue", "OptedOut", "AuthorizationError"}
+
+
+class SmsChannel:
+    name = "sms"
+
+    def send(self, message: dict[str, Any], rendered: Rendered) -> SendResult:
+        try:
+            number = normalise_phone(message["address"])
+        except InvalidAddress as exc:
+            raise PermanentDeliveryError("invalid_address", str(exc)) from None
+        try:
+            resp = clients.client("sns").publish(
+                PhoneNumber=number,
+                Message=rendered["text"],
+                MessageAttributes={
+                    # Notifications are transactional: SNS routes them for reliability, not price.
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                },
+            )
+        except Exception as exc:
+            raise classify_aws_error(exc, _PERMANENT) from exc
+        return SendResult(provider_message_id=resp.get("MessageId"))

@@ -1,0 +1,65 @@
+"""Runtime configuration, read once from the environment the wiring description sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+
+def _default_templates_dir() -> str:
+    # In Lambda the layer puts templates under /opt/templates (NOTIFY_TEMPLATES_DIR says so);
+    # in a checkout they sit at the repository root, three levels above this file.
+    return str(Path(__file__).resolve().parents[3] / "templates")
+
+
+@dataclass(frozen=True)
+class Config:
+    settings_table: str
+    deliveries_table: str
+    idempotency_table: str
+    queue_urls: dict[str, str]  # queue key -> url
+    templates_dir: str
+    default_email_from: str
+    retry_base_delay_s: int
+    retry_max_delay_s: int
+    allow_loopback_webhooks: bool
+    webhook_secret_prefix: str
+    webhook_timeout_s: float
+    delivery_retention_days: int
+
+    def queue_url(self, key: str) -> str:
+        try:
+            return self.queue_urls[key]
+        except KeyError:
+            raise RuntimeError(f"queue {key!r} is not configured for this function") from None
+
+
+_QUEUE_ENV = {
+    "events": "EVENTS_QUEUE_URL",
+    "email": "EMAIL_QUEUE_URL",
+    "sms": "SMS_QUEUE_URL",
+    "webhook": "WEBHOOK_QUEUE_URL",
+    "quarantine": "QUARANTINE_QUEUE_URL",
+}
+
+
+@cache
+def get_config() -> Config:
+    env = os.environ
+    return Config(
+        settings_table=env.get("SETTINGS_TABLE", "notify-settings"),
+        deliveries_table=env.get("DELIVERIES_TABLE", "notify-deliveries"),
+        idempotency_table=env.get("IDEMPOTENCY_TABLE", "notify-idempotency"),
+        queue_urls={k: env[v] for k, v in _QUEUE_ENV.items() if env.get(v)},
+        templates_dir=env.get("NOTIFY_TEMPLATES_DIR") or _default_templates_dir(),
+        default_email_from=env.get("DEFAULT_EMAIL_FROM", "notifications@notify.example"),
+        retry_base_delay_s=int(env.get("RETRY_BASE_DELAY_S", "30")),
+        retry_max_delay_s=int(env.get("RETRY_MAX_DELAY_S", "3600")),
+        # Only the embedded local runtime sets this: its webhook receiver listens on 127.0.0.1.
+        allow_loopback_webhooks=env.get("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS") == "1",
+        webhook_secret_prefix=env.get("WEBHOOK_SECRET_PREFIX", "/notify/webhook-secrets/"),
+        webhook_timeout_s=float(env.get("WEBHOOK_TIMEOUT_S", "15")),
+        delivery_retention_days=int(env.get("DELIVERY_RETENTION_DAYS", "400")),
+    )

@@ -1,0 +1,44 @@
+"""Delivery outcomes that are not a plain success.
+
+A channel adapter raises ``PermanentDeliveryError`` when trying again cannot help (invalid address,
+HTTP 4xx, rejected by the provider) and ``TransientDeliveryError`` when it can (5xx, timeout,
+throttling). The sender records the first as a failed delivery and lets SQS retry the second.
+"""
+
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    def __init__(self, code: str, detail: str = "", *, http_status: int | None = None) -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+        self.http_status = http_status
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying will not help; the delivery is recorded as failed."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Retry later; after the queue's maxReceiveCount the message goes to the DLQ."""
+
+    def __init__(
+        self,
+        code: str,
+        detail: str = "",
+        *,
+        http_status: int | None = None,
+        retry_after_s: int | None = None,
+    ) -> None:
+        super().__init__(code, detail, http_status=http_status)
+        self.retry_after_s = retry_after_s
+
+
+class InvalidEventError(Exception):
+    """An event that cannot be routed; it is quarantined with ``reason`` and never retried."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,55 @@
+"""Fan-out to the per-channel queues with SendMessageBatch (10 messages per call)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from notify_core import clients
+from notify_core.config import get_config
+
+MAX_BATCH_BYTES = 256 * 1024  # SQS's limit on a whole batch's payload
+
+
+class EnqueueError(RuntimeError):
+    pass
+
+
+def _chunks(bodies: list[tuple[str, str]]):
+    chunk: list[tuple[str, str]] = []
+    size = 0
+    for entry in bodies:
+        n = len(entry[1].encode())
+        if chunk and (len(chunk) == 10 or size + n > MAX_BATCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(entry)
+        size += n
+    if chunk:
+        yield chunk
+
+
+def enqueue(messages: list[dict[str, Any]], channel_queues: dict[str, str]) -> int:
+    """Queue every message on its channel's queue; raise if any could not be queued.
+
+    Raising makes the router's record fail and be retried whole: the deterministic delivery ids and
+    the senders' idempotency turn the messages that did get through into no-ops the second time.
+    """
+    cfg = get_config()
+    sqs = clients.client("sqs")
+    by_queue: dict[str, list[tuple[str, str]]] = {}
+    for m in messages:
+        url = cfg.queue_url(channel_queues[m["channel"]])
+        by_queue.setdefault(url, []).append((m["delivery_id"], json.dumps(m, separators=(",", ":"))))
+    calls = 0
+    for url, bodies in by_queue.items():
+        for chunk in _chunks(bodies):
+            resp = sqs.send_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)],
+            )
+            calls += 1
+            if resp.get("Failed"):
+                failed = ", ".join(f"{f['Id']}:{f.get('Code')}" for f in resp["Failed"])
+                raise EnqueueError(f"{len(resp['Failed'])} deliveries not queued ({failed})")
+    return calls
