@@ -1,0 +1,207 @@
+"""Least-privilege IAM for one function, built from its ``wiring.Access``.
+
+Every capability that needs a wildcard resource lives in its own ``iam.Policy`` so that the cdk-nag
+acknowledgment sits on exactly that policy and cannot hide a wildcard added elsewhere.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from notify_infra import wiring
+from notify_infra.constructs.queues import Queues
+from notify_infra.constructs.tables import Tables
+
+# Every read in the platform is scoped by org_id (a key or index lookup); Scan is deliberately absent.
+DYNAMODB_READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+)
+DYNAMODB_WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+SES_SEND_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
+IAM5 = "AwsSolutions::AwsSolutions-IAM5"
+
+
+def _arn(service: str, resource: str) -> str:
+    """A regional ARN in this stack's account: the shape cdk-nag reports as ``_nag_arn``."""
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+
+
+def _nag_arn(service: str, resource: str) -> str:
+    """How cdk-nag flattens ``_arn(service, resource)`` in an IAM5 finding id."""
+    return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
+
+
+def _acknowledge(scope: Construct, finding: str, reason: str) -> None:
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{IAM5}[{finding}]", reason=reason))
+
+
+class FunctionAccess(Construct):
+    """The role of one function and every grant it holds."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        fn: wiring.Function,
+        tables: Tables,
+        queues: Queues,
+        log_group: logs.ILogGroup,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._fn = fn
+        # No AWSLambdaBasicExecutionRole (IAM4 and logs:* on every group): log permissions are below.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"notify {fn.key}: {fn.purpose}"[:1000],
+        )
+        access = fn.access
+
+        # Logs: only this function's own group (the ARN attribute already ends in ":*", covering streams).
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="OwnLogGroup",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        )
+
+        # DynamoDB: writes need reads too (conditional idempotency writes, read-modify-write of attempts).
+        readable = sorted({*access.tables_read, *access.tables_write})
+        if readable:
+            resources: list[str] = []
+            for key in readable:
+                table = tables.table(key)
+                resources.append(table.table_arn)
+                # Named indexes only, not "<table>/index/*": no wildcard, and a new index is a new grant.
+                resources += [f"{table.table_arn}/index/{name}" for name in tables.index_names(key)]
+            self.role.add_to_policy(
+                iam.PolicyStatement(sid="DynamoDbRead", actions=list(DYNAMODB_READ_ACTIONS), resources=resources)
+            )
+        if access.tables_write:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="DynamoDbWrite",
+                    actions=list(DYNAMODB_WRITE_ACTIONS),
+                    resources=[tables.table(key).table_arn for key in sorted(access.tables_write)],
+                )
+            )
+
+        for key in access.queues_send:
+            queues.queue(key).grant_send_messages(self.role)
+
+        if access.ses_send:
+            self._ses_send()
+        if access.sns_sms:
+            self._sms_publish()
+        if access.ssm_prefix:
+            self._ssm_parameters(access.ssm_prefix)
+
+    def _ses_send(self) -> None:
+        identities, config_sets = "identity/*", "configuration-set/*"
+        policy = iam.Policy(
+            self,
+            "SesSend",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="SesSend",
+                    actions=list(SES_SEND_ACTIONS),
+                    resources=[_arn("ses", identities), _arn("ses", config_sets)],
+                )
+            ],
+        )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('ses', identities)}",
+            "Each organisation sends from its own verified SES identity (domain or address), created at "
+            "runtime by the API, so identities cannot be enumerated at deploy time. The grant is limited "
+            "to this account and region and to SendEmail/SendRawEmail.",
+        )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('ses', config_sets)}",
+            "SES authorises a send against the configuration set as well as the identity; the feedback "
+            "configuration sets are managed outside this stack. Limited to this account and region.",
+        )
+
+    def _sms_publish(self) -> None:
+        policy = iam.Policy(
+            self,
+            "SmsPublish",
+            roles=[self.role],
+            statements=[iam.PolicyStatement(sid="SmsPublish", actions=["sns:Publish"], resources=["*"])],
+        )
+        _acknowledge(
+            policy,
+            "Resource::*",
+            "SNS Publish to a phone number (PhoneNumber=...) has no resource ARN, so IAM accepts only "
+            "Resource '*' for direct SMS. The policy holds only sns:Publish; this function has no topic "
+            "to publish to.",
+        )
+
+    def _ssm_parameters(self, prefix: str) -> None:
+        # "/notify/webhook-secrets/" -> "parameter/notify/webhook-secrets/*"
+        parameters = f"parameter/{prefix.strip('/')}/*"
+        keys = "key/*"
+        policy = iam.Policy(
+            self,
+            "SecretParameters",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadSecretParameters",
+                    actions=["ssm:GetParameter"],
+                    resources=[_arn("ssm", parameters)],
+                ),
+                iam.PolicyStatement(
+                    sid="DecryptSecretParametersViaSsm",
+                    actions=["kms:Decrypt"],
+                    resources=[_arn("kms", keys)],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"ssm.{Aws.REGION}.amazonaws.com"},
+                        # SSM puts the parameter ARN in the encryption context: decrypt only these.
+                        "StringLike": {"kms:EncryptionContext:PARAMETER_ARN": _arn("ssm", parameters)},
+                    },
+                ),
+            ],
+        )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('ssm', parameters)}",
+            f"Webhook signing secrets are SecureString parameters {prefix}<org_id>/<endpoint_id>, created "
+            "at runtime per endpoint; the grant is ssm:GetParameter under that path only.",
+        )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('kms', keys)}",
+            "The SecureString key is chosen per parameter (aws/ssm or a customer key) and its id is not "
+            "known here; kms:Decrypt is bounded by kms:ViaService=ssm and by the encryption context "
+            f"PARAMETER_ARN under {prefix}.",
+        )
+
+    def acknowledge_tracing(self) -> None:
+        """Call after the function exists: ``Tracing.ACTIVE`` adds the X-Ray statement to the role."""
+        default_policy = self.role.node.try_find_child("DefaultPolicy")
+        if default_policy is None:
+            raise RuntimeError(f"{self._fn.key}: role has no default policy to acknowledge X-Ray on")
+        _acknowledge(
+            default_policy,
+            "Resource::*",
+            "Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not "
+            "support resource-level permissions. Every other statement in this policy names its resources.",
+        )

@@ -1,0 +1,81 @@
+"""Alarms on every queue whose messages nobody retries (DLQs, quarantine), to an encrypted SNS topic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+
+class DeadLetterAlarms(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, queues: Mapping[str, sqs.IQueue]) -> None:
+        super().__init__(scope, construct_id)
+        cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        # A customer managed key: CloudWatch cannot use the AWS-managed aws/sns key, whose policy we
+        # cannot extend, so alarms on a topic encrypted with it would never be delivered.
+        self.key = kms.Key(
+            self,
+            "TopicKey",
+            description="notify alarm topic encryption",
+            enable_key_rotation=True,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[cloudwatch_principal],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="notify alarms",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        # enforce_ssl writes a topic policy, which replaces SNS's default one: allow CloudWatch explicitly.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[cloudwatch_principal],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+                    },
+                },
+            )
+        )
+        action = cloudwatch_actions.SnsAction(self.topic)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for key, queue in queues.items():
+            alarm = cloudwatch.Alarm(
+                self,
+                key,
+                alarm_description=(
+                    f"Messages in '{key}': deliveries or events that will not be retried. Inspect, fix, "
+                    "then redrive."
+                ),
+                metric=queue.metric_approximate_number_of_messages_visible(
+                    period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
+                ),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                # An idle queue publishes no datapoints: that is the healthy state.
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+            self.alarms[key] = alarm

@@ -1,0 +1,144 @@
+"""The core layer and one Lambda function per ``wiring.Function``, with its event sources and role."""
+
+from __future__ import annotations
+
+from aws_cdk import BundlingOptions, DockerImage, Duration, Tags
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_lambda_event_sources import SqsEventSource
+from constructs import Construct
+
+from notify_infra import wiring
+from notify_infra.constructs.access import FunctionAccess
+from notify_infra.constructs.queues import Queues
+from notify_infra.constructs.tables import Tables
+from notify_infra.layer_bundling import LocalLayerBundler
+from notify_infra.runtime import (
+    ARCHITECTURE,
+    LAYER_SOURCE_DIR,
+    REPO_ROOT,
+    RUNTIME,
+    TEMPLATES_DIR_IN_LAMBDA,
+)
+
+TAG = "notify:function"
+# wiring.COMMON_ENV names the bus with its default; the deployed name may come from context.
+BUS_NAME_ENV = "NOTIFY_BUS_NAME"
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+_CODE_EXCLUDES = ["__pycache__", "*.pyc"]
+
+
+def _core_layer_code() -> lambda_.Code:
+    return lambda_.Code.from_asset(
+        str(LAYER_SOURCE_DIR),
+        bundling=BundlingOptions(
+            # Never pulled: the local bundler always succeeds, and this machine has no Docker.
+            image=DockerImage.from_registry("unused"),
+            local=LocalLayerBundler(),
+        ),
+    )
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: Tables,
+        queues: Queues,
+        bus_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.layer = lambda_.LayerVersion(
+            self,
+            "CoreLayer",
+            code=_core_layer_code(),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="notify_core, its third-party dependencies and the default templates",
+        )
+        self.functions: dict[str, lambda_.Function] = {}
+        self.access: dict[str, FunctionAccess] = {}
+        for fn in wiring.FUNCTIONS:
+            self._add(fn, tables=tables, queues=queues, bus_name=bus_name)
+
+    def _add(self, fn: wiring.Function, *, tables: Tables, queues: Queues, bus_name: str) -> None:
+        unit = Construct(self, fn.key)
+        log_group = logs.LogGroup(unit, "Logs", retention=LOG_RETENTION)
+        access = FunctionAccess(unit, "Access", fn=fn, tables=tables, queues=queues, log_group=log_group)
+        function = lambda_.Function(
+            unit,
+            "Function",
+            description=fn.purpose[:256],
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=fn.handler,
+            code=lambda_.Code.from_asset(str(REPO_ROOT / fn.code_dir), exclude=_CODE_EXCLUDES),
+            layers=[self.layer],
+            memory_size=fn.memory_mb,
+            timeout=Duration.seconds(fn.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=access.role,
+            environment=_environment(fn, tables=tables, queues=queues, bus_name=bus_name),
+        )
+        for source in fn.sources:
+            queue = queues.source_queue(source)
+            if not source.dead_letter:
+                _check_visibility(fn, wiring.queue(source.queue))
+            # Also grants the role consume rights on exactly this queue.
+            function.add_event_source(
+                SqsEventSource(
+                    queue,
+                    batch_size=source.batch_size,
+                    max_batching_window=(
+                        Duration.seconds(source.max_batching_window_s) if source.max_batching_window_s else None
+                    ),
+                    # Handlers return batchItemFailures: only the failed messages are retried.
+                    report_batch_item_failures=True,
+                    # Bounds the sender's share of provider quotas without reserved concurrency.
+                    max_concurrency=fn.max_concurrency,
+                )
+            )
+        access.acknowledge_tracing()
+        # The capability policies (SES, SMS, SSM) are siblings of the role: without this the function and
+        # its event source mappings could start before they exist and fail their first sends.
+        function.node.add_dependency(access)
+        Tags.of(function).add(TAG, fn.key)
+        self.functions[fn.key] = function
+        self.access[fn.key] = access
+
+
+def _check_visibility(fn: wiring.Function, queue: wiring.Queue) -> None:
+    # Lambda refuses an SQS source whose visibility timeout is shorter than the function timeout;
+    # failing here names the wiring entry instead of failing a deployment.
+    if queue.visibility_timeout_s < fn.timeout_s:
+        raise ValueError(
+            f"queue {queue.key!r} visibility {queue.visibility_timeout_s}s < {fn.key} timeout {fn.timeout_s}s"
+        )
+
+
+def _environment(fn: wiring.Function, *, tables: Tables, queues: Queues, bus_name: str) -> dict[str, str]:
+    resources: dict[str, str] = {}
+    for name, ref in wiring.function_env_names(fn).items():
+        kind, key = ref.split(":", 1)
+        if kind == "table":
+            resources[name] = tables.table(key).table_name
+        elif kind == "queue":
+            resources[name] = queues.queue(key).queue_url
+        else:
+            raise ValueError(f"{fn.key}: unknown resource kind in {name}={ref}")
+
+    static = {
+        **wiring.COMMON_ENV,
+        **fn.env,
+        "POWERTOOLS_SERVICE_NAME": fn.key,
+        "NOTIFY_TEMPLATES_DIR": TEMPLATES_DIR_IN_LAMBDA,
+    }
+    if BUS_NAME_ENV in static:
+        static[BUS_NAME_ENV] = bus_name
+    clash = resources.keys() & static.keys()
+    if clash:
+        raise ValueError(f"{fn.key}: static env would shadow resource names {sorted(clash)}")
+    return {**static, **resources}

@@ -1,0 +1,35 @@
+"""The notification platform stack: every resource comes from ``notify_infra.wiring``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from notify_infra.constructs import DeadLetterAlarms, EventRouting, Functions, Queues, Tables
+
+
+class NotifyStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.tables = Tables(self, "Tables")
+        self.queues = Queues(self, "Queues")
+        self.routing = EventRouting(self, "Routing", queues=self.queues)
+        self.functions = Functions(
+            self, "Functions", tables=self.tables, queues=self.queues, bus_name=self.routing.bus.event_bus_name
+        )
+        self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
+
+        CfnOutput(self, "BusName", value=self.routing.bus.event_bus_name)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+
+    def _final_stops(self) -> dict[str, sqs.IQueue]:
+        stops: dict[str, sqs.IQueue] = dict(self.queues.final_stops())
+        known = {id(queue) for queue in stops.values()}
+        # A rule target's DLQ is normally its queue's DLQ (already present); a dedicated one needs an alarm too.
+        for rule_key, dlq in self.routing.target_dead_letter_queues.items():
+            if id(dlq) not in known:
+                stops[f"{rule_key}-target-dlq"] = dlq
+        return stops
