@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
@@ -97,8 +97,9 @@ class Delivery(Model):
     by_org = ByOrgIndex()
 
 
-def _retention_s() -> int:
-    return get_config().delivery_retention_days * 86400
+def _retention() -> timedelta:
+    # TTLAttribute stores now + this, in epoch seconds, for DynamoDB's TTL to expire the item.
+    return timedelta(days=get_config().delivery_retention_days)
 
 
 def _creation_actions(message: dict[str, Any]) -> list:
@@ -113,7 +114,7 @@ def _creation_actions(message: dict[str, Any]) -> list:
         D.channel.set(D.channel | message["channel"]),
         D.address.set(D.address | message["address"]),
         D.reasons.set(D.reasons | list(message.get("reasons") or [])),
-        D.expires_at.set(D.expires_at | int(time.time()) + _retention_s()),
+        D.expires_at.set(D.expires_at | _retention()),
         D.updated_at.set(now),
     ]
     if message.get("recipient_name"):
@@ -151,7 +152,7 @@ def record_failed_at_routing(messages: list[dict[str, Any]]) -> None:
                     status=FAILED,
                     error_code=m["error_code"],
                     error_detail=m.get("error_detail"),
-                    expires_at=int(time.time()) + _retention_s(),
+                    expires_at=_retention(),
                 )
             )
 

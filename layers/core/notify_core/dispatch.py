@@ -32,7 +32,7 @@ CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook"}
 class Dispatcher:
     def __init__(self) -> None:
         self.idempotency = IdempotencyConfig(
-            event_key_jmespath="[org_id, event_id]",
+            event_key_jmespath="[detail.org_id, detail.event_id]",
             # Products may republish an event long after the first time (EventBridge retries for 24 h).
             expires_after_seconds=7 * 86400,
         )

@@ -1,0 +1,116 @@
+"""A local HTTP receiver for webhooks: records every request and verifies its signature.
+
+Verification uses the reference ``standardwebhooks`` library, not our signing code, so a test that
+passes proves our signatures interoperate. Each path can be told what to answer (status, delay,
+Retry-After) to play failing receivers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Behaviour:
+    status: int = 200
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReceivedWebhook:
+    path: str
+    headers: dict[str, str]
+    body: str
+    status: int
+    verified: bool | None  # None: no secret registered for the path
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+class WebhookReceiver:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.requests: list[ReceivedWebhook] = []
+        self._behaviour: dict[str, Behaviour] = {}
+        self._secrets: dict[str, str] = {}
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, path: str, status: int = 200, *, delay_s: float = 0.0, headers: dict | None = None) -> None:
+        self._behaviour[path] = Behaviour(status, delay_s, dict(headers or {}))
+
+    def expect_secret(self, path: str, secret: str) -> None:
+        self._secrets[path] = secret
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+        self._behaviour.clear()
+        self._secrets.clear()
+
+    def received(self, path: str | None = None) -> list[ReceivedWebhook]:
+        with self._lock:
+            return [r for r in self.requests if path is None or r.path == path]
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("content-length") or 0)
+        body = h.rfile.read(length).decode("utf-8", "replace")
+        path = h.path.split("?")[0]
+        behaviour = self._behaviour.get(path, Behaviour())
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        verified = self._verify(path, body, headers)
+        if behaviour.delay_s:
+            time.sleep(behaviour.delay_s)
+        with self._lock:
+            self.requests.append(ReceivedWebhook(path, headers, body, behaviour.status, verified))
+        try:
+            h.send_response(behaviour.status)
+            for k, v in behaviour.headers.items():
+                h.send_header(k, v)
+            h.send_header("content-length", "0")
+            h.end_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting (timeout tests)
+
+    def _verify(self, path: str, body: str, headers: dict[str, str]) -> bool | None:
+        secret = self._secrets.get(path)
+        if secret is None:
+            return None
+        from standardwebhooks import Webhook, WebhookVerificationError
+
+        try:
+            Webhook(secret).verify(body, headers)
+            return True
+        except WebhookVerificationError:
+            return False

@@ -1,0 +1,483 @@
+"""The embedded local runtime: the whole platform on moto, without an AWS account.
+
+It starts moto in server mode, creates the bus, rules, queues (with their DLQs and redrive) and
+tables that ``notify_infra.wiring`` describes, and drives the real Lambda handlers in-process with
+the event shapes AWS would give them: EventBridge puts events on the events queue (moto routes
+rules to SQS targets as AWS does), and a driver thread plays the SQS event source mappings,
+receiving batches, invoking handlers with SQS batch events and deleting what they did not report
+as failed. What was delivered can be read back: emails from moto's SES store, SMS from its SNS
+store, webhooks from the local receiver, and the delivery log.
+
+Usable from Python (a context manager) and from pytest (the ``notify_runtime`` fixture).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from notify_infra import wiring
+
+ACCOUNT = "123456789012"
+NAME_PREFIX = "notify-"
+_in_handler = threading.local()
+
+
+def physical_name(key: str) -> str:
+    return f"{NAME_PREFIX}{key}"
+
+
+@dataclass
+class Email:
+    to: list[str]
+    sender: str
+    subject: str
+    html: str
+    message_id: str
+
+
+@dataclass
+class Sms:
+    to: str
+    text: str
+    message_id: str
+
+
+@dataclass
+class Outbox:
+    emails: list[Email]
+    sms: list[Sms]
+    webhooks: list[Any]
+    deliveries: list[dict[str, Any]]
+    quarantined: list[dict[str, Any]]
+
+    def emails_to(self, address: str) -> list[Email]:
+        return [e for e in self.emails if address in e.to]
+
+    def sms_to(self, number: str) -> list[Sms]:
+        return [s for s in self.sms if s.to == number]
+
+    def deliveries_with(self, **attrs: Any) -> list[dict[str, Any]]:
+        return [d for d in self.deliveries if all(d.get(k) == v for k, v in attrs.items())]
+
+
+class _LambdaContext:
+    """What Powertools reads from a Lambda context."""
+
+    def __init__(self, fn: wiring.Function) -> None:
+        self.function_name = physical_name(fn.key)
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = fn.memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:local:{ACCOUNT}:function:{self.function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + fn.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class _Source:
+    fn: wiring.Function
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+
+
+@dataclass
+class LocalRuntime:
+    """The platform on moto. ``with LocalRuntime() as rt: rt.publish(...); rt.wait_idle(); rt.outbox()``."""
+
+    host: str = "127.0.0.1"
+    port: int = 4566  # 0: any free port
+    region: str = "eu-west-1"
+    # Local retries are immediate by default so a retry series plays out in milliseconds.
+    retry_base_delay_s: int = 0
+    # How long a message stays hidden after a handler crashed outright (AWS: the wiring's timeout).
+    visibility_timeout_s: int = 2
+    webhook_timeout_s: float = 15.0
+    allow_loopback_webhooks: bool = True
+    log_level: str = "WARNING"
+    aws_calls: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._busy = threading.Lock()
+        self._handlers: dict[str, Any] = {}
+        self._sources: list[_Source] = []
+        self.queue_urls: dict[str, str] = {}
+        self.endpoint_url = ""
+        self.receiver: Any = None
+        self.errors: list[str] = []
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> LocalRuntime:
+        from moto.server import ThreadedMotoServer
+
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
+            AWS_DEFAULT_REGION=self.region, AWS_REGION=self.region,
+        )
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        # Step Functions SDK tasks in moto call back to localhost:$MOTO_PORT.
+        os.environ.update(AWS_ENDPOINT_URL=self.endpoint_url, MOTO_PORT=str(port))
+        _install_call_counter(self.aws_calls)
+        self.provision()
+        self._load_handlers()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._drive, name="notify-local-driver", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+        if self._server:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every event, delivery and setting; keep the server and handlers (fast, for tests)."""
+        with self.paused():
+            req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+            urllib.request.urlopen(req, timeout=10).read()
+            self.provision()
+            self._load_handlers()
+            self.aws_calls.clear()
+            self.errors.clear()
+            if self.receiver:
+                self.receiver.clear()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        self._paused.set()
+        with self._busy:
+            try:
+                yield
+            finally:
+                self._paused.clear()
+
+    # ------------------------------------------------------------- provisioning
+    def provision(self) -> None:
+        """Create from the wiring what the CDK stack creates on AWS, and point the handlers at it."""
+        import boto3
+        from notify_core import clients
+        from notify_core.config import get_config
+
+        ddb = boto3.client("dynamodb")
+        for t in wiring.TABLES:
+            _create_table(ddb, t)
+        sqs = boto3.client("sqs")
+        for q in wiring.QUEUES:
+            visibility = str(min(q.visibility_timeout_s, self.visibility_timeout_s))
+            attrs: dict[str, str] = {"VisibilityTimeout": visibility,
+                                     "MessageRetentionPeriod": str(q.retention_days * 86400)}
+            if q.dlq_key:
+                dlq_url = sqs.create_queue(QueueName=physical_name(q.dlq_key),
+                                           Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
+                self.queue_urls[q.dlq_key] = dlq_url
+                attrs["RedrivePolicy"] = json.dumps(
+                    {"deadLetterTargetArn": self.queue_arn(q.dlq_key), "maxReceiveCount": q.max_receive_count}
+                )
+            self.queue_urls[q.key] = sqs.create_queue(QueueName=physical_name(q.key), Attributes=attrs)["QueueUrl"]
+        events = boto3.client("events")
+        events.create_event_bus(Name=wiring.BUS_NAME)
+        for rule in wiring.RULES:
+            events.put_rule(Name=rule.key, EventBusName=wiring.BUS_NAME, EventPattern=json.dumps(rule.event_pattern))
+            events.put_targets(Rule=rule.key, EventBusName=wiring.BUS_NAME,
+                               Targets=[{"Id": rule.target_queue, "Arn": self.queue_arn(rule.target_queue)}])
+        os.environ.update(self.function_environment())
+        get_config.cache_clear()
+        clients.reset()
+        self._sources = [
+            _Source(fn, self.queue_urls[f"{s.queue}-dlq" if s.dead_letter else s.queue],
+                    self.queue_arn(f"{s.queue}-dlq" if s.dead_letter else s.queue), s.batch_size)
+            for fn in wiring.FUNCTIONS
+            for s in fn.sources
+        ]
+
+    def function_environment(self) -> dict[str, str]:
+        """The union of every function's environment: resource names are the same for all of them."""
+        env = dict(wiring.COMMON_ENV)
+        for t in wiring.TABLES:
+            env[t.env] = physical_name(t.key)
+        for q in wiring.QUEUES:
+            env[q.env] = self.queue_urls[q.key]
+        for fn in wiring.FUNCTIONS:
+            env.update(fn.env)
+        env.update(
+            RETRY_BASE_DELAY_S=str(self.retry_base_delay_s),
+            WEBHOOK_TIMEOUT_S=str(self.webhook_timeout_s),
+            NOTIFY_ALLOW_LOOPBACK_WEBHOOKS="1" if self.allow_loopback_webhooks else "0",
+            WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
+            POWERTOOLS_LOG_LEVEL=self.log_level,
+            POWERTOOLS_METRICS_NAMESPACE=wiring.METRICS_NAMESPACE,
+        )
+        return env
+
+    def queue_arn(self, key: str) -> str:
+        return f"arn:aws:sqs:{self.region}:{ACCOUNT}:{physical_name(key)}"
+
+    def _load_handlers(self) -> None:
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+        for fn in wiring.FUNCTIONS:
+            module_name = f"functions.{fn.key}.{fn.handler.split('.')[0]}"
+            module = importlib.import_module(module_name)
+            # A fresh module per start: handler-level singletons must not keep another run's clients.
+            module = importlib.reload(module)
+            self._handlers[fn.key] = getattr(module, fn.handler.split(".")[1])
+
+    # ------------------------------------------------------------------ driving
+    def _drive(self) -> None:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        while not self._stop.is_set():
+            if self._paused.is_set():
+                time.sleep(0.01)
+                continue
+            worked = False
+            with self._busy:
+                for source in self._sources:
+                    if self._stop.is_set() or self._paused.is_set():
+                        break
+                    try:
+                        worked |= self._poll(sqs, source)
+                    except Exception as exc:  # keep driving: a crash is visible in errors and logs
+                        self.errors.append(f"{source.fn.key}: {type(exc).__name__}: {exc}")
+            if not worked:
+                time.sleep(0.02)
+
+    def _poll(self, sqs: Any, source: _Source) -> bool:
+        resp = sqs.receive_message(
+            QueueUrl=source.queue_url, MaxNumberOfMessages=source.batch_size, WaitTimeSeconds=0,
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        )
+        messages = resp.get("Messages", [])
+        if not messages:
+            return False
+        event = {"Records": [self._record(m, source) for m in messages]}
+        _in_handler.active = True
+        try:
+            result = self._handlers[source.fn.key](event, _LambdaContext(source.fn)) or {}
+        except Exception as exc:
+            # As in Lambda: the whole batch returns to the queue after its visibility timeout.
+            self.errors.append(f"{source.fn.key}: {type(exc).__name__}: {exc}")
+            return True
+        finally:
+            _in_handler.active = False
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            sqs.delete_message_batch(
+                QueueUrl=source.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start:start + 10])],
+            )
+        return True
+
+    def _record(self, m: dict[str, Any], source: _Source) -> dict[str, Any]:
+        attrs = m.get("Attributes", {})
+        return {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {
+                "ApproximateReceiveCount": attrs.get("ApproximateReceiveCount", "1"),
+                "SentTimestamp": attrs.get("SentTimestamp", "0"),
+                "SenderId": attrs.get("SenderId", ACCOUNT),
+                "ApproximateFirstReceiveTimestamp": attrs.get("ApproximateFirstReceiveTimestamp", "0"),
+            },
+            "messageAttributes": {
+                k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType"),
+                    "stringListValues": [], "binaryListValues": []}
+                for k, v in m.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": source.queue_arn,
+            "awsRegion": self.region,
+        }
+
+    # ------------------------------------------------------------------- using
+    def publish(self, detail_type: str, detail: dict[str, Any] | str, source: str = "local.demo") -> str:
+        """Publish one event on the bus, exactly as a product service would (boto3 PutEvents)."""
+        import boto3
+
+        body = detail if isinstance(detail, str) else json.dumps(detail)
+        resp = boto3.client("events").put_events(
+            Entries=[{"Source": source, "DetailType": detail_type, "Detail": body, "EventBusName": wiring.BUS_NAME}]
+        )
+        if resp.get("FailedEntryCount"):
+            raise RuntimeError(f"PutEvents failed: {resp['Entries']}")
+        return resp["Entries"][0]["EventId"]
+
+    def apply_settings(self, document: dict[str, Any] | str | Path) -> Any:
+        """Load an org settings document, and verify its sender identity in moto's SES."""
+        import boto3
+        from notify_core import settings_document
+
+        if isinstance(document, Path):
+            document = document.read_text()
+        doc = (settings_document.parse(document) if isinstance(document, str)
+               else settings_document.SettingsDocument.model_validate(document))
+        result = settings_document.apply(doc)
+        sender = doc.email_from or wiring.COMMON_ENV["DEFAULT_EMAIL_FROM"]
+        boto3.client("ses").verify_email_identity(EmailAddress=sender)
+        return result
+
+    def start_receiver(self, port: int = 0) -> Any:
+        from notify_local.receiver import WebhookReceiver
+
+        if self.receiver is None:
+            self.receiver = WebhookReceiver(self.host, port).start()
+        return self.receiver
+
+    def wait_idle(self, timeout_s: float = 30.0) -> None:
+        """Return once every queue a handler consumes is empty and no handler is running."""
+        import boto3
+
+        sqs = boto3.client("sqs")
+        deadline = time.monotonic() + timeout_s
+        quiet = 0
+        while time.monotonic() < deadline:
+            with self._busy:
+                pending = self._pending(sqs)
+            quiet = quiet + 1 if not pending else 0
+            if quiet >= 2:
+                return
+            time.sleep(0.03)
+        raise TimeoutError(f"still busy after {timeout_s}s: {self._pending(sqs)}; errors: {self.errors[-5:]}")
+
+    def _pending(self, sqs: Any) -> dict[str, int]:
+        pending = {}
+        for source in self._sources:
+            a = sqs.get_queue_attributes(QueueUrl=source.queue_url, AttributeNames=["All"])["Attributes"]
+            n = sum(int(a.get(k, 0)) for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                               "ApproximateNumberOfMessagesDelayed"))
+            if n:
+                pending[source.queue_url.rsplit("/", 1)[-1]] = n
+        return pending
+
+    def outbox(self) -> Outbox:
+        data = json.load(urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=10))
+        emails = [
+            Email(to=m["destinations"].get("ToAddresses", []), sender=m["source"], subject=m.get("subject", ""),
+                  html=m.get("body", ""), message_id=m["id"])
+            for m in data.get("ses", {}).get("Message", [])
+        ]
+        sms = [Sms(to=s["phone_number"], text=s["message"], message_id=s["message_id"])
+               for s in data.get("sns", {}).get("SMS", [])]
+        return Outbox(
+            emails=emails,
+            sms=sms,
+            webhooks=self.receiver.received() if self.receiver else [],
+            deliveries=self.deliveries(),
+            quarantined=self.quarantined(),
+        )
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        from notify_core.delivery_log import Delivery
+
+        # A Scan is fine for a local inspection view; production reads go through keys and the by_org index.
+        items = [d.to_simple_dict() for d in Delivery.scan()]
+        return sorted(items, key=lambda d: (d.get("created_at", ""), d["delivery_id"]))
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        seen: dict[str, dict[str, Any]] = {}
+        for _ in range(20):  # peek: VisibilityTimeout=0 leaves every message where it is
+            resp = sqs.receive_message(QueueUrl=self.queue_urls["quarantine"], MaxNumberOfMessages=10,
+                                       VisibilityTimeout=0, WaitTimeSeconds=0)
+            msgs = resp.get("Messages", [])
+            new = [m for m in msgs if m["MessageId"] not in seen]
+            for m in new:
+                seen[m["MessageId"]] = json.loads(m["Body"])
+            if not new:
+                break
+        return list(seen.values())
+
+
+def _create_table(ddb: Any, t: wiring.Table) -> None:
+    keys = [t.partition_key] + ([t.sort_key] if t.sort_key else [])
+    attrs = {name: typ for name, typ in keys}
+    for ix in t.indexes:
+        for name, typ in [ix.partition_key] + ([ix.sort_key] if ix.sort_key else []):
+            attrs[name] = typ
+
+    def schema(pk: tuple[str, str], sk: tuple[str, str] | None) -> list[dict[str, str]]:
+        return [{"AttributeName": pk[0], "KeyType": "HASH"}] + (
+            [{"AttributeName": sk[0], "KeyType": "RANGE"}] if sk else []
+        )
+
+    kwargs: dict[str, Any] = {
+        "TableName": physical_name(t.key),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": ty} for n, ty in attrs.items()],
+        "KeySchema": schema(t.partition_key, t.sort_key),
+    }
+    if t.indexes:
+        kwargs["GlobalSecondaryIndexes"] = [
+            {"IndexName": ix.name, "KeySchema": schema(ix.partition_key, ix.sort_key),
+             "Projection": {"ProjectionType": "ALL"}}
+            for ix in t.indexes
+        ]
+    ddb.create_table(**kwargs)
+    if t.ttl_attribute:
+        ddb.update_time_to_live(TableName=physical_name(t.key),
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": t.ttl_attribute})
+
+
+_counter_installed: list[Counter] = []
+
+
+def _install_call_counter(counter: Counter) -> None:
+    """Count the AWS API calls handlers make (boto3 and PynamoDB both go through botocore)."""
+    from botocore.client import BaseClient
+
+    _counter_installed[:] = [counter]
+    if getattr(BaseClient._make_api_call, "_notify_counted", False):
+        return
+    original = BaseClient._make_api_call
+
+    def counted(self: Any, operation_name: str, api_params: Any) -> Any:
+        if getattr(_in_handler, "active", False) and _counter_installed:
+            _counter_installed[0][f"{self.meta.service_model.service_name}:{operation_name}"] += 1
+        return original(self, operation_name, api_params)
+
+    counted._notify_counted = True  # type: ignore[attr-defined]
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+def iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
