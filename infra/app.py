@@ -9,7 +9,7 @@ from pathlib import Path
 # The editable install puts infra/ on sys.path already; this keeps a bare checkout working too.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notify_infra.app_builder import build_app  # noqa: E402
+from notify_infra.app_builder import build_app
 
 
 def main() -> None:

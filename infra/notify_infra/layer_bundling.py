@@ -68,8 +68,12 @@ def bundle_layer(output_dir: Path | str, python_version: str = PYTHON_VERSION) -
     # Console scripts carry shebangs of this machine's Python and are never run from a layer.
     shutil.rmtree(site_dir / "bin", ignore_errors=True)
 
-    shutil.copytree(LAYER_SOURCE_DIR / "notify_core", site_dir / "notify_core", ignore=_IGNORE,
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        LAYER_SOURCE_DIR / "notify_core",
+        site_dir / "notify_core",
+        ignore=_IGNORE,
+        dirs_exist_ok=True,
+    )
     # Copied even when empty so NOTIFY_TEMPLATES_DIR always points at an existing directory.
     shutil.copytree(TEMPLATES_SOURCE_DIR, out / "templates", ignore=_IGNORE, dirs_exist_ok=True)
     return out

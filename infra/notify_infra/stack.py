@@ -18,7 +18,11 @@ class NotifyStack(Stack):
         self.queues = Queues(self, "Queues")
         self.routing = EventRouting(self, "Routing", queues=self.queues)
         self.functions = Functions(
-            self, "Functions", tables=self.tables, queues=self.queues, bus_name=self.routing.bus.event_bus_name
+            self,
+            "Functions",
+            tables=self.tables,
+            queues=self.queues,
+            bus_name=self.routing.bus.event_bus_name,
         )
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
 
@@ -28,7 +32,7 @@ class NotifyStack(Stack):
     def _final_stops(self) -> dict[str, sqs.IQueue]:
         stops: dict[str, sqs.IQueue] = dict(self.queues.final_stops())
         known = {id(queue) for queue in stops.values()}
-        # A rule target's DLQ is normally its queue's DLQ (already present); a dedicated one needs an alarm too.
+        # A rule target's DLQ is normally its queue's DLQ (already here); a dedicated one needs an alarm too.
         for rule_key, dlq in self.routing.target_dead_letter_queues.items():
             if id(dlq) not in known:
                 stops[f"{rule_key}-target-dlq"] = dlq

@@ -90,7 +90,11 @@ class FunctionAccess(Construct):
                 # Named indexes only, not "<table>/index/*": no wildcard, and a new index is a new grant.
                 resources += [f"{table.table_arn}/index/{name}" for name in tables.index_names(key)]
             self.role.add_to_policy(
-                iam.PolicyStatement(sid="DynamoDbRead", actions=list(DYNAMODB_READ_ACTIONS), resources=resources)
+                iam.PolicyStatement(
+                    sid="DynamoDbRead",
+                    actions=list(DYNAMODB_READ_ACTIONS),
+                    resources=resources,
+                )
             )
         if access.tables_write:
             self.role.add_to_policy(

@@ -13,6 +13,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+_NOT_RETRIED = "deliveries or events that will not be retried. Inspect, fix, then redrive."
+
 
 class DeadLetterAlarms(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, queues: Mapping[str, sqs.IQueue]) -> None:
@@ -42,6 +44,7 @@ class DeadLetterAlarms(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
+        alarms_in_this_account = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
         # enforce_ssl writes a topic policy, which replaces SNS's default one: allow CloudWatch explicitly.
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
@@ -51,9 +54,7 @@ class DeadLetterAlarms(Construct):
                 resources=[self.topic.topic_arn],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
-                    },
+                    "ArnLike": {"aws:SourceArn": alarms_in_this_account},
                 },
             )
         )
@@ -63,10 +64,7 @@ class DeadLetterAlarms(Construct):
             alarm = cloudwatch.Alarm(
                 self,
                 key,
-                alarm_description=(
-                    f"Messages in '{key}': deliveries or events that will not be retried. Inspect, fix, "
-                    "then redrive."
-                ),
+                alarm_description=f"Messages in '{key}': {_NOT_RETRIED}",
                 metric=queue.metric_approximate_number_of_messages_visible(
                     period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
                 ),

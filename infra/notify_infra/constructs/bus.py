@@ -72,4 +72,3 @@ class EventRouting(Construct):
             )
         )
         return dlq
-

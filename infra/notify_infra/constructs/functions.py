@@ -85,6 +85,7 @@ class Functions(Construct):
         )
         for source in fn.sources:
             queue = queues.source_queue(source)
+            window = source.max_batching_window_s
             if not source.dead_letter:
                 _check_visibility(fn, wiring.queue(source.queue))
             # Also grants the role consume rights on exactly this queue.
@@ -92,9 +93,7 @@ class Functions(Construct):
                 SqsEventSource(
                     queue,
                     batch_size=source.batch_size,
-                    max_batching_window=(
-                        Duration.seconds(source.max_batching_window_s) if source.max_batching_window_s else None
-                    ),
+                    max_batching_window=Duration.seconds(window) if window else None,
                     # Handlers return batchItemFailures: only the failed messages are retried.
                     report_batch_item_failures=True,
                     # Bounds the sender's share of provider quotas without reserved concurrency.

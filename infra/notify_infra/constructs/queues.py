@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Tags, Validations
+from aws_cdk import Acknowledgment, Duration, Tags, Validations
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import Acknowledgment
 from constructs import Construct
 
 from notify_infra import wiring
@@ -44,15 +43,12 @@ class Queues(Construct):
             dead_letter_queue = None
             if spec.max_receive_count:
                 assert spec.dlq_key is not None
+                visibility = dlq_visibility.get(spec.dlq_key)
                 dlq = sqs.Queue(
                     self,
                     spec.dlq_key,
                     retention_period=DLQ_RETENTION,
-                    visibility_timeout=(
-                        Duration.seconds(dlq_visibility[spec.dlq_key])
-                        if spec.dlq_key in dlq_visibility
-                        else None
-                    ),
+                    visibility_timeout=Duration.seconds(visibility) if visibility else None,
                     **_secure_queue_props(),
                 )
                 Tags.of(dlq).add(TAG, spec.dlq_key)
@@ -101,7 +97,7 @@ class Queues(Construct):
     def final_stops(self) -> dict[str, sqs.Queue]:
         """Queues whose messages nobody retries: every DLQ and every queue without one (quarantine)."""
         stops = {wiring.queue(key).dlq_key or key: dlq for key, dlq in self._dlqs.items()}
-        stops.update(
-            {spec.key: self._queues[spec.key] for spec in wiring.QUEUES if not spec.max_receive_count}
-        )
+        for spec in wiring.QUEUES:
+            if not spec.max_receive_count:
+                stops[spec.key] = self._queues[spec.key]
         return stops
