@@ -132,8 +132,11 @@ class LocalRuntime:
         from moto.server import ThreadedMotoServer
 
         os.environ.update(
-            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_SESSION_TOKEN="testing",
-            AWS_DEFAULT_REGION=self.region, AWS_REGION=self.region,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_SESSION_TOKEN="testing",
+            AWS_DEFAULT_REGION=self.region,
+            AWS_REGION=self.region,
         )
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
@@ -197,11 +200,14 @@ class LocalRuntime:
         sqs = boto3.client("sqs")
         for q in wiring.QUEUES:
             visibility = str(min(q.visibility_timeout_s, self.visibility_timeout_s))
-            attrs: dict[str, str] = {"VisibilityTimeout": visibility,
-                                     "MessageRetentionPeriod": str(q.retention_days * 86400)}
+            attrs: dict[str, str] = {
+                "VisibilityTimeout": visibility,
+                "MessageRetentionPeriod": str(q.retention_days * 86400),
+            }
             if q.dlq_key:
-                dlq_url = sqs.create_queue(QueueName=physical_name(q.dlq_key),
-                                           Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
+                dlq_url = sqs.create_queue(
+                    QueueName=physical_name(q.dlq_key), Attributes={"VisibilityTimeout": visibility}
+                )["QueueUrl"]
                 self.queue_urls[q.dlq_key] = dlq_url
                 attrs["RedrivePolicy"] = json.dumps(
                     {"deadLetterTargetArn": self.queue_arn(q.dlq_key), "maxReceiveCount": q.max_receive_count}
@@ -211,14 +217,21 @@ class LocalRuntime:
         events.create_event_bus(Name=wiring.BUS_NAME)
         for rule in wiring.RULES:
             events.put_rule(Name=rule.key, EventBusName=wiring.BUS_NAME, EventPattern=json.dumps(rule.event_pattern))
-            events.put_targets(Rule=rule.key, EventBusName=wiring.BUS_NAME,
-                               Targets=[{"Id": rule.target_queue, "Arn": self.queue_arn(rule.target_queue)}])
+            events.put_targets(
+                Rule=rule.key,
+                EventBusName=wiring.BUS_NAME,
+                Targets=[{"Id": rule.target_queue, "Arn": self.queue_arn(rule.target_queue)}],
+            )
         os.environ.update(self.function_environment())
         get_config.cache_clear()
         clients.reset()
         self._sources = [
-            _Source(fn, self.queue_urls[f"{s.queue}-dlq" if s.dead_letter else s.queue],
-                    self.queue_arn(f"{s.queue}-dlq" if s.dead_letter else s.queue), s.batch_size)
+            _Source(
+                fn,
+                self.queue_urls[f"{s.queue}-dlq" if s.dead_letter else s.queue],
+                self.queue_arn(f"{s.queue}-dlq" if s.dead_letter else s.queue),
+                s.batch_size,
+            )
             for fn in wiring.FUNCTIONS
             for s in fn.sources
         ]
@@ -279,8 +292,11 @@ class LocalRuntime:
 
     def _poll(self, sqs: Any, source: _Source) -> bool:
         resp = sqs.receive_message(
-            QueueUrl=source.queue_url, MaxNumberOfMessages=source.batch_size, WaitTimeSeconds=0,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=source.batch_size,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         )
         messages = resp.get("Messages", [])
         if not messages:
@@ -300,7 +316,9 @@ class LocalRuntime:
         for start in range(0, len(done), 10):
             sqs.delete_message_batch(
                 QueueUrl=source.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start:start + 10])],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+                ],
             )
         return True
 
@@ -317,8 +335,12 @@ class LocalRuntime:
                 "ApproximateFirstReceiveTimestamp": attrs.get("ApproximateFirstReceiveTimestamp", "0"),
             },
             "messageAttributes": {
-                k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType"),
-                    "stringListValues": [], "binaryListValues": []}
+                k: {
+                    "stringValue": v.get("StringValue"),
+                    "dataType": v.get("DataType"),
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                }
                 for k, v in m.get("MessageAttributes", {}).items()
             },
             "md5OfBody": m.get("MD5OfBody", ""),
@@ -347,8 +369,11 @@ class LocalRuntime:
 
         if isinstance(document, Path):
             document = document.read_text()
-        doc = (settings_document.parse(document) if isinstance(document, str)
-               else settings_document.SettingsDocument.model_validate(document))
+        doc = (
+            settings_document.parse(document)
+            if isinstance(document, str)
+            else settings_document.SettingsDocument.model_validate(document)
+        )
         result = settings_document.apply(doc)
         sender = doc.email_from or wiring.COMMON_ENV["DEFAULT_EMAIL_FROM"]
         boto3.client("ses").verify_email_identity(EmailAddress=sender)
@@ -381,8 +406,14 @@ class LocalRuntime:
         pending = {}
         for source in self._sources:
             a = sqs.get_queue_attributes(QueueUrl=source.queue_url, AttributeNames=["All"])["Attributes"]
-            n = sum(int(a.get(k, 0)) for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                                               "ApproximateNumberOfMessagesDelayed"))
+            n = sum(
+                int(a.get(k, 0))
+                for k in (
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                )
+            )
             if n:
                 pending[source.queue_url.rsplit("/", 1)[-1]] = n
         return pending
@@ -390,12 +421,19 @@ class LocalRuntime:
     def outbox(self) -> Outbox:
         data = json.load(urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=10))
         emails = [
-            Email(to=m["destinations"].get("ToAddresses", []), sender=m["source"], subject=m.get("subject", ""),
-                  html=m.get("body", ""), message_id=m["id"])
+            Email(
+                to=m["destinations"].get("ToAddresses", []),
+                sender=m["source"],
+                subject=m.get("subject", ""),
+                html=m.get("body", ""),
+                message_id=m["id"],
+            )
             for m in data.get("ses", {}).get("Message", [])
         ]
-        sms = [Sms(to=s["phone_number"], text=s["message"], message_id=s["message_id"])
-               for s in data.get("sns", {}).get("SMS", [])]
+        sms = [
+            Sms(to=s["phone_number"], text=s["message"], message_id=s["message_id"])
+            for s in data.get("sns", {}).get("SMS", [])
+        ]
         return Outbox(
             emails=emails,
             sms=sms,
@@ -417,8 +455,9 @@ class LocalRuntime:
         sqs = boto3.client("sqs")
         seen: dict[str, dict[str, Any]] = {}
         for _ in range(20):  # peek: VisibilityTimeout=0 leaves every message where it is
-            resp = sqs.receive_message(QueueUrl=self.queue_urls["quarantine"], MaxNumberOfMessages=10,
-                                       VisibilityTimeout=0, WaitTimeSeconds=0)
+            resp = sqs.receive_message(
+                QueueUrl=self.queue_urls["quarantine"], MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
+            )
             msgs = resp.get("Messages", [])
             new = [m for m in msgs if m["MessageId"] not in seen]
             for m in new:
@@ -448,14 +487,18 @@ def _create_table(ddb: Any, t: wiring.Table) -> None:
     }
     if t.indexes:
         kwargs["GlobalSecondaryIndexes"] = [
-            {"IndexName": ix.name, "KeySchema": schema(ix.partition_key, ix.sort_key),
-             "Projection": {"ProjectionType": "ALL"}}
+            {
+                "IndexName": ix.name,
+                "KeySchema": schema(ix.partition_key, ix.sort_key),
+                "Projection": {"ProjectionType": "ALL"},
+            }
             for ix in t.indexes
         ]
     ddb.create_table(**kwargs)
     if t.ttl_attribute:
-        ddb.update_time_to_live(TableName=physical_name(t.key),
-                                TimeToLiveSpecification={"Enabled": True, "AttributeName": t.ttl_attribute})
+        ddb.update_time_to_live(
+            TableName=physical_name(t.key), TimeToLiveSpecification={"Enabled": True, "AttributeName": t.ttl_attribute}
+        )
 
 
 _counter_installed: list[Counter] = []

@@ -1,0 +1,149 @@
+"""The ``notify`` command.
+
+    notify local up [--port 4566] [--settings FILE ...]    run the platform on moto until Ctrl-C
+    notify settings apply FILE [--local [URL]]               load an org's settings document
+    notify settings export ORG_ID [--local [URL]]            print an org's settings document
+
+``settings`` commands talk to AWS with the usual credentials (the table name from --settings-table or
+$SETTINGS_TABLE, e.g. the stack output SettingsTableName), or to a running local runtime with --local.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+DEFAULT_LOCAL = "http://127.0.0.1:4566"
+
+
+def _local_env(url: str) -> None:
+    from notify_infra import wiring
+
+    from notify_local.runtime import physical_name
+
+    os.environ.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
+        SETTINGS_TABLE=physical_name("settings"),
+        WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
+    )
+
+
+def _print_apply(result, doc) -> None:  # type: ignore[no-untyped-def]
+    print(f"applied settings for org {result.org_id}: {result.written} items written, {result.deleted} removed")
+    for endpoint_id, secret in result.generated_secrets.items():
+        # Shown once, to hand to the receiver; it is stored only in SSM (SecureString).
+        print(f"  webhook endpoint {endpoint_id}: new signing secret {secret}")
+
+
+def cmd_local_up(args: argparse.Namespace) -> int:
+    import logging
+
+    from notify_local.runtime import LocalRuntime
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    rt = LocalRuntime(host=args.host, port=args.port, log_level=args.log_level)
+    rt.start()
+    receiver = rt.start_receiver(args.receiver_port)
+    print(f"notify local runtime up: AWS endpoint {rt.endpoint_url} (region {rt.region}, bus 'notify')")
+    print(f"webhook receiver: {receiver.url}/<any path> (loopback webhooks allowed in local mode)")
+    for f in args.settings or []:
+        text = Path(f).read_text().replace("$receiver", receiver.url)
+        _print_apply(rt.apply_settings(text), None)
+    print(
+        "publish with boto3: boto3.client('events', endpoint_url=..., region_name=...)"
+        ".put_events(Entries=[{'EventBusName': 'notify', ...}])"
+    )
+    print("Ctrl-C to stop")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    rt.stop()
+    receiver.stop()
+    return 0
+
+
+def cmd_settings_apply(args: argparse.Namespace) -> int:
+    if args.local:
+        _local_env(args.local)
+    if args.settings_table:
+        os.environ["SETTINGS_TABLE"] = args.settings_table
+    from notify_core import settings_document
+    from pydantic import ValidationError
+
+    try:
+        doc = settings_document.parse(Path(args.file).read_text())
+    except (ValidationError, ValueError) as exc:
+        print(f"invalid settings document {args.file}:\n{exc}", file=sys.stderr)
+        return 2
+    result = settings_document.apply(doc)
+    if args.local and doc.email_from:
+        import boto3
+
+        boto3.client("ses").verify_email_identity(EmailAddress=doc.email_from)
+    _print_apply(result, doc)
+    return 0
+
+
+def cmd_settings_export(args: argparse.Namespace) -> int:
+    if args.local:
+        _local_env(args.local)
+    if args.settings_table:
+        os.environ["SETTINGS_TABLE"] = args.settings_table
+    import yaml
+    from notify_core import settings_document
+
+    doc = settings_document.export(args.org_id)
+    print(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True) if not args.json else json.dumps(doc, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="notify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="the embedded local runtime").add_subparsers(dest="action", required=True)
+    up = local.add_parser("up", help="start moto, create the platform, drive the handlers until Ctrl-C")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=int(os.environ.get("NOTIFY_LOCAL_PORT", "4566")))
+    up.add_argument("--receiver-port", type=int, default=0, help="local webhook receiver port (0: any free)")
+    up.add_argument("--settings", action="append", help="settings document(s) to apply at start")
+    up.add_argument("--log-level", default="WARNING")
+    up.set_defaults(func=cmd_local_up)
+
+    settings = sub.add_parser("settings", help="org settings documents").add_subparsers(dest="action", required=True)
+    for name, func in (("apply", cmd_settings_apply), ("export", cmd_settings_export)):
+        s = settings.add_parser(name)
+        if name == "apply":
+            s.add_argument("file", help="YAML or JSON settings document")
+        else:
+            s.add_argument("org_id")
+            s.add_argument("--json", action="store_true")
+        s.add_argument(
+            "--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})"
+        )
+        s.add_argument("--settings-table", help="physical table name on AWS (default $SETTINGS_TABLE)")
+        s.set_defaults(func=func)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

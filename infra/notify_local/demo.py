@@ -1,0 +1,225 @@
+"""``make demo``: product events become real emails, SMS and signed webhooks on the local runtime.
+
+Starts the runtime and a webhook receiver, applies the Hutkigrosh-like settings in demo/hutki.yaml,
+publishes a handful of events with plain boto3 (as a product service would, good and bad ones),
+waits until every queue has drained, prints what was delivered and what was not (with reasons) and
+stops. Exits non-zero if the platform did not do what the demo expects.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from notify_infra import wiring
+
+from notify_local.runtime import LocalRuntime
+
+SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"
+ORG = "hutki-demo"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _event(
+    event_id: str, data: dict[str, Any], *, point: str | None = None, service: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    scope = {k: v for k, v in (("service_id", service), ("point_id", point)) if v}
+    return {
+        "org_id": ORG,
+        "event_id": event_id,
+        "occurred_at": _now(),
+        "subject": {"type": "payment", "id": event_id, "scope": scope},
+        "data": data,
+        **extra,
+    }
+
+
+def events(receiver_url: str) -> list[tuple[str, str, Any]]:
+    """(source, detail-type, detail) as product services would publish them."""
+    buyer = {
+        "name": "Olga Petrova",
+        "email": "olga.petrova@buyer.example",
+        "phone": "+375447001122",
+        "locale": "ru-BY",
+        "channels": ["email", "sms"],
+        "events": ["invoice.issued", "invoice.paid"],
+    }
+    paid = _event(
+        "pay-1001",
+        {
+            "amount": "120.50",
+            "currency": "BYN",
+            "payment_id": "pay-1001",
+            "account": "10042",
+            "payer_name": "Ivan <b>Petrov</b>",
+        },
+        service="water",
+        point="shop-1",
+    )
+    return [
+        ("payments", "payment.paid", paid),
+        ("payments", "payment.paid", paid),  # published twice: delivered once
+        (
+            "payments",
+            "payment.reversed",
+            _event(
+                "rev-1001", {"amount": "120.50", "currency": "BYN", "payment_id": "pay-1001", "reason": "payer request"}
+            ),
+        ),
+        (
+            "payments",
+            "refund.created",
+            _event(
+                "ref-17",
+                {"amount": "20.00", "currency": "BYN", "refund_id": "ref-17", "payment_id": "pay-1001"},
+                service="water",
+            ),
+        ),
+        (
+            "invoicing",
+            "invoice.issued",
+            {
+                **_event(
+                    "inv-42-issued",
+                    {
+                        "amount": "45.00",
+                        "currency": "BYN",
+                        "invoice_number": "42",
+                        "due_date": "2026-12-01",
+                        "issuer_name": "Hutki Water",
+                    },
+                ),
+                "recipients": [buyer],
+            },
+        ),
+        (
+            "invoicing",
+            "invoice.paid",
+            {
+                **_event("inv-42-paid", {"amount": "45.00", "currency": "BYN", "invoice_number": "42"}),
+                "recipients": [{**buyer, "events": ["invoice.issued"]}],
+            },
+        ),
+        (
+            "invoicing",
+            "invoice.issued",
+            {
+                **_event("inv-43-issued", {"amount": "9.99", "currency": "BYN", "invoice_number": "43"}),
+                "recipients": [
+                    {"name": "Typo", "email": "typo@@buyer", "phone": "+37512", "events": ["invoice.issued"]}
+                ],
+            },
+        ),
+        ("payments", "payment.paid", {"event_id": "no-org", "occurred_at": _now(), "data": {}}),
+        ("payments", "payment.exploded", _event("boom-1", {})),
+        ("payments", "payment.paid", _event("bad-data", {"amount": "a lot", "currency": "BYN", "payment_id": "p"})),
+    ]
+
+
+def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    import os
+
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # keep the demo's output readable
+    rt = LocalRuntime(port=int(os.environ.get("NOTIFY_LOCAL_PORT", "0")), log_level="CRITICAL")
+    rt.start()
+    receiver = rt.start_receiver()
+    try:
+        return run(rt, receiver)
+    finally:
+        rt.stop()
+        receiver.stop()
+
+
+def run(rt: LocalRuntime, receiver: Any) -> int:
+    import boto3
+
+    print(f"local runtime: moto at {rt.endpoint_url}, bus '{wiring.BUS_NAME}'; webhook receiver at {receiver.url}")
+    result = rt.apply_settings(SETTINGS.read_text().replace("$receiver", receiver.url))
+    print(
+        f"applied {SETTINGS.name}: org {result.org_id}, {result.written} settings items; "
+        f"webhook secrets generated for {', '.join(result.generated_secrets)} (kept in SSM)"
+    )
+    for endpoint_id, secret in result.generated_secrets.items():
+        receiver.expect_secret(f"/hooks/{endpoint_id}", secret)
+    receiver.respond("/hooks/legacy-crm", 503)
+
+    # A product service: plain boto3, the bus name, nothing else of ours.
+    bus = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
+    published = events(receiver.url)
+    started = time.monotonic()
+    for source, detail_type, detail in published:
+        import json
+
+        resp = bus.put_events(
+            Entries=[
+                {
+                    "Source": source,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": wiring.BUS_NAME,
+                }
+            ]
+        )
+        assert resp["FailedEntryCount"] == 0, resp
+    print(f"published {len(published)} events with boto3 put_events (incl. a duplicate and three bad ones)")
+    rt.wait_idle(timeout_s=60)
+    print(f"every queue drained in {time.monotonic() - started:.1f} s\n")
+    return report(rt)
+
+
+def report(rt: LocalRuntime) -> int:
+    out = rt.outbox()
+    print(f"EMAILS SENT through SES ({len(out.emails)})")
+    for e in out.emails:
+        print(f"  to {', '.join(e.to):34} from {e.sender:31} {e.subject}")
+    print(f"\nSMS SENT through SNS ({len(out.sms)})")
+    for s in out.sms:
+        print(f"  to {s.to:16} {s.text}")
+    print(f"\nWEBHOOK CALLS received over HTTP ({len(out.webhooks)})")
+    calls = Counter((w.path, w.status, w.verified) for w in out.webhooks)
+    for (path, status, verified), n in calls.items():
+        sig = {True: "signature verified (standardwebhooks)", False: "BAD SIGNATURE", None: "unsigned?"}[verified]
+        print(f"  POST {path:22} -> HTTP {status}  x{n}  {sig}")
+    not_sent = [d for d in out.deliveries if d["status"] != "sent"]
+    print(f"\nNOT DELIVERED, with reasons ({len(not_sent)})")
+    for d in not_sent:
+        attempts = d.get("attempt_count", 0)
+        print(
+            f"  {d['status']:7} {d['channel']:8} {d['address'][:40]:40} {d.get('error_code')}: "
+            f"{(d.get('error_detail') or '')[:70]} ({attempts} attempts)"
+        )
+    print(f"\nQUARANTINED EVENTS ({len(out.quarantined)})")
+    for q in out.quarantined:
+        print(f"  {q['reason']}: {q['detail'][:100]}")
+    sent = [d for d in out.deliveries if d["status"] == "sent"]
+    calls_total = sum(rt.aws_calls.values())
+    print(f"\nDELIVERY LOG: {len(sent)} sent, {len(not_sent)} not sent, {len(out.deliveries)} in all")
+    if sent:
+        print(
+            f"AWS API calls made by the handlers: {calls_total} for {len(sent)} delivered notifications "
+            f"= {calls_total / len(sent):.1f} per notification"
+        )
+        print("  " + ", ".join(f"{k} {v}" for k, v in sorted(rt.aws_calls.items())))
+    problems = []
+    if not (out.emails and out.sms and any(w.status == 200 and w.verified for w in out.webhooks)):
+        problems.append("expected emails, SMS and a verified webhook")
+    if len(out.quarantined) != 3:
+        problems.append(f"expected 3 quarantined events, got {len(out.quarantined)}")
+    if rt.errors:
+        problems.append(f"handler errors: {rt.errors[:3]}")
+    for p in problems:
+        print(f"DEMO PROBLEM: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
