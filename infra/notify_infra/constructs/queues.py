@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Acknowledgment, Duration, Tags, Validations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -28,7 +30,7 @@ def _dlq_visibility_timeouts() -> dict[str, int]:
     return timeouts
 
 
-def _secure_queue_props() -> dict:
+def _secure_queue_props() -> dict[str, Any]:
     return dict(encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
 
 
