@@ -1,0 +1,58 @@
+"""Shared test data: a Hutkigrosh-like org and an event builder in the shape products publish."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+ORG = "hutki"
+
+PAID_DATA = {"amount": "120.50", "currency": "BYN", "payment_id": "pay-1", "account": "10042",
+             "payer_name": "Ivan <b>Petrov</b> & Sons"}
+
+
+def make_detail(event_id: str, data: dict[str, Any] | None = None, *, org: str = ORG,
+                service: str | None = None, point: str | None = None, **extra: Any) -> dict[str, Any]:
+    scope = {k: v for k, v in (("service_id", service), ("point_id", point)) if v}
+    return {"org_id": org, "event_id": event_id, "occurred_at": "2026-11-23T10:00:00Z",
+            "subject": {"type": "payment", "id": event_id, "scope": scope},
+            "data": copy.deepcopy(PAID_DATA if data is None else data), **extra}
+
+
+def hutki_settings(receiver_url: str, *, org: str = ORG) -> dict[str, Any]:
+    return {
+        "org_id": org,
+        "name": "Hutki Water",
+        "email_from": "notifications@hutki.example",
+        "default_phone_region": "BY",
+        "contacts": [
+            {"id": "anna", "name": "Anna", "emails": [{"address": "anna.personal@mail.example", "kind": "personal"},
+                                                      {"address": "Anna@Hutki.Example", "kind": "work"}],
+             "phones": [{"number": "+375 29 123-45-67"}]},
+            {"id": "boris", "name": "Boris", "locale": "ru", "emails": [{"address": "boris@hutki.example"}],
+             "phones": [{"number": "8 029 765 43 21"}]},
+            {"id": "cashier", "name": "Cashier", "emails": [{"address": "shop1@hutki.example"}]},
+        ],
+        "webhook_endpoints": [{"id": "erp", "url": f"{receiver_url}/hooks/erp",
+                               "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}],
+        "subscriptions": [
+            {"group": "payment.paid_or_reversed", "scope": "org",
+             "channels": {"email": ["anna"], "sms": ["anna"], "webhook": ["erp"]}},
+            {"group": "payment.paid_or_reversed", "scope": "service:water", "channels": {"email": ["boris"]}},
+            {"group": "payment.paid_or_reversed", "scope": "point:shop-1", "channels": {"email": ["cashier", "anna"]}},
+        ],
+    }
+
+
+ERP_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+@pytest.fixture
+def hutki(notify_runtime):  # type: ignore[no-untyped-def]
+    """The runtime with the Hutki org applied and its ERP receiver expecting signed webhooks."""
+    receiver = notify_runtime.receiver
+    notify_runtime.apply_settings(hutki_settings(receiver.url))
+    receiver.expect_secret("/hooks/erp", ERP_SECRET)
+    return notify_runtime
