@@ -24,9 +24,12 @@ setup: .venv/.synced
 demo: setup
 	$(PY) -m notify_local.demo
 
+# Unit tests run alone (network blocked for the whole process, so no runtime thread may share it),
+# then everything that needs moto, CDK or the local runtime, on both cores.
 test: setup
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -q -m unit
+	$(PY) -m pytest -q -m "not unit" -n 2 --dist loadgroup
 
 test-fast: setup
 	$(PY) -m pytest -q -m "unit or integration"

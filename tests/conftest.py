@@ -9,16 +9,33 @@ import pytest
 
 ORG = "hutki"
 
-PAID_DATA = {"amount": "120.50", "currency": "BYN", "payment_id": "pay-1", "account": "10042",
-             "payer_name": "Ivan <b>Petrov</b> & Sons"}
+PAID_DATA = {
+    "amount": "120.50",
+    "currency": "BYN",
+    "payment_id": "pay-1",
+    "account": "10042",
+    "payer_name": "Ivan <b>Petrov</b> & Sons",
+}
 
 
-def make_detail(event_id: str, data: dict[str, Any] | None = None, *, org: str = ORG,
-                service: str | None = None, point: str | None = None, **extra: Any) -> dict[str, Any]:
+def make_detail(
+    event_id: str,
+    data: dict[str, Any] | None = None,
+    *,
+    org: str = ORG,
+    service: str | None = None,
+    point: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     scope = {k: v for k, v in (("service_id", service), ("point_id", point)) if v}
-    return {"org_id": org, "event_id": event_id, "occurred_at": "2026-11-23T10:00:00Z",
-            "subject": {"type": "payment", "id": event_id, "scope": scope},
-            "data": copy.deepcopy(PAID_DATA if data is None else data), **extra}
+    return {
+        "org_id": org,
+        "event_id": event_id,
+        "occurred_at": "2026-11-23T10:00:00Z",
+        "subject": {"type": "payment", "id": event_id, "scope": scope},
+        "data": copy.deepcopy(PAID_DATA if data is None else data),
+        **extra,
+    }
 
 
 def hutki_settings(receiver_url: str, *, org: str = ORG) -> dict[str, Any]:
@@ -28,18 +45,33 @@ def hutki_settings(receiver_url: str, *, org: str = ORG) -> dict[str, Any]:
         "email_from": "notifications@hutki.example",
         "default_phone_region": "BY",
         "contacts": [
-            {"id": "anna", "name": "Anna", "emails": [{"address": "anna.personal@mail.example", "kind": "personal"},
-                                                      {"address": "Anna@Hutki.Example", "kind": "work"}],
-             "phones": [{"number": "+375 29 123-45-67"}]},
-            {"id": "boris", "name": "Boris", "locale": "ru", "emails": [{"address": "boris@hutki.example"}],
-             "phones": [{"number": "8 029 765 43 21"}]},
+            {
+                "id": "anna",
+                "name": "Anna",
+                "emails": [
+                    {"address": "anna.personal@mail.example", "kind": "personal"},
+                    {"address": "Anna@Hutki.Example", "kind": "work"},
+                ],
+                "phones": [{"number": "+375 29 123-45-67"}],
+            },
+            {
+                "id": "boris",
+                "name": "Boris",
+                "locale": "ru",
+                "emails": [{"address": "boris@hutki.example"}],
+                "phones": [{"number": "8 029 765 43 21"}],
+            },
             {"id": "cashier", "name": "Cashier", "emails": [{"address": "shop1@hutki.example"}]},
         ],
-        "webhook_endpoints": [{"id": "erp", "url": f"{receiver_url}/hooks/erp",
-                               "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}],
+        "webhook_endpoints": [
+            {"id": "erp", "url": f"{receiver_url}/hooks/erp", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+        ],
         "subscriptions": [
-            {"group": "payment.paid_or_reversed", "scope": "org",
-             "channels": {"email": ["anna"], "sms": ["anna"], "webhook": ["erp"]}},
+            {
+                "group": "payment.paid_or_reversed",
+                "scope": "org",
+                "channels": {"email": ["anna"], "sms": ["anna"], "webhook": ["erp"]},
+            },
             {"group": "payment.paid_or_reversed", "scope": "service:water", "channels": {"email": ["boris"]}},
             {"group": "payment.paid_or_reversed", "scope": "point:shop-1", "channels": {"email": ["cashier", "anna"]}},
         ],
@@ -56,3 +88,10 @@ def hutki(notify_runtime):  # type: ignore[no-untyped-def]
     notify_runtime.apply_settings(hutki_settings(receiver.url))
     receiver.expect_secret("/hooks/erp", ERP_SECRET)
     return notify_runtime
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # One CDK synthesis per run (~10 s, ~0.5 GB): every infra test goes to the same xdist worker.
+    for item in items:
+        if item.get_closest_marker("infra"):
+            item.add_marker(pytest.mark.xdist_group("cdk-synth"))

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from notify_core import delivery_log
 from notify_core.observability import logger, metrics
 
@@ -21,8 +22,15 @@ def record_handler(record: SQSRecord) -> None:
     queue = record.event_source_arn.rsplit(":", 1)[-1]
     delivery_log.mark_dead(message, source_queue=queue)
     metrics.add_metric(name="deliveries_dead", unit=MetricUnit.Count, value=1)
-    logger.error("delivery dead", extra={"delivery_id": message["delivery_id"], "org_id": message["org_id"],
-                                         "channel": message.get("channel"), "queue": queue})
+    logger.error(
+        "delivery dead",
+        extra={
+            "delivery_id": message["delivery_id"],
+            "org_id": message["org_id"],
+            "channel": message.get("channel"),
+            "queue": queue,
+        },
+    )
 
 
 @logger.inject_lambda_context

@@ -3,6 +3,7 @@
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from notify_core.batch import BackoffBatchProcessor
 from notify_core.dispatch import Dispatcher
 from notify_core.observability import logger, metrics

@@ -130,16 +130,24 @@ TABLES: tuple[Table, ...] = (
 
 # Sender visibility timeouts are 6x the function timeout, as AWS recommends for SQS sources.
 QUEUES: tuple[Queue, ...] = (
-    Queue("events", "EVENTS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5,
-          purpose="product events from the bus, consumed by the router"),
-    Queue("email", "EMAIL_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5,
-          purpose="email deliveries"),
-    Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5,
-          purpose="SMS deliveries"),
-    Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8,
-          purpose="webhook deliveries"),
-    Queue("quarantine", "QUARANTINE_QUEUE_URL", visibility_timeout_s=30, max_receive_count=None,
-          retention_days=14, purpose="events that failed validation, each with its reason"),
+    Queue(
+        "events",
+        "EVENTS_QUEUE_URL",
+        visibility_timeout_s=180,
+        max_receive_count=5,
+        purpose="product events from the bus, consumed by the router",
+    ),
+    Queue("email", "EMAIL_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"),
+    Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
+    Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="webhook deliveries"),
+    Queue(
+        "quarantine",
+        "QUARANTINE_QUEUE_URL",
+        visibility_timeout_s=30,
+        max_receive_count=None,
+        retention_days=14,
+        purpose="events that failed validation, each with its reason",
+    ),
 )
 
 DELIVERY_QUEUES: dict[str, str] = {"email": "email", "sms": "sms", "webhook": "webhook"}  # channel -> queue
@@ -155,7 +163,11 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-_SENDER_ACCESS = dict(tables_read=("settings",), tables_write=("deliveries",))
+# Webhook secrets live in SSM SecureString parameters under this path: <prefix><org_id>/<endpoint_id>.
+WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
+
+# Senders read no settings: the router puts everything they need into the queue message.
+_SENDER_ACCESS = dict(tables_write=("deliveries",))
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
 RETRY_ENV = {"RETRY_BASE_DELAY_S": "30", "RETRY_MAX_DELAY_S": "3600"}
 
@@ -192,8 +204,8 @@ FUNCTIONS: tuple[Function, ...] = (
         key="send_webhook",
         purpose="sign and POST webhooks (Standard Webhooks), SSRF-guarded",
         sources=(QueueSource("webhook"),),
-        access=Access(**_SENDER_ACCESS, ssm_prefix="/notify/webhook-secrets/"),
-        env=dict(RETRY_ENV),
+        access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX),
+        env={**RETRY_ENV, "WEBHOOK_SECRET_PREFIX": WEBHOOK_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15"},
         timeout_s=30,
         max_concurrency=20,
     ),
@@ -215,9 +227,6 @@ COMMON_ENV = {
     "NOTIFY_BUS_NAME": BUS_NAME,
     "DEFAULT_EMAIL_FROM": "notifications@notify.example",
 }
-
-# Webhook secrets live in SSM SecureString parameters under this path: <prefix><org_id>/<endpoint_id>.
-WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
 
 
 def table(key: str) -> Table:

@@ -23,7 +23,6 @@ DEFAULT_LOCAL = "http://127.0.0.1:4566"
 
 def _local_env(url: str) -> None:
     from notify_infra import wiring
-
     from notify_local.runtime import physical_name
 
     os.environ.update(
@@ -79,8 +78,9 @@ def cmd_settings_apply(args: argparse.Namespace) -> int:
         _local_env(args.local)
     if args.settings_table:
         os.environ["SETTINGS_TABLE"] = args.settings_table
-    from notify_core import settings_document
     from pydantic import ValidationError
+
+    from notify_core import settings_document
 
     try:
         doc = settings_document.parse(Path(args.file).read_text())
@@ -102,6 +102,7 @@ def cmd_settings_export(args: argparse.Namespace) -> int:
     if args.settings_table:
         os.environ["SETTINGS_TABLE"] = args.settings_table
     import yaml
+
     from notify_core import settings_document
 
     doc = settings_document.export(args.org_id)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from notify_infra import wiring
-
 from notify_local.runtime import LocalRuntime
 
 SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"

@@ -191,6 +191,7 @@ class LocalRuntime:
     def provision(self) -> None:
         """Create from the wiring what the CDK stack creates on AWS, and point the handlers at it."""
         import boto3
+
         from notify_core import clients
         from notify_core.config import get_config
 
@@ -291,36 +292,55 @@ class LocalRuntime:
                 time.sleep(0.02)
 
     def _poll(self, sqs: Any, source: _Source) -> bool:
-        resp = sqs.receive_message(
-            QueueUrl=source.queue_url,
-            MaxNumberOfMessages=source.batch_size,
-            WaitTimeSeconds=0,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        messages = resp.get("Messages", [])
+        messages = self._receive(sqs, source, source.batch_size)
         if not messages:
             return False
-        event = {"Records": [self._record(m, source) for m in messages]}
-        _in_handler.active = True
         try:
-            result = self._handlers[source.fn.key](event, _LambdaContext(source.fn)) or {}
+            result = self.invoke(source.fn.key, {"Records": [self._record(m, source) for m in messages]})
         except Exception as exc:
             # As in Lambda: the whole batch returns to the queue after its visibility timeout.
             self.errors.append(f"{source.fn.key}: {type(exc).__name__}: {exc}")
             return True
-        finally:
-            _in_handler.active = False
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
-            sqs.delete_message_batch(
-                QueueUrl=source.queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
-                ],
-            )
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+            ]
+            sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=entries)
         return True
+
+    @staticmethod
+    def _receive(sqs: Any, source: _Source, max_messages: int) -> list[dict[str, Any]]:
+        resp = sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=max_messages,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        return resp.get("Messages", [])
+
+    def invoke(self, function_key: str, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke one handler as Lambda would, counting the AWS calls it makes."""
+        fn = wiring.function(function_key)
+        _in_handler.active = True
+        try:
+            return self._handlers[function_key](event, _LambdaContext(fn)) or {}
+        finally:
+            _in_handler.active = False
+
+    def take_batch(self, queue_key: str, max_messages: int = 10) -> dict[str, Any]:
+        """Receive messages from a queue as the event source mapping would, without deleting them.
+
+        For tests that play a handler by hand (use inside ``paused()``): the same batch can be handed
+        to ``invoke`` twice to play a redelivery.
+        """
+        import boto3
+
+        source = next(s for s in self._sources if s.queue_url == self.queue_urls[queue_key])
+        messages = self._receive(boto3.client("sqs"), source, max_messages)
+        return {"Records": [self._record(m, source) for m in messages]}
 
     def _record(self, m: dict[str, Any], source: _Source) -> dict[str, Any]:
         attrs = m.get("Attributes", {})
@@ -365,6 +385,7 @@ class LocalRuntime:
     def apply_settings(self, document: dict[str, Any] | str | Path) -> Any:
         """Load an org settings document, and verify its sender identity in moto's SES."""
         import boto3
+
         from notify_core import settings_document
 
         if isinstance(document, Path):

@@ -17,8 +17,9 @@ def put_event(rt, detail_type: str, detail, source: str = "payments") -> None:
     """Publish as a product service does: plain boto3 against the runtime's endpoint, bus 'notify'."""
     events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
     body = detail if isinstance(detail, str) else json.dumps(detail)
-    resp = events.put_events(Entries=[{"Source": source, "DetailType": detail_type, "Detail": body,
-                                       "EventBusName": wiring.BUS_NAME}])
+    resp = events.put_events(
+        Entries=[{"Source": source, "DetailType": detail_type, "Detail": body, "EventBusName": wiring.BUS_NAME}]
+    )
     assert resp["FailedEntryCount"] == 0
 
 
@@ -51,7 +52,7 @@ def test_payment_paid_becomes_email_sms_and_signed_webhook(hutki):
     for d in sent:
         assert d["org_id"] == ORG and d["event_id"] == "pay-1" and d["attempt_count"] == 1
         assert d["attempts"][0]["outcome"] == "sent"
-    assert [d for d in sent if d["channel"] == "webhook"][0]["attempts"][0]["http_status"] == 200
+    assert next(d for d in sent if d["channel"] == "webhook")["attempts"][0]["http_status"] == 200
 
 
 def test_point_of_sale_event_reaches_point_service_and_org_subscribers_once_each(hutki):
@@ -59,12 +60,17 @@ def test_point_of_sale_event_reaches_point_service_and_org_subscribers_once_each
     hutki.wait_idle()
     out = hutki.outbox()
     assert sorted(a for e in out.emails for a in e.to) == [
-        "anna@hutki.example", "boris@hutki.example", "shop1@hutki.example"]
+        "anna@hutki.example",
+        "boris@hutki.example",
+        "shop1@hutki.example",
+    ]
     # Boris reads Russian: the ru template, chosen by his contact locale.
     assert out.emails_to("boris@hutki.example")[0].subject.startswith("Поступил платёж: 120.50 BYN")
     [anna] = [d for d in out.deliveries if d["address"] == "anna@hutki.example"]
-    assert sorted(anna["reasons"]) == ["subscription:payment.paid_or_reversed@org",
-                                       "subscription:payment.paid_or_reversed@point#shop-1"]
+    assert sorted(anna["reasons"]) == [
+        "subscription:payment.paid_or_reversed@org",
+        "subscription:payment.paid_or_reversed@point#shop-1",
+    ]
 
 
 def test_other_point_does_not_reach_shop_1_cashier(hutki):
@@ -74,8 +80,11 @@ def test_other_point_does_not_reach_shop_1_cashier(hutki):
 
 
 def test_refund_events_reach_email_and_sms_subscribers_of_paid_reversed_but_not_the_url(hutki):
-    put_event(hutki, "refund.created", make_detail("ref-1", {"amount": "20.00", "currency": "BYN",
-                                                             "refund_id": "ref-1", "payment_id": "pay-1"}))
+    put_event(
+        hutki,
+        "refund.created",
+        make_detail("ref-1", {"amount": "20.00", "currency": "BYN", "refund_id": "ref-1", "payment_id": "pay-1"}),
+    )
     hutki.wait_idle()
     out = hutki.outbox()
     assert [e.subject for e in out.emails_to("anna@hutki.example")] == ["Refund request ref-1 created"]
@@ -84,12 +93,22 @@ def test_refund_events_reach_email_and_sms_subscribers_of_paid_reversed_but_not_
 
 
 def test_buyer_on_the_invoice_gets_only_the_events_they_opted_into(hutki):
-    buyer = {"name": "Olga", "email": "olga@buyer.example", "phone": "+375447001122", "locale": "ru-BY",
-             "channels": ["email"], "events": ["invoice.issued"]}
-    issued = make_detail("inv-42-issued", {"amount": "45.00", "currency": "BYN", "invoice_number": "42",
-                                           "issuer_name": "Hutki Water"}, recipients=[buyer])
-    paid = make_detail("inv-42-paid", {"amount": "45.00", "currency": "BYN", "invoice_number": "42"},
-                       recipients=[buyer])
+    buyer = {
+        "name": "Olga",
+        "email": "olga@buyer.example",
+        "phone": "+375447001122",
+        "locale": "ru-BY",
+        "channels": ["email"],
+        "events": ["invoice.issued"],
+    }
+    issued = make_detail(
+        "inv-42-issued",
+        {"amount": "45.00", "currency": "BYN", "invoice_number": "42", "issuer_name": "Hutki Water"},
+        recipients=[buyer],
+    )
+    paid = make_detail(
+        "inv-42-paid", {"amount": "45.00", "currency": "BYN", "invoice_number": "42"}, recipients=[buyer]
+    )
     put_event(hutki, "invoice.issued", issued, source="invoicing")
     put_event(hutki, "invoice.paid", paid, source="invoicing")
     hutki.wait_idle()
@@ -113,18 +132,20 @@ def test_the_same_event_published_twice_is_delivered_once(hutki):
     ("detail_type", "detail", "reason", "says"),
     [
         ("payment.paid", {k: v for k, v in make_detail("x").items() if k != "org_id"}, "invalid_detail", "org_id"),
-        ("payment.paid", {k: v for k, v in make_detail("x").items() if k != "event_id"}, "invalid_detail",
-         "event_id"),
+        ("payment.paid", {k: v for k, v in make_detail("x").items() if k != "event_id"}, "invalid_detail", "event_id"),
         ("payment.exploded", make_detail("x"), "unknown_event_type", "payment.exploded"),
-        ("payment.paid", make_detail("x", {"amount": "lots", "currency": "BYN", "payment_id": "p"}),
-         "invalid_data", "amount"),
+        (
+            "payment.paid",
+            make_detail("x", {"amount": "lots", "currency": "BYN", "payment_id": "p"}),
+            "invalid_data",
+            "amount",
+        ),
         ("payment.paid", {**make_detail("x"), "occurred_at": "yesterday"}, "invalid_detail", "occurred_at"),
         ("payment.paid", {**make_detail("x"), "subject": "pay-1"}, "invalid_detail", "subject"),
     ],
     ids=["no-org", "no-event-id", "unknown-type", "bad-data", "bad-date", "bad-subject"],
 )
-def test_bad_events_are_quarantined_with_their_reason_and_counted(hutki, capsys, detail_type, detail, reason,
-                                                                  says):
+def test_bad_events_are_quarantined_with_their_reason_and_counted(hutki, capsys, detail_type, detail, reason, says):
     put_event(hutki, detail_type, detail)
     hutki.wait_idle()
     out = hutki.outbox()
@@ -138,16 +159,23 @@ def test_bad_events_are_quarantined_with_their_reason_and_counted(hutki, capsys,
 
 
 def test_invalid_address_is_recorded_failed_not_retried_and_others_still_receive(hutki):
-    buyers = [{"email": "typo@@buyer", "events": ["invoice.issued"]},
-              {"phone": "+37512", "events": ["invoice.issued"]},
-              {"email": "ok@buyer.example", "events": ["invoice.issued"]}]
-    put_event(hutki, "invoice.issued", make_detail("inv-7", {"amount": "1.00", "currency": "BYN",
-                                                             "invoice_number": "7"}, recipients=buyers))
+    buyers = [
+        {"email": "typo@@buyer", "events": ["invoice.issued"]},
+        {"phone": "+37512", "events": ["invoice.issued"]},
+        {"email": "ok@buyer.example", "events": ["invoice.issued"]},
+    ]
+    put_event(
+        hutki,
+        "invoice.issued",
+        make_detail("inv-7", {"amount": "1.00", "currency": "BYN", "invoice_number": "7"}, recipients=buyers),
+    )
     hutki.wait_idle()
     out = hutki.outbox()
     failed = out.deliveries_with(status="failed")
     assert sorted((d["channel"], d["address"], d["error_code"]) for d in failed) == [
-        ("email", "typo@@buyer", "invalid_address"), ("sms", "+37512", "invalid_address")]
+        ("email", "typo@@buyer", "invalid_address"),
+        ("sms", "+37512", "invalid_address"),
+    ]
     assert all(d["attempt_count"] == 0 for d in failed)  # never queued, never tried
     assert [a for e in out.emails for a in e.to] == ["ok@buyer.example"]
     assert out.sms == []

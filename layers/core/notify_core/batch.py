@@ -77,8 +77,7 @@ class BackoffBatchProcessor(BatchProcessor):
                 resp = sqs.change_message_visibility_batch(
                     QueueUrl=queue_url,
                     Entries=[
-                        {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": d}
-                        for i, (r, d) in enumerate(chunk)
+                        {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": d} for i, (r, d) in enumerate(chunk)
                     ],
                 )
             except Exception:  # the retry still happens, at the queue's own timeout

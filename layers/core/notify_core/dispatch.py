@@ -41,9 +41,9 @@ class Dispatcher:
     def route_once(self):
         # Built lazily: the persistence layer needs the table name, known only once config is read.
         store = DynamoDBPersistenceLayer(table_name=get_config().idempotency_table)
-        return idempotent_function(
-            data_keyword_argument="event", config=self.idempotency, persistence_store=store
-        )(self._route)
+        return idempotent_function(data_keyword_argument="event", config=self.idempotency, persistence_store=store)(
+            self._route
+        )
 
     def register_context(self, context: LambdaContext) -> None:
         self.idempotency.register_lambda_context(context)

@@ -19,8 +19,13 @@ MAX_KEPT_BYTES = 200 * 1024
 def quarantine(raw_body: str, error: InvalidEventError, *, message_id: str | None = None) -> None:
     kept: Any = raw_body if len(raw_body.encode()) <= MAX_KEPT_BYTES else raw_body[:MAX_KEPT_BYTES]
     body = json.dumps(
-        {"reason": error.reason, "detail": error.detail, "quarantined_at": utcnow_iso(),
-         "source_message_id": message_id, "event": kept},
+        {
+            "reason": error.reason,
+            "detail": error.detail,
+            "quarantined_at": utcnow_iso(),
+            "source_message_id": message_id,
+            "event": kept,
+        },
         separators=(",", ":"),
     )
     clients.client("sqs").send_message(

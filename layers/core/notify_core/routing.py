@@ -178,9 +178,7 @@ def _add_subscriber(
         elif not endpoint.enabled:
             skipped.append(Skipped("endpoint_disabled", f"endpoint {target_id!r}"))
         else:
-            collector.add(
-                channel, endpoint.url, reason=reason, locale=default_locale, endpoint_id=endpoint.endpoint_id
-            )
+            collector.add(channel, endpoint.url, reason=reason, locale=default_locale, endpoint_id=endpoint.endpoint_id)
         return
     contact = settings.contacts.get(target_id)
     if contact is None:
@@ -190,9 +188,7 @@ def _add_subscriber(
     if not address:
         skipped.append(Skipped("no_address", f"contact {target_id!r} has no {channel} address"))
         return
-    collector.add(
-        channel, address, reason=reason, locale=contact.locale or default_locale, name=contact.name
-    )
+    collector.add(channel, address, reason=reason, locale=contact.locale or default_locale, name=contact.name)
 
 
 def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> dict[str, Any]:

@@ -49,9 +49,13 @@ class Sender:
         return self.deliver(message=message)
 
     def _deliver(self, message: dict[str, Any]) -> dict[str, Any]:
-        log = {"delivery_id": message["delivery_id"], "org_id": message["org_id"],
-               "event_id": message["event_id"], "channel": self.channel.name,
-               "to": mask(message["address"])}
+        log = {
+            "delivery_id": message["delivery_id"],
+            "org_id": message["org_id"],
+            "event_id": message["event_id"],
+            "channel": self.channel.name,
+            "to": mask(message["address"]),
+        }
         try:
             rendered = templates.render(
                 message["event_type"], self.channel.name, message.get("locale"), templates.context_for(message)
@@ -63,14 +67,15 @@ class Sender:
             return self._failed(log, exc.code, exc.detail, exc.http_status)
         except TransientDeliveryError as exc:
             metrics.add_metric(name=f"{self.channel.name}_retry", unit=MetricUnit.Count, value=1)
-            logger.warning("delivery will be retried", extra={**log, "error_code": exc.code,
-                                                              "error_detail": exc.detail})
+            logger.warning(
+                "delivery will be retried", extra={**log, "error_code": exc.code, "error_detail": exc.detail}
+            )
             raise
         metrics.add_metric(name=f"{self.channel.name}_sent", unit=MetricUnit.Count, value=1)
-        logger.info("delivered", extra={**log, "provider_message_id": result.provider_message_id,
-                                        "template": rendered.template})
-        return {"status": SENT, "provider_message_id": result.provider_message_id,
-                "http_status": result.http_status}
+        logger.info(
+            "delivered", extra={**log, "provider_message_id": result.provider_message_id, "template": rendered.template}
+        )
+        return {"status": SENT, "provider_message_id": result.provider_message_id, "http_status": result.http_status}
 
     def _failed(self, log: dict[str, Any], code: str, detail: str, http_status: int | None = None) -> dict:
         metrics.add_metric(name=f"{self.channel.name}_failed", unit=MetricUnit.Count, value=1)

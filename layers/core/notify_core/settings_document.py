@@ -114,8 +114,10 @@ class SettingsDocument(_Doc):
         contacts = {c.id for c in self.contacts}
         endpoints = {e.id for e in self.webhook_endpoints}
         problems = []
-        for dup_kind, ids in (("contact", [c.id for c in self.contacts]),
-                              ("endpoint", [e.id for e in self.webhook_endpoints])):
+        for dup_kind, ids in (
+            ("contact", [c.id for c in self.contacts]),
+            ("endpoint", [e.id for e in self.webhook_endpoints]),
+        ):
             dups = sorted({i for i in ids if ids.count(i) > 1})
             if dups:
                 problems.append(f"duplicate {dup_kind} ids {dups}")
@@ -154,20 +156,40 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
 
     org = doc.org_id
     items: list[SettingsItem] = [
-        OrgProfile(org_id=org, sk=ORG_SK, name=doc.name, locale=doc.locale, email_from=doc.email_from,
-                   default_phone_region=doc.default_phone_region)
+        OrgProfile(
+            org_id=org,
+            sk=ORG_SK,
+            name=doc.name,
+            locale=doc.locale,
+            email_from=doc.email_from,
+            default_phone_region=doc.default_phone_region,
+        )
     ]
     for c in doc.contacts:
-        items.append(Contact(
-            org_id=org, sk=contact_sk(c.id), contact_id=c.id, name=c.name, position=c.position, locale=c.locale,
-            emails=[EmailAddress(address=e.address, kind=e.kind) for e in c.emails],
-            phones=[PhoneNumber(number=p.number, kind=p.kind) for p in c.phones],
-        ))
+        items.append(
+            Contact(
+                org_id=org,
+                sk=contact_sk(c.id),
+                contact_id=c.id,
+                name=c.name,
+                position=c.position,
+                locale=c.locale,
+                emails=[EmailAddress(address=e.address, kind=e.kind) for e in c.emails],
+                phones=[PhoneNumber(number=p.number, kind=p.kind) for p in c.phones],
+            )
+        )
     for e in doc.webhook_endpoints:
-        items.append(WebhookEndpoint(
-            org_id=org, sk=endpoint_sk(e.id), endpoint_id=e.id, url=e.url, description=e.description,
-            enabled=e.enabled, secret_parameter=secret_parameter_name(org, e.id),
-        ))
+        items.append(
+            WebhookEndpoint(
+                org_id=org,
+                sk=endpoint_sk(e.id),
+                endpoint_id=e.id,
+                url=e.url,
+                description=e.description,
+                enabled=e.enabled,
+                secret_parameter=secret_parameter_name(org, e.id),
+            )
+        )
     # Several document entries for the same group and scope become one item (one Query hit).
     cells: dict[tuple[str, str], dict[str, set[str]]] = {}
     for s in doc.subscriptions:
@@ -175,8 +197,15 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
         for channel, ids in s.channels.items():
             channels.setdefault(channel, set()).update(ids)
     for (group, scope), channels in cells.items():
-        items.append(Subscription(org_id=org, sk=subscription_sk(group, scope), group=group, scope=scope,
-                                  channels={ch: sorted(ids) for ch, ids in channels.items()}))
+        items.append(
+            Subscription(
+                org_id=org,
+                sk=subscription_sk(group, scope),
+                group=group,
+                scope=scope,
+                channels={ch: sorted(ids) for ch, ids in channels.items()},
+            )
+        )
     return items
 
 

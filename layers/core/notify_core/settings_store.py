@@ -130,9 +130,7 @@ class OrgSettings:
 
 
 def load_for_event(org_id: str, group: str) -> OrgSettings:
-    subs = list(
-        Subscription.query(org_id, Subscription.sk.startswith(f"SUB#{group}#"))
-    )
+    subs = list(Subscription.query(org_id, Subscription.sk.startswith(f"SUB#{group}#")))
     contact_ids: set[str] = set()
     endpoint_ids: set[str] = set()
     for sub in subs:

@@ -22,7 +22,7 @@ def new_secret() -> str:
 def _key(secret: str) -> bytes:
     if not secret.startswith(PREFIX):
         raise ValueError("webhook secrets have the form whsec_<base64>")
-    return base64.b64decode(secret[len(PREFIX):])
+    return base64.b64decode(secret[len(PREFIX) :])
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:

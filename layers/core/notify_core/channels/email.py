@@ -12,8 +12,13 @@ from notify_core.config import get_config
 from notify_core.errors import PermanentDeliveryError
 from notify_core.templates import Rendered
 
-_PERMANENT = {"MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException",
-              "NotFoundException", "InvalidParameterValue"}
+_PERMANENT = {
+    "MessageRejected",
+    "MailFromDomainNotVerifiedException",
+    "BadRequestException",
+    "NotFoundException",
+    "InvalidParameterValue",
+}
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 

@@ -66,8 +66,7 @@ class WebhookChannel:
     def send(self, message: dict[str, Any], rendered: Rendered) -> SendResult:
         cfg = get_config()
         try:
-            target = ssrf.vet(message["address"], allow_loopback=cfg.allow_loopback_webhooks,
-                              resolver=self._resolver)
+            target = ssrf.vet(message["address"], allow_loopback=cfg.allow_loopback_webhooks, resolver=self._resolver)
         except ssrf.UnsafeUrl as exc:
             raise PermanentDeliveryError("unsafe_url", str(exc)) from None
         secret = self._secret_lookup(secret_parameter_name(message["org_id"], message["endpoint_id"]))
@@ -79,15 +78,21 @@ class WebhookChannel:
         timeout = urllib3.Timeout(total=cfg.webhook_timeout_s)
         if target.scheme == "https":
             pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-                target.address, target.port, timeout=timeout, retries=False, maxsize=1,
-                server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+                target.address,
+                target.port,
+                timeout=timeout,
+                retries=False,
+                maxsize=1,
+                server_hostname=target.host,
+                assert_hostname=target.host,
+                cert_reqs="CERT_REQUIRED",
             )
         else:
-            pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False,
-                                              maxsize=1)
+            pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False, maxsize=1)
         try:
-            resp = pool.urlopen("POST", target.path, body=body.encode(), headers=headers, redirect=False,
-                                preload_content=False)
+            resp = pool.urlopen(
+                "POST", target.path, body=body.encode(), headers=headers, redirect=False, preload_content=False
+            )
             status = resp.status
             excerpt = resp.read(512).decode("utf-8", "replace")
             retry_after = _retry_after(resp.headers.get("retry-after"))
@@ -102,6 +107,10 @@ class WebhookChannel:
             return SendResult(http_status=status)
         detail = f"HTTP {status}: {excerpt[:200]}".strip()
         if status in (408, 429) or status >= 500:
-            raise TransientDeliveryError(f"http_{status}", detail, http_status=status,
-                                         retry_after_s=retry_after if status in (429, 503) else None)
+            raise TransientDeliveryError(
+                f"http_{status}",
+                detail,
+                http_status=status,
+                retry_after_s=retry_after if status in (429, 503) else None,
+            )
         raise PermanentDeliveryError(f"http_{status}", detail, http_status=status)
