@@ -22,8 +22,8 @@ def _no_dns(*args: object, **kwargs: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _network_blocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # disable_socket() blocks socket.socket; getaddrinfo is C code that does not go through it.
-    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+    # disable_socket() blocks socket.socket, getaddrinfo and gethostbyname; these two resolve names too.
+    for name in ("gethostbyname_ex", "gethostbyaddr"):
         monkeypatch.setattr(socket, name, _no_dns)
     pytest_socket.disable_socket(allow_unix_socket=False)
     try:

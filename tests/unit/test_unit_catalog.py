@@ -6,8 +6,9 @@ import copy
 import json
 
 import pytest
-from notify_core import catalog, routing, templates
 from unit_factories import PAID_OR_REVERSED, contact, endpoint, product_event, settings, subscription
+
+from notify_core import catalog, routing, templates
 
 pytestmark = pytest.mark.unit
 

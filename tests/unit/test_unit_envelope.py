@@ -6,10 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from unit_factories import ORG_ID, detail, envelope
+
 from notify_core import catalog
 from notify_core.envelope import parse_envelope, validate_detail
 from notify_core.errors import InvalidEventError
-from unit_factories import ORG_ID, detail, envelope
 
 pytestmark = pytest.mark.unit
 
