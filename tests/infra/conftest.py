@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Template
 from infra_template import Synth
+
 from notify_infra.app_builder import build_app
 
 # Asset bundling (uv + copying the core) is skipped here: the layer bundler has its own test.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk.assertions import Template
+
 from notify_infra.constructs import functions, queues, tables
 
 

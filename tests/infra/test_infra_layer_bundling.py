@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from notify_infra.layer_bundling import bundle_layer
 from notify_infra.runtime import PYTHON_VERSION
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from infra_template import Synth, actions, allowed_actions, as_list, referenced_ids, resources_of
+
 from notify_infra import wiring
 from notify_infra.constructs.access import DYNAMODB_READ_ACTIONS, DYNAMODB_WRITE_ACTIONS
 

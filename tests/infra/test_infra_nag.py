@@ -11,6 +11,7 @@ import json
 
 import pytest
 from infra_template import Synth
+
 from notify_infra.app_builder import STACK_NAME
 
 pytestmark = pytest.mark.infra

@@ -7,6 +7,7 @@ import re
 import pytest
 from aws_cdk.assertions import Match, Template
 from infra_template import Synth, referenced_ids
+
 from notify_infra import wiring
 from notify_infra.app_builder import build_app
 from notify_infra.constructs.bus import BUS_NAME_CONTEXT_KEY

@@ -57,13 +57,9 @@ def test_audiences():
         assert catalog.lookup(name).audiences == (catalog.SUBSCRIBERS,)
 
 
-def test_lookup_and_subscribable():
+def test_lookup_and_groups():
     assert catalog.lookup("payment.refunded") is None
-    assert catalog.subscribable("payment.paid")
-    assert catalog.subscribable(PAID_OR_REVERSED)
-    assert catalog.subscribable("buyer.invoice")
-    assert not catalog.subscribable("payment")
-    assert not catalog.subscribable("buyer.invoices")
+    assert catalog.groups() == {PAID_OR_REVERSED, "payment.failed", "buyer.invoice"}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -304,11 +304,6 @@ def test_invalid_event_recipient_address_is_a_failed_delivery():
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: routing._Collector.add keys an invalid address on raw.strip(), while normalise_email rejects "
-    "surrounding whitespace; the failed delivery then holds the key of the valid address and swallows it",
-)
 def test_whitespace_padded_address_does_not_swallow_the_valid_one():
     padded = contact("anna", emails=[(" anna@example.com ", "work")])
     org = settings(subscriptions=[subscription({"email": ["anna"]}, group="buyer.invoice")], contacts=[padded])

@@ -147,11 +147,6 @@ def test_template_syntax_error_is_a_render_error(tmpl):
         render("e", "sms", None, _ctx(), directory)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: templates.render catches only jinja2.TemplateError; a runtime error inside a template "
-    "(ZeroDivisionError, TypeError) escapes as itself, so Sender records no template_error and SQS retries it",
-)
 @pytest.mark.parametrize("expression", ["data.amount / 0", "data.amount + 'x'", "range(10**9) | list | length"])
 def test_runtime_error_inside_a_template_is_a_render_error(tmpl, expression):
     directory = tmpl("e", "sms.j2", "{% block text %}{{ " + expression + " }}{% endblock %}")

@@ -193,7 +193,3 @@ def lookup(event_type: str) -> EventType | None:
 def groups() -> set[str]:
     return {e.group for e in CATALOG.values()}
 
-
-def subscribable(name: str) -> bool:
-    """A subscription may name a group or a single event type."""
-    return name in CATALOG or name in groups()

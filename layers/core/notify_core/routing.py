@@ -92,10 +92,12 @@ class _Collector:
     ) -> None:
         error: tuple[str, str] | None = None
         try:
-            address = self._normalise(channel, raw_address)
+            address = self._normalise(channel, raw_address.strip())
+            key = (channel, address)
         except InvalidAddress as exc:
-            address, error = raw_address.strip(), ("invalid_address", str(exc))
-        key = (channel, address)
+            address, error = raw_address, ("invalid_address", str(exc))
+            # An invalid address is its own recipient: it must never absorb a valid one.
+            key = (f"{channel}:invalid", address)
         existing = self.by_key.get(key)
         if existing:
             if reason not in existing.reasons:

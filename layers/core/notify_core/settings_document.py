@@ -9,6 +9,7 @@ generated secret (returned once, so it can be handed to the receiver).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +32,7 @@ from notify_core.settings_store import (
 )
 
 SUBSCRIBABLE_CHANNELS = ("email", "sms", "webhook")
+_SCOPE_ID = re.compile(r"[A-Za-z0-9_.:@/-]{1,256}")  # the event contract's Identifier
 
 
 class _Doc(BaseModel):
@@ -82,8 +84,9 @@ class SubscriptionDoc(_Doc):
         if v == "org":
             return v
         level, _, scope_id = v.partition(":")
-        if level not in ("service", "point") or not scope_id:
-            raise ValueError("scope is 'org', 'service:<id>' or 'point:<id>'")
+        if level not in ("service", "point") or not _SCOPE_ID.fullmatch(scope_id):
+            raise ValueError("scope is 'org', 'service:<id>' or 'point:<id>', the id as events carry it "
+                             "(letters, digits and _ . : @ / -)")
         return v
 
     @field_validator("channels")

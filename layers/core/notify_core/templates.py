@@ -102,8 +102,14 @@ def render(
             parts[block] = "".join(template.blocks[block](ctx)).strip()
     except TemplateNotFound as exc:
         raise TemplateRenderError(f"no template for {event_type}/{channel}: {exc}") from None
+    except TemplateRenderError:
+        raise
     except TemplateError as exc:
         raise TemplateRenderError(f"{event_type}/{channel}: {exc}") from None
+    except Exception as exc:
+        # Jinja's own errors and runtime errors inside the template ({{ x / 0 }}, the sandbox's
+        # OverflowError) alike: retrying renders the same template with the same data.
+        raise TemplateRenderError(f"{event_type}/{channel}: {type(exc).__name__}: {exc}") from None
     if channel == "email" and ("\n" in parts["subject"] or "\r" in parts["subject"]):
         parts["subject"] = " ".join(parts["subject"].split())
     if channel == "sms":

@@ -22,13 +22,19 @@ from notify_core.errors import PermanentDeliveryError, TransientDeliveryError
 from notify_core.templates import Rendered
 
 USER_AGENT = "notify-webhooks/1.0"
-_SSM_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_SSM_SAFE = re.compile(r"[A-Za-z0-9.-]")
+
+
+def _ssm_escape(value: str) -> str:
+    # Injective: every character SSM names cannot hold, and "_" itself, becomes "_" + two hex digits per
+    # UTF-8 byte, so two different ids can never share a parameter (and so a secret).
+    return "".join(c if _SSM_SAFE.fullmatch(c) else "".join(f"_{b:02x}" for b in c.encode()) for c in value)
 
 
 def secret_parameter_name(org_id: str, endpoint_id: str, prefix: str | None = None) -> str:
     """Where an endpoint's whsec_ secret lives in SSM: derived from the tenant, never from input."""
     prefix = prefix or get_config().webhook_secret_prefix
-    return f"{prefix}{_SSM_UNSAFE.sub('_', org_id)}/{_SSM_UNSAFE.sub('_', endpoint_id)}"
+    return f"{prefix}{_ssm_escape(org_id)}/{_ssm_escape(endpoint_id)}"
 
 
 def ssm_secret(name: str) -> str:
