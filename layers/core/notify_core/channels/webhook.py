@@ -103,6 +103,8 @@ class WebhookChannel:
             excerpt = resp.read(512).decode("utf-8", "replace")
             retry_after = _retry_after(resp.headers.get("retry-after"))
             resp.release_conn()
+        except urllib3.exceptions.NewConnectionError as exc:  # a subclass of the timeout error: test it first
+            raise TransientDeliveryError("connection_error", str(exc)[:300]) from exc
         except urllib3.exceptions.TimeoutError as exc:
             raise TransientDeliveryError("timeout", f"no answer within {cfg.webhook_timeout_s:g}s") from exc
         except urllib3.exceptions.HTTPError as exc:

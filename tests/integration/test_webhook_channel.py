@@ -1,0 +1,94 @@
+"""The webhook adapter against a real HTTP server on loopback: outcomes, timeouts, signatures."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from standardwebhooks import Webhook
+
+from notify_core import signing
+from notify_core.channels.webhook import WebhookChannel
+from notify_core.config import get_config
+from notify_core.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.templates import Rendered
+from notify_local.receiver import WebhookReceiver
+
+pytestmark = pytest.mark.integration
+SECRET = signing.new_secret()
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "1")
+    monkeypatch.setenv("WEBHOOK_TIMEOUT_S", "0.5")
+    get_config.cache_clear()
+    r = WebhookReceiver().start()
+    r.expect_secret("/hook", SECRET)
+    yield r
+    r.stop()
+    monkeypatch.undo()
+    get_config.cache_clear()
+
+
+def send(url: str) -> object:
+    channel = WebhookChannel(secret_lookup=lambda name: SECRET)
+    message = {"address": url, "org_id": "o", "endpoint_id": "e", "delivery_id": "dlv_1"}
+    return channel.send(message, Rendered("t", {"body": '{"type": "payment.paid"}'}))
+
+
+def test_2xx_is_sent_with_a_signature_the_reference_library_accepts(receiver):
+    result = send(f"{receiver.url}/hook")
+    assert result.http_status == 200
+    [req] = receiver.received("/hook")
+    assert req.verified is True
+    assert req.headers["webhook-id"] == "dlv_1" and req.headers["content-type"] == "application/json"
+    Webhook(SECRET).verify(req.body, req.headers)  # raises if not
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503])
+def test_retryable_statuses_raise_transient(receiver, status):
+    receiver.respond("/hook", status)
+    with pytest.raises(TransientDeliveryError) as err:
+        send(f"{receiver.url}/hook")
+    assert err.value.code == f"http_{status}" and err.value.http_status == status
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 410, 422, 301])
+def test_other_statuses_fail_for_good(receiver, status):
+    receiver.respond("/hook", status, headers={"Location": "https://elsewhere.example/"} if status == 301 else None)
+    with pytest.raises(PermanentDeliveryError) as err:
+        send(f"{receiver.url}/hook")
+    assert err.value.code == f"http_{status}"
+
+
+def test_retry_after_is_read_on_429_and_503(receiver):
+    receiver.respond("/hook", 429, headers={"Retry-After": "120"})
+    with pytest.raises(TransientDeliveryError) as err:
+        send(f"{receiver.url}/hook")
+    assert err.value.retry_after_s == 120
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_transient_timeout(receiver):
+    receiver.respond("/hook", 200, delay_s=1.5)
+    with pytest.raises(TransientDeliveryError) as err:
+        send(f"{receiver.url}/hook")
+    assert err.value.code == "timeout"
+
+
+def test_a_closed_port_is_a_transient_connection_error(receiver):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens once the socket closes
+    with pytest.raises(TransientDeliveryError) as err:
+        send(f"http://127.0.0.1:{port}/hook")
+    assert err.value.code == "connection_error"
+
+
+def test_loopback_is_refused_unless_the_local_runtime_allows_it(receiver, monkeypatch):
+    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "0")
+    get_config.cache_clear()
+    with pytest.raises(PermanentDeliveryError) as err:
+        send(f"{receiver.url}/hook")
+    assert err.value.code == "unsafe_url"
+    assert receiver.received() == []
