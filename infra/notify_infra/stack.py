@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from notify_infra import wiring
 from notify_infra.constructs import DeadLetterAlarms, EventRouting, Functions, Queues, Tables
 
 
@@ -28,6 +29,10 @@ class NotifyStack(Stack):
 
         CfnOutput(self, "BusName", value=self.routing.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+        # What the notify CLI needs on AWS: `notify settings apply FILE --settings-table <SettingsTableName>`.
+        for t in wiring.TABLES:
+            CfnOutput(self, f"{t.key.capitalize()}TableName", value=self.tables.table(t.key).table_name)
+        CfnOutput(self, "QuarantineQueueUrl", value=self.queues.queue("quarantine").queue_url)
 
     def _final_stops(self) -> dict[str, sqs.IQueue]:
         stops: dict[str, sqs.IQueue] = dict(self.queues.final_stops())

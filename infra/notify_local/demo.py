@@ -21,6 +21,7 @@ from notify_local.runtime import LocalRuntime
 
 SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"
 ORG = "hutki-demo"
+LOG = Path(".notify-local") / "demo-handlers.log"
 
 
 def _now() -> str:
@@ -127,15 +128,18 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     import os
 
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # keep the demo's output readable
-    rt = LocalRuntime(port=int(os.environ.get("NOTIFY_LOCAL_PORT", "0")), log_level="CRITICAL")
-    rt.start()
-    receiver = rt.start_receiver()
-    try:
-        return run(rt, receiver)
-    finally:
-        rt.stop()
-        receiver.stop()
+    LOG.parent.mkdir(exist_ok=True)
+    # Handlers' metrics (EMF lines) go to a file so the report stays readable.
+    with LOG.open("w") as sink:
+        rt = LocalRuntime(port=int(os.environ.get("NOTIFY_LOCAL_PORT", "0")), log_level="CRITICAL",
+                          handler_output=sink)
+        rt.start()
+        receiver = rt.start_receiver()
+        try:
+            return run(rt, receiver)
+        finally:
+            rt.stop()
+            receiver.stop()
 
 
 def run(rt: LocalRuntime, receiver: Any) -> int:
@@ -201,7 +205,8 @@ def report(rt: LocalRuntime) -> int:
         print(f"  {q['reason']}: {q['detail'][:100]}")
     sent = [d for d in out.deliveries if d["status"] == "sent"]
     calls_total = sum(rt.aws_calls.values())
-    print(f"\nDELIVERY LOG: {len(sent)} sent, {len(not_sent)} not sent, {len(out.deliveries)} in all")
+    print(f"\nhandlers' metrics (CloudWatch EMF): {LOG}")
+    print(f"DELIVERY LOG: {len(sent)} sent, {len(not_sent)} not sent, {len(out.deliveries)} in all")
     if sent:
         print(
             f"AWS API calls made by the handlers: {calls_total} for {len(sent)} delivered notifications "

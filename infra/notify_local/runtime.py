@@ -13,6 +13,7 @@ Usable from Python (a context manager) and from pytest (the ``notify_runtime`` f
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -22,7 +23,6 @@ import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,6 +112,8 @@ class LocalRuntime:
     webhook_timeout_s: float = 15.0
     allow_loopback_webhooks: bool = True
     log_level: str = "WARNING"
+    # Where handlers' stdout (Powertools EMF metrics) goes; None leaves it on the process's stdout.
+    handler_output: Any = None
     aws_calls: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -178,7 +180,7 @@ class LocalRuntime:
             if self.receiver:
                 self.receiver.clear()
 
-    @contextmanager
+    @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
         self._paused.set()
         with self._busy:
@@ -326,7 +328,10 @@ class LocalRuntime:
         fn = wiring.function(function_key)
         _in_handler.active = True
         try:
-            return self._handlers[function_key](event, _LambdaContext(fn)) or {}
+            if self.handler_output is None:
+                return self._handlers[function_key](event, _LambdaContext(fn)) or {}
+            with contextlib.redirect_stdout(self.handler_output):
+                return self._handlers[function_key](event, _LambdaContext(fn)) or {}
         finally:
             _in_handler.active = False
 

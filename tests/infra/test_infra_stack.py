@@ -322,3 +322,9 @@ def test_alarm_topic_is_encrypted_and_refuses_plain_http(synth: Synth) -> None:
     assert any(s["Effect"] == "Deny" and s.get("Condition") == _TLS_ONLY for s in statements)
     # The topic policy replaces SNS's default one: CloudWatch must be allowed explicitly.
     assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in statements)
+
+
+def test_outputs_name_what_the_cli_needs(template):
+    outputs = template.to_json()["Outputs"]
+    assert {"BusName", "SettingsTableName", "DeliveriesTableName", "IdempotencyTableName",
+            "QuarantineQueueUrl", "AlarmTopicArn"} <= set(outputs)
