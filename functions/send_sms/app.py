@@ -1,24 +1,6 @@
 """Sender for the sms channel: one delivery per SQS message, exactly once, retried with backoff."""
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from notify_core.batch import BackoffBatchProcessor
 from notify_core.channels.sms import SmsChannel
-from notify_core.observability import logger, metrics
-from notify_core.sending import Sender
+from notify_core.sending import sqs_handler
 
-processor = BackoffBatchProcessor()
-sender = Sender(SmsChannel())
-
-
-def record_handler(record: SQSRecord) -> dict:
-    return sender.handle_body(record.body)
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict, context: LambdaContext) -> dict:
-    sender.register_context(context)
-    return process_partial_response(event, record_handler, processor, context)
+handler = sqs_handler(SmsChannel())

@@ -73,11 +73,16 @@ def cmd_local_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_settings_apply(args: argparse.Namespace) -> int:
+def _point_at_target(args: argparse.Namespace) -> None:
+    # Before notify_core is imported: its models read the table name from the environment.
     if args.local:
         _local_env(args.local)
     if args.settings_table:
         os.environ["SETTINGS_TABLE"] = args.settings_table
+
+
+def cmd_settings_apply(args: argparse.Namespace) -> int:
+    _point_at_target(args)
     from pydantic import ValidationError
 
     from notify_core import settings_document
@@ -97,10 +102,7 @@ def cmd_settings_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_export(args: argparse.Namespace) -> int:
-    if args.local:
-        _local_env(args.local)
-    if args.settings_table:
-        os.environ["SETTINGS_TABLE"] = args.settings_table
+    _point_at_target(args)
     import yaml
 
     from notify_core import settings_document

@@ -254,6 +254,8 @@ class LocalRuntime:
             NOTIFY_ALLOW_LOOPBACK_WEBHOOKS="1" if self.allow_loopback_webhooks else "0",
             WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
             POWERTOOLS_LOG_LEVEL=self.log_level,
+            # One process plays every function: logs say "notify-local" (on AWS, the function's key).
+            POWERTOOLS_SERVICE_NAME="notify-local",
             POWERTOOLS_METRICS_NAMESPACE=wiring.METRICS_NAMESPACE,
         )
         return env

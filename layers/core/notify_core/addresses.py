@@ -6,15 +6,18 @@ phonenumbers checks that a number is a valid, dialable number and yields E.164.
 
 from __future__ import annotations
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 
 class InvalidAddress(ValueError):
     pass
 
 
+# Each validator is imported where it is used: the email sender need not load phonenumbers at cold start,
+# nor the SMS sender email-validator.
+
+
 def normalise_email(address: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -24,6 +27,8 @@ def normalise_email(address: str) -> str:
 
 
 def normalise_phone(number: str, default_region: str | None = None) -> str:
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(number, default_region)
     except phonenumbers.NumberParseException as exc:

@@ -9,6 +9,7 @@ replay. A transient failure raises, which releases the claim, logs the attempt a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -81,3 +82,25 @@ class Sender:
         metrics.add_metric(name=f"{self.channel.name}_failed", unit=MetricUnit.Count, value=1)
         logger.warning("delivery failed for good", extra={**log, "error_code": code, "error_detail": detail})
         return {"status": FAILED, "error_code": code, "error_detail": detail[:1000], "http_status": http_status}
+
+
+def sqs_handler(channel: Channel) -> Callable[[dict, LambdaContext], dict]:
+    """The Lambda handler of a sender: SQS batch in, partial batch failures out, one delivery per record."""
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from notify_core.batch import BackoffBatchProcessor
+
+    processor = BackoffBatchProcessor()
+    sender = Sender(channel)
+
+    def record_handler(record: SQSRecord) -> dict[str, Any]:
+        return sender.handle_body(record.body)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def handler(event: dict, context: LambdaContext) -> dict:
+        sender.register_context(context)
+        return process_partial_response(event, record_handler, processor, context)
+
+    return handler
