@@ -251,3 +251,21 @@ def test_webhook_secret_lives_in_ssm_not_in_the_table(hutki):
     assert ERP_SECRET not in json.dumps(table)
     param = boto3.client("ssm").get_parameter(Name=f"{wiring.WEBHOOK_SECRET_PREFIX}{ORG}/erp", WithDecryption=True)
     assert param["Parameter"]["Type"] == "SecureString" and param["Parameter"]["Value"] == ERP_SECRET
+
+
+def test_webhook_timeout_is_retried_then_dead_lettered(hutki, monkeypatch):
+    from notify_core.config import get_config
+
+    monkeypatch.setenv("WEBHOOK_TIMEOUT_S", "0.2")  # 15 s on AWS; short here so the series plays fast
+    get_config.cache_clear()
+    hutki.receiver.respond("/hooks/erp", 200, delay_s=0.5)
+    try:
+        put_event(hutki, "payment.paid", make_detail("pay-slow"))
+        hutki.wait_idle(timeout_s=60)
+    finally:
+        monkeypatch.undo()
+        get_config.cache_clear()
+    [d] = hutki.outbox().deliveries_with(channel="webhook")
+    assert (d["status"], d["error_code"]) == ("dead", "timeout")
+    assert d["attempt_count"] == wiring.queue("webhook").max_receive_count
+    assert {a["code"] for a in d["attempts"]} == {"timeout"}
