@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,9 +67,126 @@ class InvoicePaidData(Money):
     issuer_name: str | None = None
 
 
-# Audiences the router knows (later issues add permissions, relationships, fixed addresses).
-SUBSCRIBERS = "subscribers"  # contacts/endpoints named by the org's subscriptions for the group
+# --- Elorus (SEEDS §1): what clients did in the portal, documents falling due, the account ----------
+
+
+class InvoiceViewedData(_Data):
+    invoice_number: str
+    client_name: str
+    viewed_at: str | None = None
+    url: str | None = None  # the document in the product's app
+
+
+class EstimateViewedData(_Data):
+    estimate_number: str
+    client_name: str
+    viewed_at: str | None = None
+    url: str | None = None
+
+
+class CreditNoteViewedData(_Data):
+    credit_note_number: str
+    client_name: str
+    viewed_at: str | None = None
+    url: str | None = None
+
+
+class EstimateDecisionData(_Data):
+    estimate_number: str
+    client_name: str
+    amount: Decimal | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    comment: str | None = None  # what the client wrote when accepting or rejecting
+    url: str | None = None
+
+
+class ClientDetailsChangedData(_Data):
+    client_name: str
+    changed_fields: list[str] = Field(min_length=1)
+    url: str | None = None
+
+
+class InvoiceOverdueData(Money):
+    invoice_number: str
+    due_date: str
+    days_overdue: int = Field(ge=1)
+    client_name: str | None = None
+    url: str | None = None
+
+
+class BillOverdueData(Money):
+    bill_number: str
+    due_date: str
+    days_overdue: int = Field(ge=1)
+    supplier_name: str | None = None
+    url: str | None = None
+
+
+class RecurringInvoiceGeneratedData(Money):
+    invoice_number: str
+    client_name: str
+    issue_date: str | None = None
+    schedule_name: str | None = None
+    url: str | None = None
+
+
+class RecurringBillGeneratedData(Money):
+    bill_number: str
+    supplier_name: str
+    issue_date: str | None = None
+    schedule_name: str | None = None
+    url: str | None = None
+
+
+class ChequeDueData(Money):
+    cheque_number: str
+    due_date: str
+    direction: Literal["received", "issued"] | None = None
+    counterparty_name: str | None = None
+    bank: str | None = None
+
+
+class SubscriptionChangedData(_Data):
+    plan: str
+    previous_plan: str
+    effective_date: str | None = None
+
+
+class InvitationAnsweredData(_Data):
+    invitee_name: str
+    invitee_email: str
+    role: str | None = None
+
+
+# Audiences: who an event type reaches, before preferences and consent (routing.py resolves them).
+SUBSCRIBERS = "subscribers"  # contacts, endpoints and fixed addresses named by the org's subscriptions
 EVENT_RECIPIENTS = "event_recipients"  # addresses carried on the event, filtered by their opt-ins
+ACTOR = "actor"  # the member who did it (e.g. their own activity summary)
+ACCOUNT_MANAGER = "account_manager"  # the subject client's account manager (a member)
+CLIENT_CONTACTS = "client_contacts"  # the subject client's contacts whose NOTIFY flag is on
+
+
+def permission(perm: str) -> str:
+    """Members holding a permission, e.g. ``invoices:edit`` (an admin holds every permission)."""
+    return f"permission:{perm}"
+
+
+def relation(name: str) -> str:
+    """Members named on the event's subject under ``subject.relations[name]`` (executor, author, ...)."""
+    return f"relation:{name}"
+
+
+def caretaker(department: str) -> str:
+    """The subject client's caretakers in a department (accounting, hr)."""
+    return f"caretaker:{department}"
+
+
+# Channels an event type may name. Email, SMS, webhook and Slack are queued to senders; in-app is
+# written to the inbox by the router itself, for members only, and cannot be switched off.
+CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack"})
+# Sections whose permissions gate member audiences (SEEDS §1): "<section>:edit" / "<section>:view".
+SECTIONS = ("invoices", "estimates", "credit_notes", "expenses", "clients", "cheques", "account", "payments",
+            "orders", "requests", "tasks", "documents", "hr", "accounting")
 
 
 @dataclass(frozen=True)
@@ -83,8 +200,14 @@ class EventType:
     audiences: tuple[str, ...] = (SUBSCRIBERS,)
     seeds: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        unknown = set(self.channels) - CHANNELS
+        if unknown:
+            raise ValueError(f"{self.name}: unknown channels {sorted(unknown)}")
+
 
 _PAID_OR_REVERSED = "payment.paid_or_reversed"
+_ELORUS = frozenset({"email", "inapp", "slack"})  # SEEDS §1: in-app always, email and Slack by preference
 
 CATALOG: dict[str, EventType] = {
     e.name: e
@@ -93,7 +216,7 @@ CATALOG: dict[str, EventType] = {
             "payment.paid",
             "A payment for the org's service was received.",
             _PAID_OR_REVERSED,
-            frozenset({"email", "sms", "webhook"}),
+            frozenset({"email", "sms", "webhook", "inapp", "slack"}),
             PaymentData,
             {
                 "amount": "120.50",
@@ -104,6 +227,7 @@ CATALOG: dict[str, EventType] = {
                 "payer_name": "Ivan Petrov",
                 "service_name": "Water supply",
             },
+            audiences=(SUBSCRIBERS, permission("payments:edit")),
             seeds=("SEEDS §3 paid", "SEEDS §1 online payment"),
         ),
         EventType(
@@ -125,7 +249,7 @@ CATALOG: dict[str, EventType] = {
             "payment.failed",
             "An online payment attempt failed.",
             "payment.failed",
-            frozenset({"email", "sms", "webhook"}),
+            frozenset({"email", "sms", "webhook", "inapp", "slack"}),
             PaymentFailedData,
             {
                 "amount": "99.00",
@@ -134,6 +258,7 @@ CATALOG: dict[str, EventType] = {
                 "reason": "card declined",
                 "attempt_id": "att-7",
             },
+            audiences=(SUBSCRIBERS, permission("payments:edit")),
             seeds=("SEEDS §1 failed payment attempts",),
         ),
         # Refund events ride on the paid/reversed subscriptions, but only their email and SMS cells
@@ -176,11 +301,217 @@ CATALOG: dict[str, EventType] = {
             "invoice.paid",
             "An invoice was paid.",
             "buyer.invoice",
-            frozenset({"email", "sms"}),
+            # buyers on the event get email/SMS only; members who edit invoices also see it in-app and on Slack
+            frozenset({"email", "sms", "inapp", "slack"}),
             InvoicePaidData,
             {"amount": "45.00", "currency": "BYN", "invoice_number": "42", "issuer_name": "Hutki Water"},
-            audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),
+            audiences=(EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")),
             seeds=("SEEDS §3 buyers: invoice paid", "SEEDS §1 client paid an invoice"),
+        ),
+
+        # --- Elorus (SEEDS §1): members who can edit the section concerned; always in-app ---------------
+        EventType(
+            "invoice.viewed",
+            "A client viewed an invoice in the client portal.",
+            "invoice.viewed",
+            _ELORUS,
+            InvoiceViewedData,
+            {
+                "invoice_number": "INV-2026-118",
+                "client_name": "Papadopoulos S.A.",
+                "viewed_at": "2026-03-01T10:12:00Z",
+                "url": "https://app.elorus.example/invoices/118",
+            },
+            audiences=(permission("invoices:edit"),),
+            seeds=("SEEDS §1 client viewed an invoice",),
+        ),
+        EventType(
+            "estimate.viewed",
+            "A client viewed an estimate in the client portal.",
+            "estimate.viewed",
+            _ELORUS,
+            EstimateViewedData,
+            {"estimate_number": "EST-0057", "client_name": "Papadopoulos S.A.", "viewed_at": "2026-03-01T10:12:00Z"},
+            audiences=(permission("estimates:edit"),),
+            seeds=("SEEDS §1 client viewed an estimate",),
+        ),
+        EventType(
+            "credit_note.viewed",
+            "A client viewed a credit note in the client portal.",
+            "credit_note.viewed",
+            _ELORUS,
+            CreditNoteViewedData,
+            {"credit_note_number": "CN-0009", "client_name": "Papadopoulos S.A."},
+            audiences=(permission("credit_notes:edit"),),
+            seeds=("SEEDS §1 client viewed a credit note",),
+        ),
+        EventType(
+            "estimate.accepted",
+            "A client accepted an estimate.",
+            "estimate.accepted",
+            _ELORUS,
+            EstimateDecisionData,
+            {
+                "estimate_number": "EST-0057",
+                "client_name": "Papadopoulos S.A.",
+                "amount": "2480.00",
+                "currency": "EUR",
+                "url": "https://app.elorus.example/estimates/57",
+            },
+            audiences=(permission("estimates:edit"),),
+            seeds=("SEEDS §1 client accepted an estimate",),
+        ),
+        EventType(
+            "estimate.rejected",
+            "A client rejected an estimate.",
+            "estimate.rejected",
+            _ELORUS,
+            EstimateDecisionData,
+            {
+                "estimate_number": "EST-0058",
+                "client_name": "Papadopoulos S.A.",
+                "amount": "960.00",
+                "currency": "EUR",
+                "comment": "Over budget for this quarter",
+            },
+            audiences=(permission("estimates:edit"),),
+            seeds=("SEEDS §1 client rejected an estimate",),
+        ),
+        EventType(
+            "client.details_changed",
+            "A client changed their details through the client portal.",
+            "client.details_changed",
+            _ELORUS,
+            ClientDetailsChangedData,
+            {"client_name": "Papadopoulos S.A.", "changed_fields": ["address", "vat_number"]},
+            audiences=(permission("clients:edit"),),
+            seeds=("SEEDS §1 client changed their details",),
+        ),
+        EventType(
+            "invoice.overdue",
+            "The due date of a sales document has passed.",
+            "invoice.overdue",
+            _ELORUS,
+            InvoiceOverdueData,
+            {
+                "invoice_number": "INV-2026-097",
+                "due_date": "2026-02-20",
+                "amount": "620.00",
+                "currency": "EUR",
+                "days_overdue": 9,
+                "client_name": "Papadopoulos S.A.",
+                "url": "https://app.elorus.example/invoices/97",
+            },
+            audiences=(permission("invoices:edit"),),
+            seeds=("SEEDS §1 overdue sales document",),
+        ),
+        EventType(
+            "bill.overdue",
+            "The due date of a purchase document has passed.",
+            "bill.overdue",
+            _ELORUS,
+            BillOverdueData,
+            {
+                "bill_number": "B-3321",
+                "due_date": "2026-02-25",
+                "amount": "148.80",
+                "currency": "EUR",
+                "days_overdue": 4,
+                "supplier_name": "Cosmote",
+            },
+            audiences=(permission("expenses:edit"),),
+            seeds=("SEEDS §1 overdue purchase document",),
+        ),
+        EventType(
+            "recurring_invoice.generated",
+            "A sales invoice was generated from a recurring schedule.",
+            "recurring_invoice.generated",
+            _ELORUS,
+            RecurringInvoiceGeneratedData,
+            {
+                "invoice_number": "INV-2026-121",
+                "client_name": "Papadopoulos S.A.",
+                "amount": "150.00",
+                "currency": "EUR",
+                "issue_date": "2026-03-01",
+                "schedule_name": "Monthly support",
+            },
+            audiences=(permission("invoices:edit"),),
+            seeds=("SEEDS §1 recurring sales invoice generated",),
+        ),
+        EventType(
+            "recurring_bill.generated",
+            "A purchase invoice was generated from a recurring schedule.",
+            "recurring_bill.generated",
+            _ELORUS,
+            RecurringBillGeneratedData,
+            {
+                "bill_number": "B-3340",
+                "supplier_name": "Office rent",
+                "amount": "900.00",
+                "currency": "EUR",
+                "issue_date": "2026-03-01",
+            },
+            audiences=(permission("expenses:edit"),),
+            seeds=("SEEDS §1 recurring purchase invoice generated",),
+        ),
+        EventType(
+            "cheque.due",
+            "A post-dated cheque falls due.",
+            "cheque.due",
+            _ELORUS,
+            ChequeDueData,
+            {
+                "cheque_number": "70012345",
+                "due_date": "2026-03-05",
+                "amount": "1500.00",
+                "currency": "EUR",
+                "direction": "received",
+                "counterparty_name": "Papadopoulos S.A.",
+                "bank": "Piraeus Bank",
+            },
+            audiences=(permission("cheques:edit"),),
+            seeds=("SEEDS §1 post-dated cheque falls due",),
+        ),
+        EventType(
+            "subscription.upgraded",
+            "The organisation's subscription was upgraded.",
+            "subscription.upgraded",
+            _ELORUS,
+            SubscriptionChangedData,
+            {"plan": "Premium", "previous_plan": "Basic", "effective_date": "2026-03-01"},
+            audiences=(permission("account:edit"),),
+            seeds=("SEEDS §1 subscription upgraded",),
+        ),
+        EventType(
+            "subscription.downgraded",
+            "The organisation's subscription was downgraded.",
+            "subscription.downgraded",
+            _ELORUS,
+            SubscriptionChangedData,
+            {"plan": "Basic", "previous_plan": "Premium", "effective_date": "2026-04-01"},
+            audiences=(permission("account:edit"),),
+            seeds=("SEEDS §1 subscription downgraded",),
+        ),
+        EventType(
+            "invitation.accepted",
+            "An invited user accepted the invitation to the organisation.",
+            "invitation.accepted",
+            _ELORUS,
+            InvitationAnsweredData,
+            {"invitee_name": "Maria Georgiou", "invitee_email": "maria@papadopoulos.example", "role": "Accountant"},
+            audiences=(permission("account:edit"),),
+            seeds=("SEEDS §1 invited user accepted",),
+        ),
+        EventType(
+            "invitation.declined",
+            "An invited user declined the invitation to the organisation.",
+            "invitation.declined",
+            _ELORUS,
+            InvitationAnsweredData,
+            {"invitee_name": "Nikos Ioannou", "invitee_email": "nikos@ioannou.example"},
+            audiences=(permission("account:edit"),),
+            seeds=("SEEDS §1 invited user declined",),
         ),
     )
 }
