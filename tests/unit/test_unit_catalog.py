@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from unit_factories import PAID_OR_REVERSED, product_event
 
 from notify_core import catalog, templates
@@ -31,7 +32,7 @@ from notify_core.envelope import parse_envelope, validate_detail
 pytestmark = pytest.mark.unit
 
 ORG_ID = "org-demo"
-EL, EIS = frozenset({"email", "inapp", "slack"}), frozenset({"email", "inapp"})
+EL, ESI, EI = frozenset({"email", "inapp", "slack"}), {"email", "sms", "inapp"}, {"email", "inapp"}
 
 # name: (group, channels, audiences, second locale)
 EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
@@ -62,6 +63,15 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "subscription.downgraded": ("subscription.downgraded", EL, (permission("account:edit"),), "el"),
     "invitation.accepted": ("invitation.accepted", EL, (permission("account:edit"),), "el"),
     "invitation.declined": ("invitation.declined", EL, (permission("account:edit"),), "el"),
+    # SEEDS §2 RemOnline
+    "order.status_changed": ("order.status_changed", ESI,
+                             (CLIENT_CONTACTS, relation("executor"), relation("manager")), "pl"),
+    "request.status_changed": ("request.status_changed", ESI, (CLIENT_CONTACTS, relation("manager")), "pl"),
+    "order.contractor_assigned": ("order.contractor_assigned", ESI, (relation("executor"),), "pl"),
+    "request.manager_assigned": ("request.manager_assigned", ESI, (relation("manager"),), "pl"),
+    "task.created": ("task.created", ESI, (relation("executor"),), "pl"),
+    "task.completed": ("task.completed", ESI, (relation("author"),), "pl"),
+    "appointment.reminder": ("appointment.reminder", {"email", "sms"}, (CLIENT_CONTACTS,), "pl"),
 }
 
 # A fact from each example that every rendered message must show.
@@ -88,6 +98,13 @@ SHOWN = {
     "subscription.downgraded": "Basic",
     "invitation.accepted": "Maria Georgiou",
     "invitation.declined": "Nikos Ioannou",
+    "order.status_changed": "A-1042",
+    "request.status_changed": "R-317",
+    "order.contractor_assigned": "Replace the screen",
+    "request.manager_assigned": "Jan Kowalski",
+    "task.created": "Order a replacement screen",
+    "task.completed": "Order a replacement screen",
+    "appointment.reminder": "14:30",
 }
 
 # The language of each product (SEEDS section), and the locale its members and clients carry.
@@ -191,6 +208,10 @@ def test_audiences():
     # Elorus: members who can edit the section the event concerns, and nobody else
     assert catalog.lookup("invoice.overdue").audiences == ("permission:invoices:edit",)
     assert catalog.lookup("bill.overdue").audiences == ("permission:expenses:edit",)
+    # RemOnline: the client (contacts with consent) and the employees named on the order, request or task
+    assert catalog.lookup("order.status_changed").audiences == (
+        CLIENT_CONTACTS, "relation:executor", "relation:manager")
+    assert catalog.lookup("task.completed").audiences == ("relation:author",)
 
 
 def test_every_audience_is_one_the_router_knows():
@@ -230,6 +251,12 @@ def test_every_example_validates_against_its_data_model_unchanged(name):
     assert _event(name).detail.data == e.example
     # the required fields alone are a valid event too
     assert _event(name, _required_only(name)).detail.data == _required_only(name)
+
+
+@pytest.mark.parametrize("starts_at", ["tomorrow", "2026-03-05", "2026-13-05T14:30:00"])
+def test_an_appointment_needs_an_iso_date_and_time(starts_at):
+    with pytest.raises(ValidationError, match="starts_at"):
+        catalog.CATALOG["appointment.reminder"].data_model.model_validate({"starts_at": starts_at})
 
 
 def test_examples_through_the_unit_factories_too():
