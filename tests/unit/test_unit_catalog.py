@@ -45,6 +45,9 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "invoice.issued": ("buyer.invoice", {"email", "sms"}, (EVENT_RECIPIENTS, SUBSCRIBERS), "ru"),
     "invoice.paid": ("buyer.invoice", {"email", "sms", "inapp", "slack"},
                      (EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")), "ru"),
+    "url_notification.failed": ("url_notification.failed", {"email"}, (SUBSCRIBERS,), "ru"),
+    "ftp_list.processed": ("ftp_list.processed", {"email"}, (SUBSCRIBERS,), "ru"),
+    "invoice.expiring": ("buyer.invoice", {"email"}, (EVENT_RECIPIENTS, SUBSCRIBERS), "ru"),
     # SEEDS §1 Elorus
     "payment.failed": ("payment.failed", {"email", "sms", "webhook", "inapp", "slack"},
                        (SUBSCRIBERS, permission("payments:edit")), "el"),
@@ -83,6 +86,9 @@ SHOWN = {
     "refund.status_changed": "approved",
     "invoice.issued": "45.00 BYN",
     "invoice.paid": "45.00 BYN",
+    "url_notification.failed": "HTTP 503 Service Unavailable",
+    "ftp_list.processed": "invoices_20260301.xml",
+    "invoice.expiring": "2026-12-01",
     "invoice.viewed": "INV-2026-118",
     "estimate.viewed": "EST-0057",
     "credit_note.viewed": "CN-0009",
@@ -201,6 +207,8 @@ def test_audiences():
     # buyers on the invoice and the org's subscribers; Elorus members who edit invoices see it too
     assert catalog.lookup("invoice.issued").audiences == (EVENT_RECIPIENTS, SUBSCRIBERS)
     assert catalog.lookup("invoice.paid").audiences == (EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit"))
+    assert catalog.lookup("invoice.expiring").audiences == (EVENT_RECIPIENTS, SUBSCRIBERS)
+    assert catalog.lookup("invoice.expiring").group == "buyer.invoice"
     for name in ("payment.paid", "payment.failed"):
         assert catalog.lookup(name).audiences == (SUBSCRIBERS, permission("payments:edit"))
     for name in ("payment.reversed", "refund.created", "refund.status_changed"):
@@ -251,6 +259,12 @@ def test_every_example_validates_against_its_data_model_unchanged(name):
     assert _event(name).detail.data == e.example
     # the required fields alone are a valid event too
     assert _event(name, _required_only(name)).detail.data == _required_only(name)
+
+
+def test_an_ftp_list_cannot_fail_more_records_than_it_holds():
+    data = dict(catalog.CATALOG["ftp_list.processed"].example, records_failed=121)
+    with pytest.raises(ValidationError, match="records_failed"):
+        catalog.CATALOG["ftp_list.processed"].data_model.model_validate(data)
 
 
 @pytest.mark.parametrize("starts_at", ["tomorrow", "2026-03-05", "2026-13-05T14:30:00"])

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Data(BaseModel):
@@ -222,6 +222,42 @@ class AppointmentReminderData(_Data):
             raise ValueError("starts_at must be an ISO 8601 date and time, e.g. 2026-03-05T14:30:00+01:00")
         datetime.fromisoformat(v)  # a ValueError here is a validation error too
         return v
+
+
+# --- Hutkigrosh / ERIP (SEEDS §3): the organisation's own technical notices, buyers' invoices ------
+
+
+class UrlNotificationFailedData(_Data):
+    url: str
+    last_error: str
+    attempts: int = Field(ge=1)
+    endpoint_id: str
+    payment_id: str | None = None
+    notification_type: str | None = None  # the event type the URL notification carried, e.g. payment.paid
+    http_status: int | None = None
+
+
+class FtpListProcessedData(_Data):
+    file_name: str
+    result: str  # "accepted" | "rejected" | "partially_accepted" | the service's own word
+    records_total: int = Field(ge=0)
+    records_failed: int = Field(ge=0)
+    errors: list[str] | None = None  # the first few, as the service reported them
+    processed_at: str | None = None
+
+    @model_validator(mode="after")
+    def _failed_within_total(self) -> FtpListProcessedData:
+        if self.records_failed > self.records_total:
+            raise ValueError("records_failed exceeds records_total")
+        return self
+
+
+class InvoiceExpiringData(Money):
+    invoice_number: str
+    expires_on: str
+    issuer_name: str | None = None
+    account: str | None = None
+    pay_url: str | None = None
 
 
 # Audiences: who an event type reaches, before preferences and consent (routing.py resolves them).
@@ -686,6 +722,58 @@ CATALOG: dict[str, EventType] = {
             },
             audiences=(CLIENT_CONTACTS,),
             seeds=("SEEDS §2 appointment reminder",),
+        ),
+
+        # --- Hutkigrosh (SEEDS §3): organisation-level notices (chosen contacts), buyers' invoices ---------
+        EventType(
+            "url_notification.failed",
+            "A URL (webhook) notification could not be delivered to the organisation's endpoint.",
+            "url_notification.failed",
+            frozenset({"email"}),
+            UrlNotificationFailedData,
+            {
+                "url": "https://erp.hutki.example/erip/notify",
+                "last_error": "HTTP 503 Service Unavailable",
+                "attempts": 5,
+                "endpoint_id": "erp",
+                "payment_id": "pay-981",
+                "notification_type": "payment.paid",
+                "http_status": 503,
+            },
+            seeds=("SEEDS §3 organisation: error while sending a URL notification",),
+        ),
+        EventType(
+            "ftp_list.processed",
+            "A list received over FTP was processed: accepted, rejected or partly accepted.",
+            "ftp_list.processed",
+            frozenset({"email"}),
+            FtpListProcessedData,
+            {
+                "file_name": "invoices_20260301.xml",
+                "result": "partially_accepted",
+                "records_total": 120,
+                "records_failed": 2,
+                "errors": ["record 17: unknown account 10999", "record 64: amount must be positive"],
+                "processed_at": "2026-03-01T10:14:00Z",
+            },
+            seeds=("SEEDS §3 organisation: result of receiving / processing a list over FTP",),
+        ),
+        EventType(
+            "invoice.expiring",
+            "An invoice issued to a buyer is about to expire unpaid.",
+            "buyer.invoice",
+            frozenset({"email"}),
+            InvoiceExpiringData,
+            {
+                "amount": "45.00",
+                "currency": "BYN",
+                "invoice_number": "42",
+                "expires_on": "2026-12-01",
+                "issuer_name": "Hutki Water",
+                "account": "10042",
+            },
+            audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),
+            seeds=("SEEDS §3 buyers: invoice validity expiring",),
         ),
     )
 }
