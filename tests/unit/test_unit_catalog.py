@@ -75,6 +75,14 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "task.created": ("task.created", ESI, (relation("executor"),), "pl"),
     "task.completed": ("task.completed", ESI, (relation("author"),), "pl"),
     "appointment.reminder": ("appointment.reminder", {"email", "sms"}, (CLIENT_CONTACTS,), "pl"),
+    # SEEDS §4 Mobevo
+    "audit.finished": ("audit.finished", EI, (ACCOUNT_MANAGER,), "pl"),
+    "documents.delivered": ("documents.delivered", EI, (caretaker("accounting"),), "pl"),
+    "user.activity": ("user.activity", EI, (ACTOR,), "pl"),
+    "activity.summary": ("activity.summary", EI, (SUBSCRIBERS,), "pl"),
+    "client.activity_hr": ("client.activity_hr", EI, (caretaker("hr"),), "pl"),
+    "client.activity_accounting": ("client.activity_accounting", EI, (caretaker("accounting"),), "pl"),
+    "absence.added": ("absence.added", EI, (SUBSCRIBERS,), "pl"),
 }
 
 # A fact from each example that every rendered message must show.
@@ -111,6 +119,13 @@ SHOWN = {
     "task.created": "Order a replacement screen",
     "task.completed": "Order a replacement screen",
     "appointment.reminder": "14:30",
+    "audit.finished": "Kowalski Sp. z o.o.",
+    "documents.delivered": "14",
+    "user.activity": "37",
+    "activity.summary": "212",
+    "client.activity_hr": "document downloaded",
+    "client.activity_accounting": "sales invoice added",
+    "absence.added": "Jan Wiśniewski",
 }
 
 # The language of each product (SEEDS section), and the locale its members and clients carry.
@@ -220,6 +235,11 @@ def test_audiences():
     assert catalog.lookup("order.status_changed").audiences == (
         CLIENT_CONTACTS, "relation:executor", "relation:manager")
     assert catalog.lookup("task.completed").audiences == ("relation:author",)
+    # Mobevo: the client's account manager and caretakers, the user themself, configured addresses
+    assert catalog.lookup("audit.finished").audiences == (ACCOUNT_MANAGER,)
+    assert catalog.lookup("client.activity_hr").audiences == ("caretaker:hr",)
+    assert catalog.lookup("user.activity").audiences == (ACTOR,)
+    assert catalog.lookup("activity.summary").audiences == (SUBSCRIBERS,)
 
 
 def test_every_audience_is_one_the_router_knows():
@@ -296,6 +316,7 @@ def test_every_event_and_channel_renders_its_example(name, channel, second, temp
     assert set(rendered.parts) == set(templates.BLOCKS[channel])
     assert all(part.strip() for part in rendered.parts.values())
     assert not any("None" in part or "Undefined" in part for part in rendered.parts.values())
+    assert not any(".." in part for part in rendered.parts.values()), rendered.parts  # "S.A.." and the like
     if second:
         # the file in the product's own language is chosen, through the locale's language fallback
         lang = locale.split("-")[0]
