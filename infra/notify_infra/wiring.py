@@ -120,6 +120,27 @@ TABLES: tuple[Table, ...] = (
         purpose="delivery log: one item per delivery with its attempts; also the senders' idempotency store",
     ),
     Table(
+        key="users",
+        env="USERS_TABLE",
+        partition_key=("user_id", "S"),
+        purpose="user-level settings that span every org the user belongs to (the global email switch)",
+    ),
+    Table(
+        key="inbox",
+        env="INBOX_TABLE",
+        partition_key=("inbox_id", "S"),  # <org_id>#<user_id>: a member's inbox in one org
+        sort_key=("sk", "S"),  # <occurred_at>#<delivery_id>: newest first with ScanIndexForward=False
+        ttl_attribute="expires_at",
+        purpose="the in-app inbox: per member, newest first, read/unread",
+    ),
+    Table(
+        key="suppressions",
+        env="SUPPRESSIONS_TABLE",
+        partition_key=("address_key", "S"),  # <channel>#<normalised address>
+        sort_key=("scope", "S"),  # "*" (every org: bounces, complaints) or an org id (SMS opt-out)
+        purpose="addresses not to send to, and why",
+    ),
+    Table(
         key="idempotency",
         env="IDEMPOTENCY_TABLE",
         partition_key=("id", "S"),
@@ -140,6 +161,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue("email", "EMAIL_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"),
     Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
     Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="webhook deliveries"),
+    Queue("chat", "CHAT_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="chat deliveries (Slack)"),
     Queue(
         "quarantine",
         "QUARANTINE_QUEUE_URL",
@@ -150,7 +172,7 @@ QUEUES: tuple[Queue, ...] = (
     ),
 )
 
-DELIVERY_QUEUES: dict[str, str] = {"email": "email", "sms": "sms", "webhook": "webhook"}  # channel -> queue
+DELIVERY_QUEUES: dict[str, str] = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -165,6 +187,8 @@ RULES: tuple[Rule, ...] = (
 
 # Webhook secrets live in SSM SecureString parameters under this path: <prefix><org_id>/<endpoint_id>.
 WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
+# An org's Slack incoming-webhook URL is a secret too: <prefix><org_id>/slack.
+CHAT_SECRET_PREFIX = "/notify/chat-secrets/"
 
 # Senders read no settings: the router puts everything they need into the queue message.
 _SENDER_ACCESS = dict(tables_write=("deliveries",))
@@ -177,9 +201,9 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="validate product events, resolve recipients, queue one message per delivery",
         sources=(QueueSource("events", batch_size=10),),
         access=Access(
-            tables_read=("settings",),
-            tables_write=("deliveries", "idempotency"),
-            queues_send=("email", "sms", "webhook", "quarantine"),
+            tables_read=("settings", "users", "suppressions"),
+            tables_write=("deliveries", "idempotency", "inbox"),
+            queues_send=("email", "sms", "webhook", "chat", "quarantine"),
         ),
         env=dict(RETRY_ENV),
         memory_mb=512,
@@ -210,12 +234,21 @@ FUNCTIONS: tuple[Function, ...] = (
         max_concurrency=20,
     ),
     Function(
+        key="send_chat",
+        purpose="post chat messages: Slack incoming webhooks (Block Kit), SSRF-guarded",
+        sources=(QueueSource("chat"),),
+        access=Access(**_SENDER_ACCESS, ssm_prefix=CHAT_SECRET_PREFIX),
+        env={**RETRY_ENV, "CHAT_SECRET_PREFIX": CHAT_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15"},
+        max_concurrency=5,
+    ),
+    Function(
         key="dead_letter",
         purpose="mark deliveries whose retries are exhausted as dead, keeping the message for replay",
         sources=(
             QueueSource("email", dead_letter=True),
             QueueSource("sms", dead_letter=True),
             QueueSource("webhook", dead_letter=True),
+            QueueSource("chat", dead_letter=True),
         ),
         access=Access(tables_write=("deliveries",)),
     ),

@@ -19,6 +19,7 @@ class Behaviour:
     status: int = 200
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
 
 
 @dataclass
@@ -67,8 +68,9 @@ class WebhookReceiver:
         self._server.shutdown()
         self._server.server_close()
 
-    def respond(self, path: str, status: int = 200, *, delay_s: float = 0.0, headers: dict | None = None) -> None:
-        self._behaviour[path] = Behaviour(status, delay_s, dict(headers or {}))
+    def respond(self, path: str, status: int = 200, *, delay_s: float = 0.0, headers: dict | None = None,
+                body: str = "") -> None:
+        self._behaviour[path] = Behaviour(status, delay_s, dict(headers or {}), body)
 
     def expect_secret(self, path: str, secret: str) -> None:
         self._secrets[path] = secret
@@ -98,8 +100,10 @@ class WebhookReceiver:
             h.send_response(behaviour.status)
             for k, v in behaviour.headers.items():
                 h.send_header(k, v)
-            h.send_header("content-length", "0")
+            payload = behaviour.body.encode()
+            h.send_header("content-length", str(len(payload)))
             h.end_headers()
+            h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the sender gave up waiting (timeout tests)
 

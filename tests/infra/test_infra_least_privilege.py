@@ -31,9 +31,9 @@ def test_send_email_cannot_write_settings_nor_send_to_queues(synth: Synth) -> No
     assert not {a for a in allowed_actions(statements) if a.startswith("sqs:Send")}
 
 
-def test_only_webhook_sender_reads_secret_parameters(synth: Synth) -> None:
+def test_only_the_senders_holding_secrets_read_secret_parameters(synth: Synth) -> None:
     expected = {fn.key for fn in wiring.FUNCTIONS if fn.access.ssm_prefix}
-    assert expected == {"send_webhook"}
+    assert expected == {"send_webhook", "send_chat"}  # webhook signing secrets, Slack webhook URLs
     assert _functions_allowed(synth, "ssm:GetParameter") == expected
     assert _functions_allowed(synth, "kms:Decrypt") == expected
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from notify_core import settings_document
+from notify_core import catalog, settings_document
 from notify_core.settings_store import Subscription, subscription_sk
 from tests.conftest import hutki_settings, make_detail
 
@@ -72,7 +72,7 @@ def test_a_document_naming_unknown_contacts_is_rejected_with_a_message():
 
 @pytest.mark.parametrize("members", [3, 60])
 def test_routing_an_event_costs_a_fixed_number_of_dynamodb_calls(notify_runtime, members):
-    """Query + BatchGetItem for the settings, whatever the number of contacts subscribed (≤100 per batch)."""
+    """Query + BatchGetItem for the settings, then the suppression check: paging, never a call per recipient."""
     doc = {"org_id": "big", "name": "Big", "email_from": "n@big.example",
            "contacts": [{"id": f"c{i}", "name": f"C{i}", "emails": [{"address": f"c{i}@big.example"}]}
                         for i in range(members)],
@@ -84,8 +84,11 @@ def test_routing_an_event_costs_a_fixed_number_of_dynamodb_calls(notify_runtime,
         notify_runtime.aws_calls.clear()
         notify_runtime.invoke("router", notify_runtime.take_batch("events"))
         calls = dict(notify_runtime.aws_calls)
-    assert calls["dynamodb:Query"] == 1
-    assert calls["dynamodb:BatchGetItem"] == 1
+    # one Query per query-shaped audience: the group's subscriptions, then each permission's holders
+    audiences = catalog.CATALOG["payment.paid"].audiences
+    assert calls["dynamodb:Query"] == 1 + sum(a.startswith("permission:") for a in audiences)
+    # settings: 1 batch (≤100 keys); suppressions: 2 keys per address (every org, this org), 100 keys a call
+    assert calls["dynamodb:BatchGetItem"] == 1 + -(-2 * members // 100)
     assert calls.get("dynamodb:Scan", 0) == 0
     assert calls["dynamodb:PutItem"] == 1 and calls["dynamodb:UpdateItem"] == 1  # the event's idempotency
     assert calls["sqs:SendMessageBatch"] == -(-members // 10)

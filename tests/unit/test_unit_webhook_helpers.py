@@ -7,8 +7,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from notify_core.channels import webhook
-from notify_core.channels.webhook import _retry_after, secret_parameter_name
+from notify_core.channels import http
+from notify_core.channels.http import retry_after as _retry_after
+from notify_core.channels.webhook import secret_parameter_name
 from notify_core.config import get_config
 
 pytestmark = pytest.mark.unit
@@ -55,7 +56,7 @@ def test_retry_after_seconds(value, expected):
 
 def test_retry_after_http_date(monkeypatch):
     now = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
-    monkeypatch.setattr(webhook.time, "time", lambda: now.timestamp())
+    monkeypatch.setattr(http.time, "time", lambda: now.timestamp())
     assert _retry_after("Sun, 01 Mar 2026 10:02:00 GMT") == 120
     assert _retry_after(format_datetime(datetime(2026, 3, 1, 11, 0, tzinfo=UTC), usegmt=True)) == 3600
     assert _retry_after("Sun, 01 Mar 2026 09:00:00 GMT") == 0  # in the past: retry now

@@ -24,7 +24,10 @@ def client(service: str) -> Any:
 def reset() -> None:
     client.cache_clear()
     from notify_core.delivery_log import Delivery
+    from notify_core.inbox import InboxItem
     from notify_core.settings_store import SettingsItem
+    from notify_core.suppression import Suppression
+    from notify_core.users import UserSettings
 
-    for model in (Delivery, SettingsItem):
+    for model in (Delivery, SettingsItem, InboxItem, Suppression, UserSettings):
         model._connection = None

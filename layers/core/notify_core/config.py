@@ -19,6 +19,10 @@ class Config:
     settings_table: str
     deliveries_table: str
     idempotency_table: str
+    users_table: str
+    inbox_table: str
+    suppressions_table: str
+    chat_secret_prefix: str
     queue_urls: dict[str, str]  # queue key -> url
     templates_dir: str
     default_email_from: str
@@ -41,6 +45,7 @@ _QUEUE_ENV = {
     "email": "EMAIL_QUEUE_URL",
     "sms": "SMS_QUEUE_URL",
     "webhook": "WEBHOOK_QUEUE_URL",
+    "chat": "CHAT_QUEUE_URL",
     "quarantine": "QUARANTINE_QUEUE_URL",
 }
 
@@ -52,6 +57,10 @@ def get_config() -> Config:
         settings_table=env.get("SETTINGS_TABLE", "notify-settings"),
         deliveries_table=env.get("DELIVERIES_TABLE", "notify-deliveries"),
         idempotency_table=env.get("IDEMPOTENCY_TABLE", "notify-idempotency"),
+        users_table=env.get("USERS_TABLE", "notify-users"),
+        inbox_table=env.get("INBOX_TABLE", "notify-inbox"),
+        suppressions_table=env.get("SUPPRESSIONS_TABLE", "notify-suppressions"),
+        chat_secret_prefix=env.get("CHAT_SECRET_PREFIX", "/notify/chat-secrets/"),
         queue_urls={k: env[v] for k, v in _QUEUE_ENV.items() if env.get(v)},
         templates_dir=env.get("NOTIFY_TEMPLATES_DIR") or _default_templates_dir(),
         default_email_from=env.get("DEFAULT_EMAIL_FROM", "notifications@notify.example"),

@@ -38,8 +38,8 @@ from pynamodb.models import Model
 
 from notify_core.config import get_config
 
-SENDING, SENT, FAILED, RETRYING, DEAD = "sending", "sent", "failed", "retrying", "dead"
-FINAL = frozenset({SENT, FAILED, DEAD})
+SENDING, SENT, FAILED, RETRYING, DEAD, SKIPPED = "sending", "sent", "failed", "retrying", "dead", "skipped"
+FINAL = frozenset({SENT, FAILED, DEAD, SKIPPED})
 
 
 def utcnow_iso() -> str:
@@ -128,11 +128,12 @@ def _append_attempt(attempt: Attempt):
     return Delivery.attempts.set((Delivery.attempts | []).append([attempt]))
 
 
-def record_failed_at_routing(messages: list[dict[str, Any]]) -> None:
-    """Deliveries the router already knows cannot be sent (invalid address): logged as failed.
+def record_at_routing(messages: list[dict[str, Any]]) -> None:
+    """Deliveries the router decided not to queue, logged with their status and reason.
 
-    They are never queued, so no sender will touch these items; a batch write is safe and cheap
-    (25 items per call).
+    ``failed`` (invalid address, template error) or ``skipped`` (a preference, missing consent, an org
+    setting, a suppressed address). They are never queued, so no sender will touch these items; a
+    batch write is safe and cheap (25 items per call).
     """
     now = utcnow_iso()
     with Delivery.batch_write() as batch:
@@ -148,8 +149,9 @@ def record_failed_at_routing(messages: list[dict[str, Any]]) -> None:
                     channel=m["channel"],
                     address=m["address"],
                     recipient_name=m.get("recipient_name"),
+                    endpoint_id=m.get("endpoint_id"),
                     reasons=list(m.get("reasons") or []),
-                    status=FAILED,
+                    status=m.get("status", FAILED),
                     error_code=m["error_code"],
                     error_detail=m.get("error_detail"),
                     expires_at=_retention(),
@@ -178,7 +180,7 @@ def mark_dead(message: dict[str, Any], *, source_queue: str) -> None:
                 D.idem_expiry.remove(),
                 D.idem_in_progress_expiry.remove(),
             ],
-            condition=D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED),
+            condition=D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED, SKIPPED),
         )
     except UpdateError as exc:
         if not _is_condition_failure(exc):
@@ -269,7 +271,7 @@ class DeliveryLogPersistenceLayer(BasePersistenceLayer):
             | ((D.idem_status == "INPROGRESS") & (D.idem_in_progress_expiry < now_s * 1000))
         )
         # A delivery already in a final state is never claimed again (a dead one is: that is replay).
-        condition = claimable & (D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED))
+        condition = claimable & (D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED, SKIPPED))
         actions = [
             D.idem_status.set(data_record.status),
             D.idem_expiry.set(data_record.expiry_timestamp),

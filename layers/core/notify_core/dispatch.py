@@ -19,14 +19,14 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notify_core import catalog, delivery_log, queueing, routing, settings_store
+from notify_core import catalog, delivery_log, inbox, queueing, routing, settings_store, suppression, templates, users
 from notify_core.config import get_config
 from notify_core.envelope import ProductEvent, parse_envelope, validate_detail
 from notify_core.errors import InvalidEventError
 from notify_core.observability import logger, metrics
 from notify_core.quarantine import quarantine
 
-CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook"}
+CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
 
 
 class Dispatcher:
@@ -71,22 +71,66 @@ class Dispatcher:
     def _route(self, event: dict[str, Any]) -> dict[str, Any]:
         product_event = ProductEvent.model_validate(event)
         event_type = catalog.CATALOG[product_event.event_type]
-        settings = settings_store.load_for_event(product_event.org_id, event_type.group)
-        result = routing.route(product_event, event_type, settings)
+        settings = settings_store.load_for_event(
+            product_event.org_id,
+            event_type.group,
+            audiences=event_type.audiences,
+            client_id=product_event.detail.subject.client_id,
+            member_ids=routing.member_ids_named(product_event, event_type),
+        )
+        email_off: set[str] = set()
+        if "email" in event_type.channels:
+            member_ids = set(settings.members) | {g.user_id for gs in settings.grants.values() for g in gs}
+            email_off = {u for u, prefs in users.load(member_ids).items() if not prefs.email_enabled}
+        result = routing.route(product_event, event_type, settings, email_off)
+        reachable = [(d.channel, d.address) for d in result.deliveries
+                     if d.status == "queued" and d.channel in ("email", "sms")]
+        result.apply_suppressions(suppression.suppressed(product_event.org_id, reachable))
         for s in result.skipped:
             logger.warning("recipient skipped", extra={"reason": s.reason, "detail": s.detail})
-        failed = [routing.queue_message(product_event, d, settings) for d in result.failed]
+
+        def message(d: routing.Delivery) -> dict[str, Any]:
+            return routing.queue_message(product_event, d, settings)
+
+        inapp_written, inapp_failed = self._write_inbox([message(d) for d in result.inapp])
+        not_sent = [{**message(d), "status": d.status} for d in result.failed + result.excluded] + inapp_failed
+        if not_sent:
+            delivery_log.record_at_routing(not_sent)
+        failed = [m for m in not_sent if m["status"] == "failed"]
         if failed:
-            delivery_log.record_failed_at_routing(failed)
-            metrics.add_metric(name="deliveries_invalid_address", unit=MetricUnit.Count, value=len(failed))
-        messages = [routing.queue_message(product_event, d, settings) for d in result.sendable]
+            metrics.add_metric(name="deliveries_failed_at_routing", unit=MetricUnit.Count, value=len(failed))
+        messages = [message(d) for d in result.sendable]
         if messages:
-            queueing.enqueue(messages, CHANNEL_QUEUES)
+            queueing.enqueue(messages, wiring_queues())
         metrics.add_metric(name="deliveries_queued", unit=MetricUnit.Count, value=len(messages))
         summary = {
             "queued": len(messages),
+            "inapp": inapp_written,
             "failed": len(failed),
-            "skipped": [s.reason for s in result.skipped],
+            "skipped": sorted({m["error_code"] for m in not_sent if m["status"] == "skipped"}),
+            "problems": sorted({s.reason for s in result.skipped}),
         }
         logger.info("event routed", extra=summary)
         return summary
+
+    @staticmethod
+    def _write_inbox(messages: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+        """Render and store in-app messages; one whose template fails is recorded as failed instead."""
+        rows, failed = [], []
+        for m in messages:
+            try:
+                rendered = templates.render(m["event_type"], "inapp", m["locale"], templates.context_for(m))
+            except templates.TemplateRenderError as exc:
+                failed.append({**m, "status": "failed", "error_code": "template_error", "error_detail": str(exc)})
+                continue
+            rows.append({**m, "occurred_at": m["event"]["occurred_at"], "title": rendered["title"],
+                         "body": rendered["body"]})
+        if rows:
+            inbox.write(rows)
+            metrics.add_metric(name="inapp_written", unit=MetricUnit.Count, value=len(rows))
+        return len(rows), failed
+
+
+def wiring_queues() -> dict[str, str]:
+    """Channel -> queue key (the same mapping the wiring declares; Slack rides on the chat queue)."""
+    return CHANNEL_QUEUES

@@ -19,7 +19,6 @@ from notify_core.errors import InvalidEventError
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:@/-]+$")]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
-CHANNELS = ("email", "sms", "webhook")
 
 
 class Envelope(EventBridgeModel):
@@ -36,10 +35,18 @@ class Scope(BaseModel):
 
 
 class Subject(BaseModel):
+    """What the event is about, where it sits, and who is related to it.
+
+    ``relations`` names members by role on this subject (``{"executor": ["u7"], "author": ["u2"]}``);
+    ``client_id`` names the client account it belongs to (its caretakers, account manager, contacts).
+    """
+
     model_config = ConfigDict(extra="allow")
     type: Identifier
     id: Identifier
     scope: Scope = Field(default_factory=Scope)
+    client_id: Identifier | None = None
+    relations: dict[Identifier, list[Identifier]] = Field(default_factory=dict)
 
 
 class Actor(BaseModel):

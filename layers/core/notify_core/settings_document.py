@@ -16,18 +16,26 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from notify_core import catalog, clients, signing
+from notify_core.channels.slack import slack_parameter_name
 from notify_core.envelope import Identifier, Locale
 from notify_core.settings_store import (
     ORG_SK,
+    Client,
     Contact,
     EmailAddress,
+    Member,
     OrgProfile,
+    PermissionGrant,
     PhoneNumber,
     SettingsItem,
     Subscription,
     WebhookEndpoint,
+    _as_dict,
+    client_sk,
     contact_sk,
     endpoint_sk,
+    grant_sk,
+    member_sk,
     subscription_sk,
 )
 
@@ -56,6 +64,54 @@ class ContactDoc(_Doc):
     locale: Locale | None = None
     emails: list[EmailEntry] = Field(default_factory=list)
     phones: list[PhoneEntry] = Field(default_factory=list)
+    consent: dict[Literal["email", "sms"], bool] = Field(default_factory=dict)
+    notify: bool = True
+
+
+class MemberDoc(_Doc):
+    user_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = None
+    phone: str | None = None
+    locale: Locale | None = None
+    roles: list[str] = Field(default_factory=list)  # "admin" holds every permission
+    permissions: list[str] = Field(default_factory=list)  # "<section>:edit" | "<section>:view"
+
+    @field_validator("permissions")
+    @classmethod
+    def _known_permissions(cls, v: list[str]) -> list[str]:
+        bad = [
+            p
+            for p in v
+            if not (p.count(":") == 1 and p.split(":")[0] in catalog.SECTIONS and p.split(":")[1] in ("edit", "view"))
+        ]
+        if bad:
+            raise ValueError(
+                f"unknown permissions {bad}; use <section>:edit or <section>:view with a section "
+                f"of {list(catalog.SECTIONS)}"
+            )
+        return v
+
+    def all_permissions(self) -> list[str]:
+        if "admin" in self.roles:
+            return [f"{s}:{level}" for s in catalog.SECTIONS for level in ("edit", "view")]
+        # Who can edit a section can also view it.
+        implied = {p.replace(":edit", ":view") for p in self.permissions if p.endswith(":edit")}
+        return sorted(set(self.permissions) | implied)
+
+
+class ClientDoc(_Doc):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    account_manager: Identifier | None = None  # a member's user id
+    caretakers: dict[Identifier, list[Identifier]] = Field(default_factory=dict)  # department -> user ids
+    contacts: list[Identifier] = Field(default_factory=list)  # the client's people, as org contacts
+
+
+class SlackDoc(_Doc):
+    enabled: bool = True
+    # An incoming-webhook URL is a credential: stored in SSM (SecureString), never in the table.
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://", repr=False)
 
 
 class EndpointDoc(_Doc):
@@ -69,7 +125,8 @@ class EndpointDoc(_Doc):
 class SubscriptionDoc(_Doc):
     group: str
     scope: str = "org"  # org | service:<id> | point:<id>
-    channels: dict[str, list[Identifier]]
+    channels: dict[str, list[Identifier]] = Field(default_factory=dict)
+    addresses: dict[Literal["email", "sms"], list[str]] = Field(default_factory=dict)  # fixed addresses
 
     @field_validator("group")
     @classmethod
@@ -85,8 +142,10 @@ class SubscriptionDoc(_Doc):
             return v
         level, _, scope_id = v.partition(":")
         if level not in ("service", "point") or not _SCOPE_ID.fullmatch(scope_id):
-            raise ValueError("scope is 'org', 'service:<id>' or 'point:<id>', the id as events carry it "
-                             "(letters, digits and _ . : @ / -)")
+            raise ValueError(
+                "scope is 'org', 'service:<id>' or 'point:<id>', the id as events carry it "
+                "(letters, digits and _ . : @ / -)"
+            )
         return v
 
     @field_validator("channels")
@@ -109,17 +168,25 @@ class SettingsDocument(_Doc):
     email_from: str | None = None
     default_phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     contacts: list[ContactDoc] = Field(default_factory=list)
+    members: list[MemberDoc] = Field(default_factory=list)
+    clients: list[ClientDoc] = Field(default_factory=list)
     webhook_endpoints: list[EndpointDoc] = Field(default_factory=list)
     subscriptions: list[SubscriptionDoc] = Field(default_factory=list)
+    slack: SlackDoc | None = None
+    buyer_channels: dict[str, list[Literal["email", "sms"]]] = Field(default_factory=dict)
+    disabled_audiences: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> SettingsDocument:
         contacts = {c.id for c in self.contacts}
         endpoints = {e.id for e in self.webhook_endpoints}
+        members = {m.user_id for m in self.members}
         problems = []
         for dup_kind, ids in (
             ("contact", [c.id for c in self.contacts]),
             ("endpoint", [e.id for e in self.webhook_endpoints]),
+            ("member", [m.user_id for m in self.members]),
+            ("client", [c.id for c in self.clients]),
         ):
             dups = sorted({i for i in ids if ids.count(i) > 1})
             if dups:
@@ -131,6 +198,31 @@ class SettingsDocument(_Doc):
                 if missing:
                     kind = "endpoints" if channel == "webhook" else "contacts"
                     problems.append(f"subscriptions[{i}] ({sub.group} {channel}) names unknown {kind} {missing}")
+        for c in self.clients:
+            named = {u for us in c.caretakers.values() for u in us}
+            if c.account_manager:
+                named.add(c.account_manager)
+            if named - members:
+                problems.append(f"client {c.id} names users who are not members: {sorted(named - members)}")
+            if set(c.contacts) - contacts:
+                problems.append(f"client {c.id} names unknown contacts {sorted(set(c.contacts) - contacts)}")
+        for event_type, channels in self.buyer_channels.items():
+            et = catalog.lookup(event_type)
+            if et is None or catalog.EVENT_RECIPIENTS not in et.audiences:
+                problems.append(f"buyer_channels: {event_type!r} is not an event buyers can be notified of")
+            elif set(channels) - et.channels:
+                problems.append(f"buyer_channels: {event_type} cannot use {sorted(set(channels) - et.channels)}")
+        for event_type, audiences in self.disabled_audiences.items():
+            et = catalog.lookup(event_type)
+            if et is None:
+                problems.append(f"disabled_audiences: unknown event type {event_type!r}")
+            elif set(audiences) - set(et.audiences):
+                problems.append(
+                    f"disabled_audiences: {event_type} has no audiences "
+                    f"{sorted(set(audiences) - set(et.audiences))} (it has {list(et.audiences)})"
+                )
+        if self.slack and self.slack.enabled and not self.slack.webhook_url:
+            pass  # the URL may already be in SSM from an earlier apply
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -166,6 +258,9 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
             locale=doc.locale,
             email_from=doc.email_from,
             default_phone_region=doc.default_phone_region,
+            slack_enabled=bool(doc.slack and doc.slack.enabled),
+            buyer_channels={k: list(v) for k, v in doc.buyer_channels.items()},
+            disabled_audiences={k: list(v) for k, v in doc.disabled_audiences.items()},
         )
     ]
     for c in doc.contacts:
@@ -179,6 +274,48 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                 locale=c.locale,
                 emails=[EmailAddress(address=e.address, kind=e.kind) for e in c.emails],
                 phones=[PhoneNumber(number=p.number, kind=p.kind) for p in c.phones],
+                consent=dict(c.consent),
+                notify=c.notify,
+            )
+        )
+    for m in doc.members:
+        items.append(
+            Member(
+                org_id=org,
+                sk=member_sk(m.user_id),
+                user_id=m.user_id,
+                name=m.name,
+                email=m.email,
+                phone=m.phone,
+                locale=m.locale,
+                roles=list(m.roles),
+                permissions=list(m.permissions),
+            )
+        )
+        # The permission index: who holds what, addresses copied in (one Query per permission at routing).
+        for perm in m.all_permissions():
+            items.append(
+                PermissionGrant(
+                    org_id=org,
+                    sk=grant_sk(perm, m.user_id),
+                    permission=perm,
+                    user_id=m.user_id,
+                    name=m.name,
+                    email=m.email,
+                    phone=m.phone,
+                    locale=m.locale,
+                )
+            )
+    for cl in doc.clients:
+        items.append(
+            Client(
+                org_id=org,
+                sk=client_sk(cl.id),
+                client_id=cl.id,
+                name=cl.name,
+                account_manager=cl.account_manager,
+                caretakers={k: list(v) for k, v in cl.caretakers.items()},
+                contact_ids=list(cl.contacts),
             )
         )
     for e in doc.webhook_endpoints:
@@ -194,12 +331,14 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
             )
         )
     # Several document entries for the same group and scope become one item (one Query hit).
-    cells: dict[tuple[str, str], dict[str, set[str]]] = {}
+    cells: dict[tuple[str, str], tuple[dict[str, set[str]], dict[str, set[str]]]] = {}
     for s in doc.subscriptions:
-        channels = cells.setdefault((s.group, s.scope_key), {})
+        channels, addresses = cells.setdefault((s.group, s.scope_key), ({}, {}))
         for channel, ids in s.channels.items():
             channels.setdefault(channel, set()).update(ids)
-    for (group, scope), channels in cells.items():
+        for channel, fixed in s.addresses.items():
+            addresses.setdefault(channel, set()).update(fixed)
+    for (group, scope), (channels, addresses) in cells.items():
         items.append(
             Subscription(
                 org_id=org,
@@ -207,6 +346,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                 group=group,
                 scope=scope,
                 channels={ch: sorted(ids) for ch, ids in channels.items()},
+                addresses={ch: sorted(a) for ch, a in addresses.items()},
             )
         )
     return items
@@ -228,6 +368,10 @@ def apply(doc: SettingsDocument) -> ApplyResult:
             secret = signing.new_secret()
             ssm.put_parameter(Name=name, Value=secret, Type="SecureString", Overwrite=False)
             generated[e.id] = secret
+    if doc.slack and doc.slack.webhook_url:
+        ssm.put_parameter(
+            Name=slack_parameter_name(doc.org_id), Value=doc.slack.webhook_url, Type="SecureString", Overwrite=True
+        )
     items = _items(doc)
     keep = {i.sk for i in items}
     stale = [i for i in SettingsItem.query(doc.org_id) if i.sk not in keep]
@@ -249,6 +393,12 @@ def export(org_id: str) -> dict[str, Any]:
                 doc["email_from"] = item.email_from
             if item.default_phone_region:
                 doc["default_phone_region"] = item.default_phone_region
+            if item.slack_enabled:
+                doc["slack"] = {"enabled": True}  # the webhook URL stays in SSM
+            for key in ("buyer_channels", "disabled_audiences"):
+                value = {k: list(v) for k, v in _as_dict(getattr(item, key)).items()}
+                if value:
+                    doc[key] = value
         elif isinstance(item, Contact):
             c: dict[str, Any] = {"id": item.contact_id, "name": item.name}
             if item.position:
@@ -257,7 +407,32 @@ def export(org_id: str) -> dict[str, Any]:
                 c["locale"] = item.locale
             c["emails"] = [{"address": e.address, "kind": e.kind} for e in item.emails]
             c["phones"] = [{"number": p.number, "kind": p.kind} for p in item.phones]
+            if _as_dict(item.consent):
+                c["consent"] = _as_dict(item.consent)
+            if not item.notify:
+                c["notify"] = False
             doc["contacts"].append(c)
+        elif isinstance(item, Member):
+            m = {
+                k: v
+                for k, v in (
+                    ("user_id", item.user_id),
+                    ("name", item.name),
+                    ("email", item.email),
+                    ("phone", item.phone),
+                    ("locale", item.locale),
+                )
+                if v
+            }
+            m.update(roles=list(item.roles), permissions=list(item.permissions))
+            doc.setdefault("members", []).append(m)
+        elif isinstance(item, Client):
+            cl: dict[str, Any] = {"id": item.client_id, "name": item.name}
+            if item.account_manager:
+                cl["account_manager"] = item.account_manager
+            cl["caretakers"] = {k: list(v) for k, v in _as_dict(item.caretakers).items()}
+            cl["contacts"] = list(item.contact_ids)
+            doc.setdefault("clients", []).append(cl)
         elif isinstance(item, WebhookEndpoint):
             e: dict[str, Any] = {"id": item.endpoint_id, "url": item.url, "enabled": item.enabled}
             if item.description:
@@ -265,5 +440,8 @@ def export(org_id: str) -> dict[str, Any]:
             doc["webhook_endpoints"].append(e)
         elif isinstance(item, Subscription):
             scope = "org" if item.scope == "org" else item.scope.replace("#", ":", 1)
-            doc["subscriptions"].append({"group": item.group, "scope": scope, "channels": item.targets()})
+            sub: dict[str, Any] = {"group": item.group, "scope": scope, "channels": item.targets()}
+            if item.fixed_addresses():
+                sub["addresses"] = item.fixed_addresses()
+            doc["subscriptions"].append(sub)
     return doc

@@ -6,11 +6,17 @@ only ever reach that org's contacts and endpoints. Item kinds (sort key):
 - ``ORG``                          the org's profile: name, locale, sender identity
 - ``CONTACT#<id>``                 a person: emails and phones, each tagged work/personal
 - ``ENDPOINT#<id>``                a webhook endpoint: URL; its secret lives in SSM, never here
-- ``SUB#<group>#<scope>``          a subscription cell set: channel -> chosen contacts/endpoints,
-                                   at scope ``org``, ``service#<id>`` or ``point#<id>``
+- ``SUB#<group>#<scope>``          a subscription cell set: channel -> chosen contacts/endpoints and
+                                   fixed addresses, at scope ``org``, ``service#<id>`` or ``point#<id>``
+- ``MEMBER#<user_id>``             a member: roles, permissions, addresses
+- ``PERM#<permission>#<user_id>``  who holds a permission, with the member's addresses copied in, so
+                                   the holders of ``invoices:edit`` are one (paged) Query away
+- ``CLIENT#<id>``                  a client account: account manager, caretakers per department,
+                                   linked contacts
 
-Resolving an event costs two calls: one Query for the group's subscriptions, one BatchGetItem for
-the profile plus every contact and endpoint they name.
+Resolving an event costs a fixed number of round trips whatever the org's size (each paged): the
+group's subscriptions and the permission holders (Queries), then the profile, contacts, endpoints,
+client and related members (BatchGetItem, 100 keys a call), then the client's caretakers and contacts.
 """
 
 from __future__ import annotations
@@ -65,6 +71,21 @@ class OrgProfile(SettingsItem, discriminator="org"):
     locale = UnicodeAttribute(default="en")
     email_from = UnicodeAttribute(null=True)
     default_phone_region = UnicodeAttribute(null=True)  # e.g. BY: lets contacts keep national numbers
+    slack_enabled = BooleanAttribute(default=False)  # Slack is configured per org (SEEDS §1)
+    # event type -> channels buyers (recipients on the event) may be notified on (SEEDS §3)
+    buyer_channels = MapAttribute(default=dict)
+    # event type -> audiences switched off for this org (e.g. RemOnline's "executors" group of orders)
+    disabled_audiences = MapAttribute(default=dict)
+
+    def buyer_channels_for(self, event_type: str) -> set[str]:
+        return set(_as_dict(self.buyer_channels).get(event_type, []))
+
+    def audiences_disabled_for(self, event_type: str) -> set[str]:
+        return set(_as_dict(self.disabled_audiences).get(event_type, []))
+
+
+def _as_dict(value: object) -> dict:
+    return value.as_dict() if isinstance(value, MapAttribute) else dict(value or {})  # type: ignore[arg-type]
 
 
 class EmailAddress(MapAttribute):
@@ -84,6 +105,12 @@ class Contact(SettingsItem, discriminator="contact"):
     locale = UnicodeAttribute(null=True)
     emails = ListAttribute(of=EmailAddress, default=list)
     phones = ListAttribute(of=PhoneNumber, default=list)
+    # channel -> agreed (SEEDS §2): a client contact is offered a channel only with its consent
+    consent = MapAttribute(default=dict)
+    notify = BooleanAttribute(default=True)  # TaxDome's NOTIFY switch on a client's linked user
+
+    def consent_for(self, channel: str) -> bool | None:
+        return _as_dict(self.consent).get(channel)
 
     def preferred_email(self) -> str | None:
         return _preferred([(e.address, e.kind) for e in self.emails])
@@ -113,43 +140,143 @@ class Subscription(SettingsItem, discriminator="subscription"):
     scope = UnicodeAttribute()  # org | service#<id> | point#<id>
     # channel -> ids of contacts (email, sms) or endpoints (webhook)
     channels = MapAttribute(default=dict)
+    # channel -> fixed addresses (Mobevo's summary recipients: a supervisor, the owner)
+    addresses = MapAttribute(default=dict)
 
     def targets(self) -> dict[str, list[str]]:
-        return {ch: list(ids) for ch, ids in self.channels.as_dict().items()}
+        return {ch: list(ids) for ch, ids in _as_dict(self.channels).items()}
+
+    def fixed_addresses(self) -> dict[str, list[str]]:
+        return {ch: list(a) for ch, a in _as_dict(self.addresses).items()}
+
+
+class Member(SettingsItem, discriminator="member"):
+    """A user of the org: who they are in it (roles, permissions) and where to reach them."""
+
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+    roles = ListAttribute(of=UnicodeAttribute, default=list)
+    permissions = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class PermissionGrant(SettingsItem, discriminator="grant"):
+    """``PERM#<permission>#<user_id>``: a member holding a permission, addresses copied in."""
+
+    permission = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)
+
+
+class Client(SettingsItem, discriminator="client"):
+    """A client account of the org (an accounting office's client, a repair shop's customer)."""
+
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    account_manager = UnicodeAttribute(null=True)  # a member's user id
+    caretakers = MapAttribute(default=dict)  # department (accounting, hr) -> member user ids
+    contact_ids = ListAttribute(of=UnicodeAttribute, default=list)  # its people, as org contacts
+
+    def caretakers_in(self, department: str) -> list[str]:
+        return list(_as_dict(self.caretakers).get(department, []))
+
+
+def member_sk(user_id: str) -> str:
+    return f"MEMBER#{user_id}"
+
+
+def grant_sk(permission: str, user_id: str) -> str:
+    return f"PERM#{permission}#{user_id}"
+
+
+def client_sk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
 
 
 @dataclass
 class OrgSettings:
-    """What the router needs to resolve one event, loaded in two calls."""
+    """What the router needs to resolve one event, loaded in a fixed number of round trips."""
 
     org_id: str
     profile: OrgProfile | None
     subscriptions: list[Subscription] = field(default_factory=list)
     contacts: dict[str, Contact] = field(default_factory=dict)
     endpoints: dict[str, WebhookEndpoint] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)  # by user id
+    grants: dict[str, list[PermissionGrant]] = field(default_factory=dict)  # permission -> holders
+    client: Client | None = None
 
 
-def load_for_event(org_id: str, group: str) -> OrgSettings:
-    subs = list(Subscription.query(org_id, Subscription.sk.startswith(f"SUB#{group}#")))
+def _needs(audiences: Iterable[str], prefix: str) -> list[str]:
+    return [a.split(":", 1)[1] for a in audiences if a.startswith(prefix)]
+
+
+def load_for_event(
+    org_id: str,
+    group: str,
+    *,
+    audiences: Iterable[str] = ("subscribers",),
+    client_id: str | None = None,
+    member_ids: Iterable[str] = (),
+) -> OrgSettings:
+    """Load the slice of the org's settings an event needs: never a Scan, never a call per member."""
+    audiences = tuple(audiences)
+    settings = OrgSettings(org_id=org_id, profile=None)
+    if "subscribers" in audiences:
+        settings.subscriptions = list(_query(settings, f"SUB#{group}#"))
+    for perm in _needs(audiences, "permission:"):
+        settings.grants[perm] = [g for g in _query(settings, f"PERM#{perm}#") if isinstance(g, PermissionGrant)]
     contact_ids: set[str] = set()
     endpoint_ids: set[str] = set()
-    for sub in subs:
+    for sub in settings.subscriptions:
         for channel, ids in sub.targets().items():
             (endpoint_ids if channel == "webhook" else contact_ids).update(ids)
     keys = [(org_id, ORG_SK)]
     keys += [(org_id, contact_sk(c)) for c in sorted(contact_ids)]
     keys += [(org_id, endpoint_sk(e)) for e in sorted(endpoint_ids)]
-    settings = OrgSettings(org_id=org_id, profile=None, subscriptions=subs)
-    for item in _batch_get(keys):
+    keys += [(org_id, member_sk(u)) for u in sorted(set(member_ids))]
+    if client_id:
+        keys.append((org_id, client_sk(client_id)))
+    _collect(settings, _batch_get(settings, keys))
+    client = settings.client
+    if client is not None:
+        second: set[tuple[str, str]] = set()
+        if "client_contacts" in audiences:
+            second.update((org_id, contact_sk(c)) for c in client.contact_ids)
+        if "account_manager" in audiences and client.account_manager:
+            second.add((org_id, member_sk(client.account_manager)))
+        for department in _needs(audiences, "caretaker:"):
+            second.update((org_id, member_sk(u)) for u in client.caretakers_in(department))
+        second -= set(keys)
+        if second:
+            _collect(settings, _batch_get(settings, sorted(second)))
+    return settings
+
+
+def _collect(settings: OrgSettings, items: Iterable[SettingsItem]) -> None:
+    for item in items:
         if isinstance(item, OrgProfile):
             settings.profile = item
         elif isinstance(item, Contact):
             settings.contacts[item.contact_id] = item
         elif isinstance(item, WebhookEndpoint):
             settings.endpoints[item.endpoint_id] = item
-    return settings
+        elif isinstance(item, Member):
+            settings.members[item.user_id] = item
+        elif isinstance(item, Client):
+            settings.client = item
 
 
-def _batch_get(keys: Iterable[tuple[str, str]]) -> Iterable[SettingsItem]:
+def _query(settings: OrgSettings, prefix: str) -> list[SettingsItem]:
+    # One call per 1 MB page: a permission held by 10,000 members is a couple of pages.
+    return list(SettingsItem.query(settings.org_id, SettingsItem.sk.startswith(prefix)))
+
+
+def _batch_get(settings: OrgSettings, keys: list[tuple[str, str]]) -> list[SettingsItem]:
     # PynamoDB pages BatchGetItem by 100 keys and retries unprocessed keys itself.
-    return SettingsItem.batch_get(list(keys))
+    return list(SettingsItem.batch_get(keys))

@@ -25,7 +25,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from notify_core.config import get_config
 
-BLOCKS = {"email": ("subject", "text", "html"), "sms": ("text",), "webhook": ("body",)}
+BLOCKS = {
+    "email": ("subject", "text", "html"),
+    "sms": ("text",),
+    "webhook": ("body",),
+    "inapp": ("title", "body"),
+    "slack": ("text",),  # Slack mrkdwn; the Slack adapter wraps it in a Block Kit section
+}
 HTML_BLOCKS = frozenset({"html"})
 MAX_SMS_CHARS = 800  # ~5 concatenated GSM segments; longer bodies are cut, never rejected by SNS
 
@@ -51,8 +57,16 @@ def _money(amount: Any, currency: str | None = None) -> str:
     return f"{value:,.2f} {currency}".strip() if currency else f"{value:,.2f}"
 
 
-def _env(autoescape: bool, directory: str) -> ImmutableSandboxedEnvironment:
+def _slack_escape(value: Any) -> Any:
+    # Slack mrkdwn treats &, < and > as control characters (links, mentions): data must not inject them.
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+def _env(autoescape: bool, directory: str, finalize: Any = None) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
+        finalize=finalize,
         loader=FileSystemLoader(directory),
         autoescape=autoescape,
         undefined=StrictUndefined,
@@ -66,8 +80,9 @@ def _env(autoescape: bool, directory: str) -> ImmutableSandboxedEnvironment:
 
 
 @cache
-def _environments(directory: str) -> tuple[ImmutableSandboxedEnvironment, ImmutableSandboxedEnvironment]:
-    return _env(False, directory), _env(True, directory)
+def _environments(directory: str) -> tuple[ImmutableSandboxedEnvironment, ...]:
+    """(plain, HTML-autoescaping, Slack-escaping) environments over the same files."""
+    return _env(False, directory), _env(True, directory), _env(False, directory, _slack_escape)
 
 
 def candidates(event_type: str, channel: str, locale: str | None) -> list[str]:
@@ -88,7 +103,9 @@ def candidates(event_type: str, channel: str, locale: str | None) -> list[str]:
 def render(
     event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str | None = None
 ) -> Rendered:
-    plain, html = _environments(directory or get_config().templates_dir)
+    plain, html, slack = _environments(directory or get_config().templates_dir)
+    if channel == "slack":
+        plain = slack
     try:
         template_plain = plain.select_template(candidates(event_type, channel, locale))
         name = template_plain.name or ""
