@@ -477,6 +477,12 @@ class LocalRuntime:
         items = [d.to_simple_dict() for d in Delivery.scan()]
         return sorted(items, key=lambda d: (d.get("created_at", ""), d["delivery_id"]))
 
+    def inbox(self, org_id: str, user_id: str) -> list[dict[str, Any]]:
+        """A member's in-app inbox in one org, newest first."""
+        from notify_core import inbox
+
+        return [i.to_simple_dict() for i in inbox.list_items(org_id, user_id, limit=100)]
+
     def quarantined(self) -> list[dict[str, Any]]:
         import boto3
 
