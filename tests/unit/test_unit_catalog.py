@@ -83,6 +83,10 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "client.activity_hr": ("client.activity_hr", EI, (caretaker("hr"),), "pl"),
     "client.activity_accounting": ("client.activity_accounting", EI, (caretaker("accounting"),), "pl"),
     "absence.added": ("absence.added", EI, (SUBSCRIBERS,), "pl"),
+    # SEEDS §5 TaxDome Lite
+    "chat.message_received": ("chat.message_received", EI, (CLIENT_CONTACTS,), "it"),
+    "signature.requested": ("signature.requested", EI, (CLIENT_CONTACTS,), "it"),
+    "approval.requested": ("approval.requested", EI, (CLIENT_CONTACTS,), "it"),
 }
 
 # A fact from each example that every rendered message must show.
@@ -126,6 +130,9 @@ SHOWN = {
     "client.activity_hr": "document downloaded",
     "client.activity_accounting": "sales invoice added",
     "absence.added": "Jan Wiśniewski",
+    "chat.message_received": "2025 CU certificate",
+    "signature.requested": "Engagement letter 2026.pdf",
+    "approval.requested": "Balance sheet 2025.pdf",
 }
 
 # The language of each product (SEEDS section), and the locale its members and clients carry.
@@ -240,6 +247,9 @@ def test_audiences():
     assert catalog.lookup("client.activity_hr").audiences == ("caretaker:hr",)
     assert catalog.lookup("user.activity").audiences == (ACTOR,)
     assert catalog.lookup("activity.summary").audiences == (SUBSCRIBERS,)
+    # TaxDome: the client's users with NOTIFY on
+    for name in ("chat.message_received", "signature.requested", "approval.requested"):
+        assert catalog.lookup(name).audiences == (CLIENT_CONTACTS,)
 
 
 def test_every_audience_is_one_the_router_knows():
@@ -285,6 +295,25 @@ def test_an_ftp_list_cannot_fail_more_records_than_it_holds():
     data = dict(catalog.CATALOG["ftp_list.processed"].example, records_failed=121)
     with pytest.raises(ValidationError, match="records_failed"):
         catalog.CATALOG["ftp_list.processed"].data_model.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("locale", "title"),
+    [("en", ("Reminder 2 of 3: New message from Laura Bianchi", "New message from Laura Bianchi")),
+     ("it-IT", ("Nuovo messaggio da Laura Bianchi (promemoria 2 di 3)", "Nuovo messaggio da Laura Bianchi"))],
+)
+def test_a_reminder_says_which_one_it_is(locale, title, templates_dir):
+    reminder, first_notice = title
+    assert _render("chat.message_received", "inapp", locale, directory=templates_dir)["title"] == reminder
+    data = dict(catalog.CATALOG["chat.message_received"].example)
+    del data["reminder_number"], data["reminders_total"]
+    assert _render("chat.message_received", "inapp", locale, data, directory=templates_dir)["title"] == first_notice
+
+
+def test_a_reminder_number_cannot_exceed_the_total():
+    data = dict(catalog.CATALOG["signature.requested"].example, reminder_number=4, reminders_total=3)
+    with pytest.raises(ValidationError, match="reminder_number"):
+        catalog.CATALOG["signature.requested"].data_model.model_validate(data)
 
 
 @pytest.mark.parametrize("starts_at", ["tomorrow", "2026-03-05", "2026-13-05T14:30:00"])
