@@ -43,6 +43,7 @@ synth: setup
 
 bench: setup
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_audience.py
 
 coldstart: setup
 	$(PY) scripts/coldstart.py
