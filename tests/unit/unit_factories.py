@@ -62,7 +62,7 @@ def envelope(event_type: str = "payment.paid", event_detail: Any = None, **detai
         "version": "0",
         "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
         "detail-type": event_type,
-        "source": _SOURCES[event_type.split(".")[0]],
+        "source": _SOURCES.get(event_type.split(".")[0], event_type.split(".")[0]),
         "account": "111122223333",
         "time": "2026-03-01T10:15:01Z",
         "region": "eu-central-1",
