@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from unit_factories import ORG_ID, contact, product_event
 
 from notify_core import routing
 from notify_core.settings_store import (
@@ -18,7 +19,6 @@ from notify_core.settings_store import (
     member_sk,
     subscription_sk,
 )
-from tests.unit.unit_factories import ORG_ID, contact, product_event
 
 pytestmark = pytest.mark.unit
 
