@@ -14,6 +14,7 @@ Usable from Python (a context manager) and from pytest (the ``notify_runtime`` f
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import json
 import os
@@ -32,7 +33,8 @@ from notify_infra import wiring
 
 ACCOUNT = "123456789012"
 NAME_PREFIX = "notify-"
-_in_handler = threading.local()
+# Set while a handler runs (a ContextVar, so threads a handler starts with its context count too).
+_in_handler: contextvars.ContextVar[bool] = contextvars.ContextVar("notify_in_handler", default=False)
 
 
 def physical_name(key: str) -> str:
@@ -328,14 +330,14 @@ class LocalRuntime:
     def invoke(self, function_key: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke one handler as Lambda would, counting the AWS calls it makes."""
         fn = wiring.function(function_key)
-        _in_handler.active = True
+        token = _in_handler.set(True)
         try:
             if self.handler_output is None:
                 return self._handlers[function_key](event, _LambdaContext(fn)) or {}
             with contextlib.redirect_stdout(self.handler_output):
                 return self._handlers[function_key](event, _LambdaContext(fn)) or {}
         finally:
-            _in_handler.active = False
+            _in_handler.reset(token)
 
     def take_batch(self, queue_key: str, max_messages: int = 10) -> dict[str, Any]:
         """Receive messages from a queue as the event source mapping would, without deleting them.
@@ -536,6 +538,7 @@ def _create_table(ddb: Any, t: wiring.Table) -> None:
 
 
 _counter_installed: list[Counter] = []
+_counter_lock = threading.Lock()
 
 
 def _install_call_counter(counter: Counter) -> None:
@@ -548,8 +551,9 @@ def _install_call_counter(counter: Counter) -> None:
     original = BaseClient._make_api_call
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
-        if getattr(_in_handler, "active", False) and _counter_installed:
-            _counter_installed[0][f"{self.meta.service_model.service_name}:{operation_name}"] += 1
+        if _in_handler.get() and _counter_installed:
+            with _counter_lock:
+                _counter_installed[0][f"{self.meta.service_model.service_name}:{operation_name}"] += 1
         return original(self, operation_name, api_params)
 
     counted._notify_counted = True  # type: ignore[attr-defined]

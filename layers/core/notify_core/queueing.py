@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from notify_core import clients
 from notify_core.config import get_config
 
 MAX_BATCH_BYTES = 256 * 1024  # SQS's limit on a whole batch's payload
+SEND_THREADS = 8
 
 
 class EnqueueError(RuntimeError):
@@ -41,15 +44,25 @@ def enqueue(messages: list[dict[str, Any]], channel_queues: dict[str, str]) -> i
     for m in messages:
         url = cfg.queue_url(channel_queues[m["channel"]])
         by_queue.setdefault(url, []).append((m["delivery_id"], json.dumps(m, separators=(",", ":"))))
-    calls = 0
-    for url, bodies in by_queue.items():
-        for chunk in _chunks(bodies):
-            resp = sqs.send_message_batch(
-                QueueUrl=url,
-                Entries=[{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)],
-            )
-            calls += 1
-            if resp.get("Failed"):
-                failed = ", ".join(f"{f['Id']}:{f.get('Code')}" for f in resp["Failed"])
-                raise EnqueueError(f"{len(resp['Failed'])} deliveries not queued ({failed})")
-    return calls
+    batches = [(url, chunk) for url, bodies in by_queue.items() for chunk in _chunks(bodies)]
+
+    def send(batch: tuple[str, list[tuple[str, str]]]) -> None:
+        url, chunk = batch
+        resp = sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
+        )
+        if resp.get("Failed"):
+            failed = ", ".join(f"{f['Id']}:{f.get('Code')}" for f in resp["Failed"])
+            raise EnqueueError(f"{len(resp['Failed'])} deliveries not queued ({failed})")
+
+    if len(batches) <= 2:
+        for batch in batches:
+            send(batch)
+    else:
+        # A large audience is hundreds of batches: a few threads (boto3 clients are thread-safe) keep one
+        # event's fan-out well inside the router's timeout. Any failure re-raises after the others finish.
+        with ThreadPoolExecutor(max_workers=SEND_THREADS) as pool:
+            # Each thread runs in a copy of the caller's context (logging keys, call accounting).
+            for future in [pool.submit(contextvars.copy_context().run, send, b) for b in batches]:
+                future.result()
+    return len(batches)
