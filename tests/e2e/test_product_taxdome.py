@@ -157,22 +157,9 @@ def test_first_approval_request_is_not_called_a_reminder(rossi):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: catalog.py gives signature.requested (and chat.message_received, approval.requested) only the "
-    "client_contacts audience, not subscribers; settings_document.SubscriptionDoc accepts a subscription to the "
-    "group 'signature.requested', but settings_store.load_for_event never reads it and routing._Router.run never "
-    "resolves it: the subscribed, linked contact gets one email whose reasons are ['client_contact:c1'] only",
-)
-def test_a_linked_user_who_is_also_subscribed_gets_one_email_with_both_reasons(notify_runtime):
-    rt = notify_runtime
+def test_a_subscription_to_a_client_only_event_is_refused_with_the_reason(notify_runtime):
+    """signature.requested reaches the client's linked users only (SEEDS §5): nobody can subscribe to it,
+    and a document that tries is refused, rather than stored and silently never read."""
     doc = taxdome_settings([{"group": "signature.requested", "scope": "org", "channels": {"email": ["mario"]}}])
-    rt.apply_settings(doc)
-    put_event(rt, "signature.requested", detail("sig-twice", "document", SIGNATURE))
-    rt.wait_idle()
-    out = rt.outbox()
-
-    assert [e.subject for e in out.emails_to("mario@bianchi.example")] == ['Please sign "Engagement letter 2026.pdf"']
-    [d] = out.deliveries_with(address="mario@bianchi.example")
-    assert d["status"] == "sent"
-    assert sorted(d["reasons"]) == ["client_contact:c1", "subscription:signature.requested@org"]
+    with pytest.raises(ValueError, match=r"nobody can subscribe to 'signature.requested'.*client_contacts"):
+        notify_runtime.apply_settings(doc)

@@ -1025,3 +1025,7 @@ def lookup(event_type: str) -> EventType | None:
 def groups() -> set[str]:
     return {e.group for e in CATALOG.values()}
 
+
+def subscribable_groups() -> set[str]:
+    """Groups an org can subscribe contacts or endpoints to: those with an event reaching subscribers."""
+    return {e.group for e in CATALOG.values() if SUBSCRIBERS in e.audiences}

@@ -132,7 +132,12 @@ class SubscriptionDoc(_Doc):
     @classmethod
     def _known_group(cls, v: str) -> str:
         if v not in catalog.groups():
-            raise ValueError(f"unknown subscription group {v!r}; known: {sorted(catalog.groups())}")
+            raise ValueError(f"unknown subscription group {v!r}; known: {sorted(catalog.subscribable_groups())}")
+        if v not in catalog.subscribable_groups():
+            # Accepting it would store a subscription the router never reads: refuse it, and say why.
+            raise ValueError(f"nobody can subscribe to {v!r}: its events reach "
+                             f"{sorted({a for e in catalog.CATALOG.values() if e.group == v for a in e.audiences})}, "
+                             "not subscribers")
         return v
 
     @field_validator("scope")
