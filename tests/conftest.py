@@ -97,3 +97,48 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("infra"):
             item.add_marker(pytest.mark.xdist_group("cdk-synth"))
+
+
+def put_event(rt, detail_type: str, detail: Any, source: str = "product") -> None:  # type: ignore[no-untyped-def]
+    """Publish as a product service does: plain boto3 against the runtime's endpoint, bus 'notify'."""
+    import json
+
+    import boto3
+
+    from notify_infra import wiring
+
+    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
+    body = detail if isinstance(detail, str) else json.dumps(detail)
+    resp = events.put_events(
+        Entries=[{"Source": source, "DetailType": detail_type, "Detail": body, "EventBusName": wiring.BUS_NAME}]
+    )
+    assert resp["FailedEntryCount"] == 0
+
+
+@pytest.fixture
+def skipped_log():  # type: ignore[no-untyped-def]
+    """(reason, detail) of every "recipient skipped" warning the router logs during the test.
+
+    Configuration problems (a relation naming a non-member, an unknown client, a switched-off audience) have
+    no recipient to log a delivery for: the router logs them, and this is how a test sees them.
+    """
+    import logging
+
+    from notify_core.observability import logger
+
+    records: list[tuple[str, str]] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "recipient skipped":
+                records.append((getattr(record, "reason", ""), getattr(record, "detail", "")))
+
+    std = logging.getLogger(logger.name)
+    handler, level = Capture(logging.WARNING), std.level
+    std.addHandler(handler)
+    std.setLevel(logging.WARNING)
+    try:
+        yield records
+    finally:
+        std.removeHandler(handler)
+        std.setLevel(level)

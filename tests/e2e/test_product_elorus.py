@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import boto3
 import pytest
 
 from notify_core import users
-from notify_infra import wiring
+from tests.conftest import put_event
 
 pytestmark = pytest.mark.e2e
 
@@ -41,16 +39,6 @@ def elorus_settings(org: str, members: list[dict[str, Any]], *, slack_url: str |
     if slack_url:
         doc["slack"] = {"enabled": True, "webhook_url": slack_url}
     return doc
-
-
-def put_event(rt, detail_type: str, detail: dict[str, Any], source: str = "elorus") -> None:
-    """Publish as a product service does: plain boto3 against the runtime's endpoint, bus 'notify'."""
-    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
-    resp = events.put_events(
-        Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
-                  "EventBusName": wiring.BUS_NAME}]
-    )
-    assert resp["FailedEntryCount"] == 0
 
 
 def detail(org: str, event_id: str, subject_type: str, data: dict[str, Any]) -> dict[str, Any]:

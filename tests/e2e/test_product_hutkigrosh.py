@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import boto3
 import pytest
 
 from notify_core.settings_store import Subscription, subscription_sk
-from notify_infra import wiring
+from tests.conftest import put_event
 
 pytestmark = pytest.mark.e2e
 
@@ -56,16 +54,6 @@ def erip_settings(receiver_url: str, *, without_groups: tuple[str, ...] = ()) ->
 def erip(notify_runtime):  # type: ignore[no-untyped-def]
     notify_runtime.apply_settings(erip_settings(notify_runtime.receiver.url))
     return notify_runtime
-
-
-def put_event(rt, detail_type: str, detail: dict[str, Any], source: str = "erip") -> None:
-    """Publish as a product service does: plain boto3 against the runtime's endpoint, bus 'notify'."""
-    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
-    resp = events.put_events(
-        Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
-                  "EventBusName": wiring.BUS_NAME}]
-    )
-    assert resp["FailedEntryCount"] == 0
 
 
 def detail(event_id: str, data: dict[str, Any], *, subject_type: str = "payment", service: str | None = None,

@@ -6,16 +6,11 @@ out is read from the runtime's SES/SNS stores, the delivery log and the members'
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from notify_infra import wiring
-from tests.conftest import make_detail
+from tests.conftest import make_detail, put_event
 
 pytestmark = pytest.mark.e2e
 
@@ -95,40 +90,6 @@ def shop_settings(**overrides: Any) -> dict[str, Any]:
 def shop(notify_runtime):  # type: ignore[no-untyped-def]
     notify_runtime.apply_settings(shop_settings())
     return notify_runtime
-
-
-@pytest.fixture
-def skipped_log() -> Iterator[list[tuple[str, str]]]:
-    """(reason, detail) of every "recipient skipped" warning the router logs during the test."""
-    from notify_core.observability import logger
-
-    records: list[tuple[str, str]] = []
-
-    class Capture(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.getMessage() == "recipient skipped":
-                records.append((getattr(record, "reason", ""), getattr(record, "detail", "")))
-
-    std = logging.getLogger(logger.name)
-    handler, level = Capture(logging.WARNING), std.level
-    std.addHandler(handler)
-    std.setLevel(logging.WARNING)
-    try:
-        yield records
-    finally:
-        std.removeHandler(handler)
-        std.setLevel(level)
-
-
-def put_event(rt, detail_type: str, detail: dict[str, Any], source: str = "remonline") -> None:  # type: ignore[no-untyped-def]
-    """Publish as the product does: plain boto3 against the runtime's endpoint, bus 'notify'."""
-    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
-    resp = events.put_events(
-        Entries=[
-            {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": wiring.BUS_NAME}
-        ]
-    )
-    assert resp["FailedEntryCount"] == 0
 
 
 def event(

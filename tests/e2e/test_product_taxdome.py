@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import boto3
 import pytest
 
-from notify_infra import wiring
+from tests.conftest import put_event
 
 pytestmark = pytest.mark.e2e
 
@@ -48,16 +46,6 @@ def taxdome_settings(subscriptions: list[dict[str, Any]] | None = None) -> dict[
 def rossi(notify_runtime):  # type: ignore[no-untyped-def]
     notify_runtime.apply_settings(taxdome_settings())
     return notify_runtime
-
-
-def put_event(rt, detail_type: str, detail: dict[str, Any], source: str = "taxdome") -> None:
-    """Publish as a product service does: plain boto3 against the runtime's endpoint, bus 'notify'."""
-    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
-    resp = events.put_events(
-        Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail),
-                  "EventBusName": wiring.BUS_NAME}]
-    )
-    assert resp["FailedEntryCount"] == 0
 
 
 def detail(event_id: str, subject_type: str, data: dict[str, Any], *, client_id: str = "c1") -> dict[str, Any]:

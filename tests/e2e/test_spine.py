@@ -8,19 +8,9 @@ import boto3
 import pytest
 
 from notify_infra import wiring
-from tests.conftest import ERP_SECRET, ORG, make_detail
+from tests.conftest import ERP_SECRET, ORG, make_detail, put_event
 
 pytestmark = pytest.mark.e2e
-
-
-def put_event(rt, detail_type: str, detail, source: str = "payments") -> None:
-    """Publish as a product service does: plain boto3 against the runtime's endpoint, bus 'notify'."""
-    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
-    body = detail if isinstance(detail, str) else json.dumps(detail)
-    resp = events.put_events(
-        Entries=[{"Source": source, "DetailType": detail_type, "Detail": body, "EventBusName": wiring.BUS_NAME}]
-    )
-    assert resp["FailedEntryCount"] == 0
 
 
 def test_payment_paid_becomes_email_sms_and_signed_webhook(hutki):
