@@ -47,7 +47,9 @@ def main() -> None:
     from notify_local.runtime import LocalRuntime
 
     Path(".notify-local").mkdir(exist_ok=True)
-    rows = []
+    print("one invoice.overdue to every member (email + in-app), router only, moto server mode\n")
+    print(f"{'members':>8} {'DDB reads':>9}  {'reads by operation':42} {'DDB writes':>10} {'SQS calls':>9} "
+          f"{'router s':>8}", flush=True)
     with (Path(".notify-local/bench-audience-handlers.log").open("w") as sink,
           LocalRuntime(port=0, log_level="CRITICAL", handler_output=sink) as rt):
         for n in SIZES:
@@ -70,14 +72,10 @@ def main() -> None:
                     boto3.client("sqs").purge_queue(QueueUrl=rt.queue_urls[q])
             ddb = {k.split(":", 1)[1]: v for k, v in calls.items() if k.startswith("dynamodb:")}
             reads = sum(v for k, v in ddb.items() if k in READS)
-            rows.append((n, reads, ddb, sum(ddb.values()) - reads,
-                         sum(v for k, v in calls.items() if k.startswith("sqs:")), elapsed))
-    print("one invoice.overdue to every member (email + in-app), router only, moto server mode\n")
-    print(f"{'members':>8} {'DDB reads':>9}  {'reads by operation':42} {'DDB writes':>10} {'SQS calls':>9} "
-          f"{'router s':>8}")
-    for n, reads, ddb, writes, sqs_calls, elapsed in rows:
-        by_op = ", ".join(f"{k} {v}" for k, v in sorted(ddb.items()) if k in READS)
-        print(f"{n:>8} {reads:>9}  {by_op:42} {writes:>10} {sqs_calls:>9} {elapsed:>8.1f}")
+            writes = sum(ddb.values()) - reads
+            sqs_calls = sum(v for k, v in calls.items() if k.startswith("sqs:"))
+            by_op = ", ".join(f"{k} {v}" for k, v in sorted(ddb.items()) if k in READS)
+            print(f"{n:>8} {reads:>9}  {by_op:42} {writes:>10} {sqs_calls:>9} {elapsed:>8.1f}", flush=True)
     print("\nreads: 1 Query page per ~1 MB of permission holders, 1 BatchGetItem per 100 keys (the profile, then the "
           "users' email switch, then the suppression list: 2 keys per address); no Scan.")
 
