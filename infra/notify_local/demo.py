@@ -154,6 +154,7 @@ def run(rt: LocalRuntime, receiver: Any) -> int:
     for endpoint_id, secret in result.generated_secrets.items():
         receiver.expect_secret(f"/hooks/{endpoint_id}", secret)
     receiver.respond("/hooks/legacy-crm", 503)
+    receiver.respond("/slack/hutki-demo", 200, body="ok")  # what Slack answers
 
     # A product service: plain boto3, the bus name, nothing else of ours.
     bus = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
@@ -187,13 +188,22 @@ def report(rt: LocalRuntime) -> int:
     print(f"\nSMS SENT through SNS ({len(out.sms)})")
     for s in out.sms:
         print(f"  to {s.to:16} {s.text}")
-    print(f"\nWEBHOOK CALLS received over HTTP ({len(out.webhooks)})")
-    calls = Counter((w.path, w.status, w.verified) for w in out.webhooks)
+    slack = [w for w in out.webhooks if w.path.startswith("/slack/")]
+    hooks = [w for w in out.webhooks if not w.path.startswith("/slack/")]
+    print(f"\nSLACK MESSAGES to the org's incoming webhook ({len(slack)})")
+    for w in slack:
+        print(f"  {w.json()['text'][:110]}")
+    print(f"\nWEBHOOK CALLS received over HTTP ({len(hooks)})")
+    calls = Counter((w.path, w.status, w.verified) for w in hooks)
     for (path, status, verified), n in calls.items():
         sig = {True: "signature verified (standardwebhooks)", False: "BAD SIGNATURE", None: "unsigned?"}[verified]
         print(f"  POST {path:22} -> HTTP {status}  x{n}  {sig}")
-    not_sent = [d for d in out.deliveries if d["status"] != "sent"]
-    print(f"\nNOT DELIVERED, with reasons ({len(not_sent)})")
+    inbox = rt.inbox(ORG, "u-irina")
+    print(f"\nIN-APP INBOX of Irina Volkova, admin ({len(inbox)}, newest first)")
+    for item in inbox:
+        print(f"  {'unread' if not item.get('read') else 'read  '} {item['title']}")
+    not_sent = [d for d in out.deliveries if d["status"] not in ("sent",)]
+    print(f"\nNOT DELIVERED, with reasons ({len(not_sent)}: failed, dead, or skipped by a preference or setting)")
     for d in not_sent:
         attempts = d.get("attempt_count", 0)
         print(
@@ -216,6 +226,8 @@ def report(rt: LocalRuntime) -> int:
     problems = []
     if not (out.emails and out.sms and any(w.status == 200 and w.verified for w in out.webhooks)):
         problems.append("expected emails, SMS and a verified webhook")
+    if not inbox or not any(w.path.startswith("/slack/") for w in out.webhooks):
+        problems.append("expected in-app messages and a Slack message")
     if len(out.quarantined) != 3:
         problems.append(f"expected 3 quarantined events, got {len(out.quarantined)}")
     if rt.errors:
