@@ -49,7 +49,8 @@ def moto_sqs_without_quadratic_sends():
     the router runs nothing here reads those counts, so they are made constant for that window only."""
     from moto.sqs.models import Queue
 
-    saved = {name: getattr(Queue, name) for name in ("approximate_number_of_messages_delayed",
+    saved = {name: getattr(Queue, name) for name in ("approximate_number_of_messages",
+                                                      "approximate_number_of_messages_delayed",
                                                       "approximate_number_of_messages_not_visible")}
     for name in saved:
         setattr(Queue, name, property(lambda self: 0))
