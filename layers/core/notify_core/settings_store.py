@@ -228,9 +228,9 @@ def load_for_event(
     audiences = tuple(audiences)
     settings = OrgSettings(org_id=org_id, profile=None)
     if "subscribers" in audiences:
-        settings.subscriptions = list(_query(settings, f"SUB#{group}#"))
+        settings.subscriptions = list(_query(settings.org_id, f"SUB#{group}#"))
     for perm in _needs(audiences, "permission:"):
-        settings.grants[perm] = [g for g in _query(settings, f"PERM#{perm}#") if isinstance(g, PermissionGrant)]
+        settings.grants[perm] = [g for g in _query(settings.org_id, f"PERM#{perm}#") if isinstance(g, PermissionGrant)]
     contact_ids: set[str] = set()
     endpoint_ids: set[str] = set()
     for sub in settings.subscriptions:
@@ -242,7 +242,7 @@ def load_for_event(
     keys += [(org_id, member_sk(u)) for u in sorted(set(member_ids))]
     if client_id:
         keys.append((org_id, client_sk(client_id)))
-    _collect(settings, _batch_get(settings, keys))
+    _collect(settings, _batch_get(keys))
     client = settings.client
     if client is not None:
         second: set[tuple[str, str]] = set()
@@ -254,7 +254,7 @@ def load_for_event(
             second.update((org_id, member_sk(u)) for u in client.caretakers_in(department))
         second -= set(keys)
         if second:
-            _collect(settings, _batch_get(settings, sorted(second)))
+            _collect(settings, _batch_get(sorted(second)))
     return settings
 
 
@@ -272,11 +272,11 @@ def _collect(settings: OrgSettings, items: Iterable[SettingsItem]) -> None:
             settings.client = item
 
 
-def _query(settings: OrgSettings, prefix: str) -> list[SettingsItem]:
+def _query(org_id: str, prefix: str) -> list[SettingsItem]:
     # One call per 1 MB page: a permission held by 10,000 members is a couple of pages.
-    return list(SettingsItem.query(settings.org_id, SettingsItem.sk.startswith(prefix)))
+    return list(SettingsItem.query(org_id, SettingsItem.sk.startswith(prefix)))
 
 
-def _batch_get(settings: OrgSettings, keys: list[tuple[str, str]]) -> list[SettingsItem]:
+def _batch_get(keys: list[tuple[str, str]]) -> list[SettingsItem]:
     # PynamoDB pages BatchGetItem by 100 keys and retries unprocessed keys itself.
     return list(SettingsItem.batch_get(keys))
