@@ -328,3 +328,10 @@ def test_outputs_name_what_the_cli_needs(template):
     outputs = template.to_json()["Outputs"]
     assert {"BusName", "SettingsTableName", "DeliveriesTableName", "IdempotencyTableName",
             "QuarantineQueueUrl", "AlarmTopicArn"} <= set(outputs)
+
+
+def test_the_router_queues_each_channel_where_the_wiring_says():
+    from notify_core.dispatch import CHANNEL_QUEUES
+
+    assert CHANNEL_QUEUES == wiring.DELIVERY_QUEUES
+    assert set(CHANNEL_QUEUES.values()) <= {q.key for q in wiring.QUEUES}

@@ -26,6 +26,7 @@ from notify_core.errors import InvalidEventError
 from notify_core.observability import logger, metrics
 from notify_core.quarantine import quarantine
 
+# Channel -> queue key. The layer cannot import the wiring; tests/infra checks this equals wiring.DELIVERY_QUEUES.
 CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
 
 
@@ -101,7 +102,7 @@ class Dispatcher:
             metrics.add_metric(name="deliveries_failed_at_routing", unit=MetricUnit.Count, value=len(failed))
         messages = [message(d) for d in result.sendable]
         if messages:
-            queueing.enqueue(messages, wiring_queues())
+            queueing.enqueue(messages, CHANNEL_QUEUES)
         metrics.add_metric(name="deliveries_queued", unit=MetricUnit.Count, value=len(messages))
         summary = {
             "queued": len(messages),
@@ -129,8 +130,3 @@ class Dispatcher:
             inbox.write(rows)
             metrics.add_metric(name="inapp_written", unit=MetricUnit.Count, value=len(rows))
         return len(rows), failed
-
-
-def wiring_queues() -> dict[str, str]:
-    """Channel -> queue key (the same mapping the wiring declares; Slack rides on the chat queue)."""
-    return CHANNEL_QUEUES
