@@ -238,7 +238,7 @@ class _Router:
 
     # -- contacts ---------------------------------------------------------------------------------------
     def contact(self, c: Contact, channel: str, reason: str, *, consent_required: bool) -> None:
-        address = c.preferred_email() if channel == "email" else c.preferred_phone()
+        address = c.address_for(channel)
         if not address:
             self.skip("no_address", f"contact {c.contact_id!r} has no {channel} address")
             return
@@ -305,14 +305,14 @@ class _Router:
                 self.skip("unknown_contact", f"client {client.client_id!r} names contact {contact_id!r}")
                 continue
             for channel in sorted(self.channels & CONTACT_CHANNELS):
-                if not c.notify:
-                    address = c.preferred_email() if channel == "email" else c.preferred_phone()
-                    if address:
-                        self.collector.add(channel, address, reason=reason, locale=c.locale or self.default_locale,
-                                           name=c.name, skip_reason="notify_off")
-                    continue
-                if (c.preferred_email() if channel == "email" else c.preferred_phone()):
+                address = c.address_for(channel)
+                if not address:
+                    continue  # a client's person without, say, a phone is simply not offered SMS
+                if c.notify:
                     self.contact(c, channel, reason, consent_required=True)
+                else:
+                    self.collector.add(channel, address, reason=reason, locale=c.locale or self.default_locale,
+                                       name=c.name, skip_reason="notify_off")
 
     def subscribers(self) -> None:
         scopes = matching_scopes(self.event)

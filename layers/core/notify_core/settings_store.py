@@ -112,6 +112,9 @@ class Contact(SettingsItem, discriminator="contact"):
     def consent_for(self, channel: str) -> bool | None:
         return _as_dict(self.consent).get(channel)
 
+    def address_for(self, channel: str) -> str | None:
+        return self.preferred_email() if channel == "email" else self.preferred_phone() if channel == "sms" else None
+
     def preferred_email(self) -> str | None:
         return _preferred([(e.address, e.kind) for e in self.emails])
 
