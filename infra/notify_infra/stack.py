@@ -10,6 +10,7 @@ from constructs import Construct
 
 from notify_infra import wiring
 from notify_infra.constructs import DeadLetterAlarms, EventRouting, Functions, Queues, Tables
+from notify_infra.constructs.feedback import EmailFeedback
 
 
 class NotifyStack(Stack):
@@ -18,6 +19,7 @@ class NotifyStack(Stack):
         self.tables = Tables(self, "Tables")
         self.queues = Queues(self, "Queues")
         self.routing = EventRouting(self, "Routing", queues=self.queues)
+        self.feedback = EmailFeedback(self, "EmailFeedback", queues=self.queues)
         self.functions = Functions(
             self,
             "Functions",
@@ -25,10 +27,13 @@ class NotifyStack(Stack):
             queues=self.queues,
             bus_name=self.routing.bus.event_bus_name,
         )
+        # SES refuses a send naming a configuration set that does not exist yet.
+        self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
 
         CfnOutput(self, "BusName", value=self.routing.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+        CfnOutput(self, "FeedbackTopicArn", value=self.feedback.topic.topic_arn)
         # What the notify CLI needs on AWS: `notify settings apply FILE --settings-table <SettingsTableName>`.
         for t in wiring.TABLES:
             CfnOutput(self, f"{t.key.capitalize()}TableName", value=self.tables.table(t.key).table_name)

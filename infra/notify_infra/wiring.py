@@ -63,6 +63,26 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """An SNS topic whose messages reach SQS queues (as SNS envelopes: ``Message`` holds the payload)."""
+
+    key: str
+    queues: tuple[str, ...]  # wiring queues subscribed to it
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class EmailFeedback:
+    """The SES configuration set every email is sent with, and where its events go."""
+
+    configuration_set: str  # SES configuration set name (account/region-unique)
+    env: str  # environment variable carrying the name to the email sender
+    topic: str  # wiring topic the event destination publishes to
+    # SES event types published (CloudFormation MatchingEventTypes spelling).
+    event_types: tuple[str, ...] = ("delivery", "bounce", "complaint", "reject", "deliveryDelay")
+
+
+@dataclass(frozen=True)
 class QueueSource:
     """An SQS event source mapping: the function receives SQS batch events from this queue."""
 
@@ -163,6 +183,14 @@ QUEUES: tuple[Queue, ...] = (
     Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="webhook deliveries"),
     Queue("chat", "CHAT_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="chat deliveries (Slack)"),
     Queue(
+        "feedback",
+        "FEEDBACK_QUEUE_URL",
+        visibility_timeout_s=180,
+        max_receive_count=5,
+        retention_days=14,
+        purpose="SES email events (delivery, bounce, complaint, reject, delay) from the feedback topic",
+    ),
+    Queue(
         "quarantine",
         "QUARANTINE_QUEUE_URL",
         visibility_timeout_s=30,
@@ -190,6 +218,12 @@ WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
 # An org's Slack incoming-webhook URL is a secret too: <prefix><org_id>/slack.
 CHAT_SECRET_PREFIX = "/notify/chat-secrets/"
 
+# SES publishes email events of the configuration set to this topic; the feedback function reads its queue.
+TOPICS: tuple[Topic, ...] = (
+    Topic("feedback", queues=("feedback",), purpose="SES email events of the notify-feedback configuration set"),
+)
+EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env="SES_CONFIGURATION_SET", topic="feedback")
+
 # Senders read no settings: the router puts everything they need into the queue message.
 _SENDER_ACCESS = dict(tables_write=("deliveries",))
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
@@ -214,15 +248,17 @@ FUNCTIONS: tuple[Function, ...] = (
         key="send_email",
         purpose="render and send email through SES v2",
         sources=(QueueSource("email"),),
-        access=Access(**_SENDER_ACCESS, ses_send=True),
-        env=dict(RETRY_ENV),
+        # Reads suppressions: a bounce or complaint that arrived after the message was queued stops it.
+        access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), ses_send=True),
+        env={**RETRY_ENV, EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set},
         max_concurrency=10,
     ),
     Function(
         key="send_sms",
         purpose="render and send SMS through SNS",
         sources=(QueueSource("sms"),),
-        access=Access(**_SENDER_ACCESS, sns_sms=True),
+        # Reads suppressions: an opt-out that arrived after the message was queued stops it.
+        access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), sns_sms=True),
         env=dict(RETRY_ENV),
         max_concurrency=5,
     ),
@@ -242,6 +278,12 @@ FUNCTIONS: tuple[Function, ...] = (
         access=Access(**_SENDER_ACCESS, ssm_prefix=CHAT_SECRET_PREFIX),
         env={**RETRY_ENV, "CHAT_SECRET_PREFIX": CHAT_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15"},
         max_concurrency=5,
+    ),
+    Function(
+        key="feedback",
+        purpose="record SES delivery/bounce/complaint/reject events; suppress hard bounces and complaints",
+        sources=(QueueSource("feedback"),),
+        access=Access(tables_write=("deliveries", "suppressions")),
     ),
     Function(
         key="dead_letter",
@@ -274,6 +316,10 @@ def queue(key: str) -> Queue:
 
 def function(key: str) -> Function:
     return next(f for f in FUNCTIONS if f.key == key)
+
+
+def topic(key: str) -> Topic:
+    return next(t for t in TOPICS if t.key == key)
 
 
 def function_env_names(fn: Function) -> dict[str, str]:

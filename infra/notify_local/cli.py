@@ -3,6 +3,8 @@
     notify local up [--port 4566] [--settings FILE ...]    run the platform on moto until Ctrl-C
     notify settings apply FILE [--local [URL]]               load an org's settings document
     notify settings export ORG_ID [--local [URL]]            print an org's settings document
+    notify sms opt-out ORG_ID PHONE [--local [URL]]          stop SMS from this org to the number
+    notify sms opt-in ORG_ID PHONE [--local [URL]]           undo an opt-out
 
 ``settings`` commands talk to AWS with the usual credentials (the table name from --settings-table or
 $SETTINGS_TABLE, e.g. the stack output SettingsTableName), or to a running local runtime with --local.
@@ -31,6 +33,7 @@ def _local_env(url: str) -> None:
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
         SETTINGS_TABLE=physical_name("settings"),
+        SUPPRESSIONS_TABLE=physical_name("suppressions"),
         WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
     )
 
@@ -112,6 +115,29 @@ def cmd_settings_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sms_opt(args: argparse.Namespace) -> int:
+    # Before notify_core is imported: its models read the table name from the environment.
+    if args.local:
+        _local_env(args.local)
+    if args.suppressions_table:
+        os.environ["SUPPRESSIONS_TABLE"] = args.suppressions_table
+    from notify_core import suppression
+    from notify_core.addresses import InvalidAddress
+
+    try:
+        if args.action == "opt-out":
+            number = suppression.opt_out(args.org_id, args.phone, args.region, detail="notify sms opt-out")
+            print(f"{number} opted out of SMS from org {args.org_id}")
+        else:
+            number, was = suppression.opt_in(args.org_id, args.phone, args.region)
+            print(f"{number} opted in to SMS from org {args.org_id}" if was
+                  else f"{number} was not opted out of SMS from org {args.org_id}")
+    except InvalidAddress as exc:
+        print(f"invalid phone number {args.phone!r}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="notify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -140,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
         )
         s.add_argument("--settings-table", help="physical table name on AWS (default $SETTINGS_TABLE)")
         s.set_defaults(func=func)
+
+    sms = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
+    for name, help_text in (("opt-out", "stop SMS from this org to the number"), ("opt-in", "undo an opt-out")):
+        s = sms.add_parser(name, help=help_text)
+        s.add_argument("org_id")
+        s.add_argument("phone", help="E.164, or national with --region")
+        s.add_argument("--region", help="country of a national number, e.g. BY")
+        s.add_argument(
+            "--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})"
+        )
+        s.add_argument("--suppressions-table", help="physical table name on AWS (default $SUPPRESSIONS_TABLE)")
+        s.set_defaults(func=cmd_sms_opt)
     return p
 
 

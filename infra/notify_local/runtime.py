@@ -127,6 +127,7 @@ class LocalRuntime:
         self._handlers: dict[str, Any] = {}
         self._sources: list[_Source] = []
         self.queue_urls: dict[str, str] = {}
+        self.topic_arns: dict[str, str] = {}
         self.endpoint_url = ""
         self.receiver: Any = None
         self.errors: list[str] = []
@@ -227,6 +228,7 @@ class LocalRuntime:
                 EventBusName=wiring.BUS_NAME,
                 Targets=[{"Id": rule.target_queue, "Arn": self.queue_arn(rule.target_queue)}],
             )
+        self._provision_email_feedback()
         os.environ.update(self.function_environment())
         get_config.cache_clear()
         clients.reset()
@@ -240,6 +242,40 @@ class LocalRuntime:
             for fn in wiring.FUNCTIONS
             for s in fn.sources
         ]
+
+    def _provision_email_feedback(self) -> None:
+        """The wiring's topics (with their SQS subscriptions) and the SES configuration set.
+
+        moto stores the configuration set and its SNS event destination but never publishes SES events;
+        tests put realistic SES events on the feedback topic themselves (``publish_ses_event``).
+        """
+        import boto3
+
+        sns = boto3.client("sns")
+        self.topic_arns = {}
+        for t in wiring.TOPICS:
+            arn = sns.create_topic(Name=physical_name(t.key))["TopicArn"]
+            self.topic_arns[t.key] = arn
+            for q in t.queues:
+                # Not raw: the queue gets SNS envelopes, as the stack's subscription delivers them.
+                sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=self.queue_arn(q))
+        fb = wiring.EMAIL_FEEDBACK
+        boto3.client("sesv2").create_configuration_set(ConfigurationSetName=fb.configuration_set)
+        boto3.client("ses").create_configuration_set_event_destination(
+            ConfigurationSetName=fb.configuration_set,
+            EventDestination={
+                "Name": fb.topic,
+                "Enabled": True,
+                "MatchingEventTypes": list(fb.event_types),
+                "SNSDestination": {"TopicARN": self.topic_arns[fb.topic]},
+            },
+        )
+
+    def publish_ses_event(self, event: dict[str, Any]) -> None:
+        """Publish an SES event notification on the feedback topic, as SES would on AWS."""
+        import boto3
+
+        boto3.client("sns").publish(TopicArn=self.topic_arns[wiring.EMAIL_FEEDBACK.topic], Message=json.dumps(event))
 
     def function_environment(self) -> dict[str, str]:
         """The union of every function's environment: resource names are the same for all of them."""

@@ -95,13 +95,13 @@ def test_wildcards_only_where_unavoidable(synth: Synth, fn: wiring.Function) -> 
             assert actions(statement) <= allowed_star, statement
 
 
-def test_ses_limited_to_identities_and_configuration_sets(synth: Synth) -> None:
+def test_ses_limited_to_identities_and_the_feedback_configuration_set(synth: Synth) -> None:
+    config_set = f":configuration-set/{wiring.EMAIL_FEEDBACK.configuration_set}"
     for fn in wiring.FUNCTIONS:
         for statement in synth.statements(fn.key):
             if actions(statement) & {"ses:SendEmail", "ses:SendRawEmail"}:
-                for resource in as_list(statement["Resource"]):
-                    tail = resource["Fn::Join"][1][-1]
-                    assert tail in (":identity/*", ":configuration-set/*"), resource
+                tails = {resource["Fn::Join"][1][-1] for resource in as_list(statement["Resource"])}
+                assert tails == {":identity/*", config_set}, statement
 
 
 def test_secret_parameters_limited_to_the_wiring_prefix(synth: Synth) -> None:

@@ -289,13 +289,20 @@ def test_bus_name_can_be_overridden_by_context() -> None:
 # --- alarms --------------------------------------------------------------------------------------------
 
 
+def _alarm_topic(synth: Synth) -> str:
+    """The alarm topic's logical id: the one SNS topic that is not a wiring topic (those are tagged)."""
+    wiring_topics = set(synth.by_tag("AWS::SNS::Topic", "notify:topic").values())
+    (topic,) = set(synth.of_type("AWS::SNS::Topic")) - wiring_topics
+    return topic
+
+
 def test_alarm_on_every_dlq_and_quarantine(synth: Synth) -> None:
     queues = synth.queues()
     final_stops = {q.dlq_key for q in wiring.QUEUES if q.dlq_key} | {
         q.key for q in wiring.QUEUES if not q.max_receive_count
     }
     assert "quarantine" in final_stops
-    (topic,) = synth.of_type("AWS::SNS::Topic")
+    topic = _alarm_topic(synth)
     alarmed = set()
     for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
@@ -310,14 +317,15 @@ def test_alarm_on_every_dlq_and_quarantine(synth: Synth) -> None:
 
 
 def test_alarm_topic_is_encrypted_and_refuses_plain_http(synth: Synth) -> None:
-    ((topic_lid, topic),) = synth.of_type("AWS::SNS::Topic").items()
+    topic_lid = _alarm_topic(synth)
+    topic = synth.resources[topic_lid]
     (key_lid,) = referenced_ids(topic["Properties"]["KmsMasterKeyId"])
     assert synth.resources[key_lid]["Properties"]["EnableKeyRotation"] is True
     key_policy = synth.resources[key_lid]["Properties"]["KeyPolicy"]["Statement"]
     assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_policy)
 
-    (policy,) = synth.of_type("AWS::SNS::TopicPolicy").values()
-    assert {"Ref": topic_lid} in policy["Properties"]["Topics"]
+    (policy,) = [p for p in synth.of_type("AWS::SNS::TopicPolicy").values()
+                 if {"Ref": topic_lid} in p["Properties"]["Topics"]]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s.get("Condition") == _TLS_ONLY for s in statements)
     # The topic policy replaces SNS's default one: CloudWatch must be allowed explicitly.

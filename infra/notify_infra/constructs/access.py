@@ -116,7 +116,8 @@ class FunctionAccess(Construct):
             self._ssm_parameters(access.ssm_prefix)
 
     def _ses_send(self) -> None:
-        identities, config_sets = "identity/*", "configuration-set/*"
+        # Identities are per org (wildcard); the configuration set is the stack's own (named exactly).
+        identities, config_set = "identity/*", f"configuration-set/{wiring.EMAIL_FEEDBACK.configuration_set}"
         policy = iam.Policy(
             self,
             "SesSend",
@@ -125,7 +126,7 @@ class FunctionAccess(Construct):
                 iam.PolicyStatement(
                     sid="SesSend",
                     actions=list(SES_SEND_ACTIONS),
-                    resources=[_arn("ses", identities), _arn("ses", config_sets)],
+                    resources=[_arn("ses", identities), _arn("ses", config_set)],
                 )
             ],
         )
@@ -135,12 +136,6 @@ class FunctionAccess(Construct):
             "Each organisation sends from its own verified SES identity (domain or address), created at "
             "runtime by the API, so identities cannot be enumerated at deploy time. The grant is limited "
             "to this account and region and to SendEmail/SendRawEmail.",
-        )
-        _acknowledge(
-            policy,
-            f"Resource::{_nag_arn('ses', config_sets)}",
-            "SES authorises a send against the configuration set as well as the identity; the feedback "
-            "configuration sets are managed outside this stack. Limited to this account and region.",
         )
 
     def _sms_publish(self) -> None:

@@ -32,6 +32,7 @@ class Config:
     webhook_secret_prefix: str
     webhook_timeout_s: float
     delivery_retention_days: int
+    ses_configuration_set: str = ""  # every email is sent with it: its events come back as feedback
 
     def queue_url(self, key: str) -> str:
         try:
@@ -71,4 +72,5 @@ def get_config() -> Config:
         webhook_secret_prefix=env.get("WEBHOOK_SECRET_PREFIX", "/notify/webhook-secrets/"),
         webhook_timeout_s=float(env.get("WEBHOOK_TIMEOUT_S", "15")),
         delivery_retention_days=int(env.get("DELIVERY_RETENTION_DAYS", "400")),
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
     )

@@ -39,7 +39,11 @@ from pynamodb.models import Model
 from notify_core.config import get_config
 
 SENDING, SENT, FAILED, RETRYING, DEAD, SKIPPED = "sending", "sent", "failed", "retrying", "dead", "skipped"
-FINAL = frozenset({SENT, FAILED, DEAD, SKIPPED})
+# What SES reported after it accepted an email (functions/feedback): the message did go out, so these are
+# final too. Ranked: a later report never downgrades an earlier one (a bounce never becomes "delivered").
+DELIVERED, BOUNCED, COMPLAINED, REJECTED = "delivered", "bounced", "complained", "rejected"
+FEEDBACK = (DELIVERED, BOUNCED, COMPLAINED, REJECTED)
+FINAL = frozenset({SENT, FAILED, DEAD, SKIPPED, *FEEDBACK})
 
 
 def utcnow_iso() -> str:
@@ -180,7 +184,7 @@ def mark_dead(message: dict[str, Any], *, source_queue: str) -> None:
                 D.idem_expiry.remove(),
                 D.idem_in_progress_expiry.remove(),
             ],
-            condition=D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED, SKIPPED),
+            condition=D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED, SKIPPED, *FEEDBACK),
         )
     except UpdateError as exc:
         if not _is_condition_failure(exc):
@@ -271,7 +275,7 @@ class DeliveryLogPersistenceLayer(BasePersistenceLayer):
             | ((D.idem_status == "INPROGRESS") & (D.idem_in_progress_expiry < now_s * 1000))
         )
         # A delivery already in a final state is never claimed again (a dead one is: that is replay).
-        condition = claimable & (D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED, SKIPPED))
+        condition = claimable & (D.status.does_not_exist() | ~D.status.is_in(SENT, FAILED, SKIPPED, *FEEDBACK))
         actions = [
             D.idem_status.set(data_record.status),
             D.idem_expiry.set(data_record.expiry_timestamp),
@@ -304,12 +308,13 @@ class DeliveryLogPersistenceLayer(BasePersistenceLayer):
             http_status=result.get("http_status"),
             provider_message_id=result.get("provider_message_id"),
         )
+        status_action = D.status.set(status)
         actions = [
             D.idem_status.set(data_record.status),
             D.idem_expiry.set(data_record.expiry_timestamp),
             D.idem_response.set(data_record.response_data),
             D.idem_in_progress_expiry.remove(),
-            D.status.set(status),
+            status_action,
             D.updated_at.set(utcnow_iso()),
             _append_attempt(attempt),
         ]
@@ -318,7 +323,15 @@ class DeliveryLogPersistenceLayer(BasePersistenceLayer):
         if result.get("error_code"):
             actions.append(D.error_code.set(result["error_code"]))
             actions.append(D.error_detail.set((result.get("error_detail") or "")[:1000]))
-        D(delivery_id=data_record.idempotency_key).update(actions=actions)
+        item = D(delivery_id=data_record.idempotency_key)
+        try:
+            # SES feedback can overtake the sender's own bookkeeping (a sender slow to record, or one that
+            # crashed and resent): a bounce or delivery already recorded is never turned back into "sent".
+            item.update(actions=actions, condition=D.status.does_not_exist() | ~D.status.is_in(*FEEDBACK))
+        except UpdateError as exc:
+            if not _is_condition_failure(exc):
+                raise
+            item.update(actions=[a for a in actions if a is not status_action])
 
     def _delete_record(self, data_record: DataRecord) -> None:
         # The send raised: release the claim so SQS can redeliver, and log the failed attempt.

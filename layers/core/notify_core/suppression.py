@@ -1,6 +1,16 @@
 """Addresses we must not send to: hard bounces and complaints (every org), SMS opt-outs (one org).
 
-Checked after recipients are resolved, in one BatchGetItem per 50 addresses (two scopes each).
+Checked after recipients are resolved, in one BatchGetItem per 50 addresses (two scopes each), and once
+more by the email and SMS channels right before they send (a bounce, complaint or opt-out may arrive
+after the message was queued).
+
+- ``scope = "*"``: every org. SES feedback (``notify_core.feedback``) puts hard-bounced and complaining
+  email addresses here: a mailbox that does not exist does not exist for any org, and complaints hurt
+  the sending reputation every org shares.
+- ``scope = <org id>``: that org only. SMS opt-outs (``opt_out``/``opt_in``, the ``notify sms`` CLI):
+  a person who told one business to stop texting still hears from the others.
+
+Our own list, not SNS's opt-out list: SNS keeps one per account (all orgs), and moto's is a fake.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from pynamodb.models import Model
 from notify_core.delivery_log import utcnow_iso
 
 EVERY_ORG = "*"
+BOUNCE, COMPLAINT, OPT_OUT, MANUAL = "bounce", "complaint", "opt_out", "manual"
 
 
 class Suppression(Model):
@@ -24,15 +35,16 @@ class Suppression(Model):
     scope = UnicodeAttribute(range_key=True)  # "*" or an org id
     reason = UnicodeAttribute()  # bounce | complaint | opt_out | manual
     created_at = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)  # e.g. the bounce type and the provider's diagnostic
 
 
 def key(channel: str, address: str) -> str:
     return f"{channel}#{address}"
 
 
-def suppress(channel: str, address: str, reason: str, org_id: str | None = None) -> None:
+def suppress(channel: str, address: str, reason: str, org_id: str | None = None, detail: str | None = None) -> None:
     Suppression(address_key=key(channel, address), scope=org_id or EVERY_ORG, reason=reason,
-                created_at=utcnow_iso()).save()
+                created_at=utcnow_iso(), detail=(detail or None) and detail[:1000]).save()
 
 
 def suppressed(org_id: str, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -46,3 +58,34 @@ def suppressed(org_id: str, targets: Iterable[tuple[str, str]]) -> dict[tuple[st
         channel, _, address = item.address_key.partition("#")
         found[(channel, address)] = item.reason
     return found
+
+
+def ensure_not_suppressed(channel: str, org_id: str, address: str, opted_out_code: str = "suppressed") -> None:
+    """Raise a permanent delivery failure if the address is suppressed for this org (or every org)."""
+    from notify_core.errors import PermanentDeliveryError
+
+    reason = suppressed(org_id, [(channel, address)]).get((channel, address))
+    if reason:
+        raise PermanentDeliveryError(opted_out_code if reason == OPT_OUT else "suppressed", f"suppressed:{reason}")
+
+
+def opt_out(org_id: str, phone: str, default_region: str | None = None, detail: str | None = None) -> str:
+    """The number no longer gets SMS from this org (other orgs unaffected). Returns it in E.164."""
+    from notify_core.addresses import normalise_phone
+
+    number = normalise_phone(phone, default_region)
+    suppress("sms", number, OPT_OUT, org_id=org_id, detail=detail)
+    return number
+
+
+def opt_in(org_id: str, phone: str, default_region: str | None = None) -> tuple[str, bool]:
+    """Undo ``opt_out`` for this org: (the number in E.164, whether it was opted out)."""
+    from notify_core.addresses import normalise_phone
+
+    number = normalise_phone(phone, default_region)
+    try:
+        item = Suppression.get(key("sms", number), org_id, consistent_read=True)
+    except Suppression.DoesNotExist:
+        return number, False
+    item.delete()
+    return number, True

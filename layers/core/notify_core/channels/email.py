@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from notify_core import clients
+from notify_core import clients, suppression
 from notify_core.addresses import InvalidAddress, normalise_email
 from notify_core.channels.base import SendResult, classify_aws_error
 from notify_core.config import get_config
@@ -26,6 +26,11 @@ def _tag(value: str) -> str:
     return _TAG_UNSAFE.sub("_", value)[:256]
 
 
+def tag_value(value: str) -> str:
+    """How an id is written into an SES message tag, and so how SES feedback gives it back."""
+    return _tag(value)
+
+
 class EmailChannel:
     name = "email"
 
@@ -34,9 +39,15 @@ class EmailChannel:
             to = normalise_email(message["address"])
         except InvalidAddress as exc:
             raise PermanentDeliveryError("invalid_address", str(exc)) from None
+        # Checked at routing time too; a bounce or complaint may have arrived since the message was queued.
+        suppression.ensure_not_suppressed("email", message["org_id"], to)
         sender = message["org"].get("email_from") or get_config().default_email_from
+        # The configuration set publishes this email's delivery, bounce and complaint events (feedback).
+        config_set = get_config().ses_configuration_set
+        extra: dict[str, Any] = {"ConfigurationSetName": config_set} if config_set else {}
         try:
             resp = clients.client("sesv2").send_email(
+                **extra,
                 FromEmailAddress=sender,
                 Destination={"ToAddresses": [to]},
                 Content={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notify_core import clients
+from notify_core import clients, suppression
 from notify_core.addresses import InvalidAddress, normalise_phone
 from notify_core.channels.base import SendResult, classify_aws_error
 from notify_core.errors import PermanentDeliveryError
@@ -21,6 +21,8 @@ class SmsChannel:
             number = normalise_phone(message["address"])
         except InvalidAddress as exc:
             raise PermanentDeliveryError("invalid_address", str(exc)) from None
+        # The org's opt-out list (ours, not SNS's account-wide one), checked again right before publishing.
+        suppression.ensure_not_suppressed("sms", message["org_id"], number, opted_out_code="opted_out")
         try:
             resp = clients.client("sns").publish(
                 PhoneNumber=number,

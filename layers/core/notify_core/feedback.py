@@ -1,0 +1,267 @@
+"""SES feedback: what happened to an email after SES accepted it.
+
+Every email goes out with the configuration set of ``wiring.EMAIL_FEEDBACK``, whose event destination
+publishes SES events to an SNS topic; the topic delivers them to the ``feedback`` queue as SNS envelopes
+(``Message`` holds the SES event JSON) and ``functions/feedback`` hands each body to ``handle_body``.
+
+- ``parse_body`` / ``parse_event`` are pure: an SQS body (SNS envelope or raw SES event) in, a
+  ``FeedbackEvent`` out. They read the event-publishing shape (``eventType``: Delivery, Bounce,
+  Complaint, Reject, DeliveryDelay; ``mail.tags``) and also the older identity-notification shape
+  (``notificationType``).
+- ``record`` is the adapter: it finds the delivery through the ``delivery_id`` tag the email channel
+  set, records the outcome and an attempt entry on the delivery log item, and puts hard-bounced and
+  complaining addresses on the suppression list (every org).
+
+Order does not matter: statuses are ranked (delivered < bounced = rejected < complained) and a write is
+conditional on the current status ranking lower, so a Delivery event arriving after a Bounce leaves the
+delivery ``bounced``. A repeated event (SNS and SQS deliver at least once) is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+DELIVERED, BOUNCED, COMPLAINED, REJECTED, DELAYED = "delivered", "bounced", "complained", "rejected", "delayed"
+IGNORED = "ignored"  # an SES event type we do not subscribe to (Send, Open, Click...)
+# A status may replace the current one only if it ranks higher (DELAYED changes no status).
+RANK = {DELIVERED: 1, BOUNCED: 2, REJECTED: 2, COMPLAINED: 3}
+_KINDS = {
+    "delivery": DELIVERED,
+    "bounce": BOUNCED,
+    "complaint": COMPLAINED,
+    "reject": REJECTED,
+    "deliverydelay": DELAYED,
+}
+
+
+class MalformedFeedback(ValueError):
+    """Not an SES event at all: retried, then kept in the feedback DLQ (alarmed) for inspection."""
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    kind: str  # delivered | bounced | complained | rejected | delayed | ignored
+    event_type: str  # as SES spelled it
+    message_id: str | None  # SES message id (mail.messageId)
+    delivery_id: str | None  # from our delivery_id tag
+    org_id: str | None  # from our org_id tag
+    timestamp: str | None  # when SES observed it
+    code: str  # e.g. "bounce:Permanent/General", "complaint:abuse", "delivery:250"
+    detail: str  # the provider's words: diagnostic code, SMTP response, reject reason
+    recipients: tuple[str, ...] = ()  # the recipients this event is about
+    # Addresses to suppress for every org, each with its reason (hard bounces, complaints).
+    suppress: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def changes_status(self) -> bool:
+        return self.kind in RANK
+
+
+def parse_body(body: str) -> FeedbackEvent | None:
+    """An SQS body from the feedback queue. None for SNS bookkeeping (a subscription confirmation)."""
+    try:
+        outer = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise MalformedFeedback(f"body is not JSON: {exc}") from None
+    if not isinstance(outer, dict):
+        raise MalformedFeedback("body is not a JSON object")
+    if "Type" in outer and "TopicArn" in outer:  # the SNS envelope (raw message delivery off)
+        if outer["Type"] != "Notification":
+            return None  # SubscriptionConfirmation / UnsubscribeConfirmation: nothing to record
+        try:
+            inner = json.loads(outer.get("Message") or "")
+        except (TypeError, ValueError) as exc:
+            raise MalformedFeedback(f"SNS Message is not JSON: {exc}") from None
+        return parse_event(inner)
+    return parse_event(outer)  # raw message delivery: the SES event itself
+
+
+def _first_tag(tags: dict[str, Any], name: str) -> str | None:
+    value = tags.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def _addresses(entries: Any) -> tuple[str, ...]:
+    out = []
+    for entry in entries or []:
+        address = entry.get("emailAddress") if isinstance(entry, dict) else entry
+        if isinstance(address, str) and address:
+            out.append(address)
+    return tuple(out)
+
+
+def parse_event(event: Any) -> FeedbackEvent:
+    """One SES event notification (the SNS ``Message``), in the event-publishing or notification shape."""
+    if not isinstance(event, dict):
+        raise MalformedFeedback("SES event is not a JSON object")
+    event_type = event.get("eventType") or event.get("notificationType")
+    mail = event.get("mail")
+    if not isinstance(event_type, str) or not isinstance(mail, dict):
+        raise MalformedFeedback("not an SES event: eventType/notificationType or mail missing")
+    tags = mail.get("tags") if isinstance(mail.get("tags"), dict) else {}
+    common = dict(
+        event_type=event_type,
+        message_id=mail.get("messageId"),
+        delivery_id=_first_tag(tags, "delivery_id"),
+        org_id=_first_tag(tags, "org_id"),
+    )
+    kind = _KINDS.get(event_type.replace(" ", "").lower(), IGNORED)
+    if kind == DELIVERED:
+        d = event.get("delivery") or {}
+        return FeedbackEvent(
+            kind=kind, **common, timestamp=d.get("timestamp"), recipients=tuple(d.get("recipients") or ()),
+            code="delivery", detail=str(d.get("smtpResponse") or ""),
+        )
+    if kind == BOUNCED:
+        b = event.get("bounce") or {}
+        bounce_type = str(b.get("bounceType") or "Undetermined")
+        sub_type = str(b.get("bounceSubType") or "General")
+        recipients = _addresses(b.get("bouncedRecipients"))
+        diagnostics = [
+            r.get("diagnosticCode") or r.get("status") or r.get("action") or ""
+            for r in b.get("bouncedRecipients") or [] if isinstance(r, dict)
+        ]
+        # Only a Permanent bounce says the address is dead; Transient (mailbox full, auto-reply) and
+        # Undetermined do not: suppressing them would silence recipients who can still read mail.
+        suppress = tuple((a, "bounce") for a in recipients) if bounce_type == "Permanent" else ()
+        return FeedbackEvent(
+            kind=kind, **common, timestamp=b.get("timestamp"), recipients=recipients,
+            code=f"bounce:{bounce_type}/{sub_type}", detail="; ".join(filter(None, diagnostics)) or sub_type,
+            suppress=suppress,
+        )
+    if kind == COMPLAINED:
+        c = event.get("complaint") or {}
+        recipients = _addresses(c.get("complainedRecipients")) or tuple(mail.get("destination") or ())
+        feedback_type = c.get("complaintFeedbackType") or c.get("complaintSubType") or "complaint"
+        return FeedbackEvent(
+            kind=kind, **common, timestamp=c.get("timestamp"), recipients=recipients,
+            code=f"complaint:{feedback_type}", detail=str(c.get("userAgent") or feedback_type),
+            suppress=tuple((a, "complaint") for a in recipients),
+        )
+    if kind == REJECTED:
+        r = event.get("reject") or {}
+        return FeedbackEvent(
+            kind=kind, **common, timestamp=mail.get("timestamp"), recipients=tuple(mail.get("destination") or ()),
+            code="reject", detail=str(r.get("reason") or ""),
+        )
+    if kind == DELAYED:
+        dd = event.get("deliveryDelay") or {}
+        delayed = [r for r in dd.get("delayedRecipients") or [] if isinstance(r, dict)]
+        return FeedbackEvent(
+            kind=kind, **common, timestamp=dd.get("timestamp"), recipients=_addresses(delayed),
+            code=f"delay:{dd.get('delayType') or 'Undetermined'}",
+            detail="; ".join(filter(None, (r.get("diagnosticCode") or r.get("status") for r in delayed))),
+        )
+    return FeedbackEvent(kind=IGNORED, **common, timestamp=mail.get("timestamp"), code=event_type, detail="")
+
+
+# ----------------------------------------------------------------------------------------------- adapters
+
+APPLIED, UNKNOWN_DELIVERY, OUT_OF_ORDER = "applied", "unknown_delivery", "out_of_order"
+
+
+def _normalised(address: str) -> str:
+    from notify_core.addresses import InvalidAddress, normalise_email
+
+    try:
+        return normalise_email(address)
+    except InvalidAddress:
+        return address.strip().lower()
+
+
+def record(event: FeedbackEvent) -> str:
+    """Apply one event: suppressions first (they stand even for a delivery we cannot find), then the log.
+
+    Returns ``applied``, ``unknown_delivery`` (no delivery_id tag, no such delivery, or its org does
+    not match the tag) or ``out_of_order`` (the delivery already holds an equal or stronger outcome).
+    """
+    from notify_core import suppression
+
+    for address, reason in event.suppress:
+        where = f" (delivery {event.delivery_id})" if event.delivery_id else ""
+        suppression.suppress("email", _normalised(address), reason, detail=f"{event.code}: {event.detail}{where}")
+    if event.kind == IGNORED:
+        return IGNORED
+    if not event.delivery_id:
+        return UNKNOWN_DELIVERY
+    return _record_on_delivery(event)
+
+
+def _record_on_delivery(event: FeedbackEvent) -> str:
+    from pynamodb.exceptions import UpdateError
+
+    from notify_core import delivery_log
+    from notify_core.channels.email import tag_value
+    from notify_core.delivery_log import Attempt, Delivery
+
+    D = Delivery
+    try:
+        item = D.get(event.delivery_id, consistent_read=True)
+    except D.DoesNotExist:
+        return UNKNOWN_DELIVERY
+    if item.channel != "email" or (event.org_id and tag_value(item.org_id) != event.org_id):
+        return UNKNOWN_DELIVERY
+    equal_or_stronger = [s for s, rank in RANK.items() if event.changes_status and rank >= RANK[event.kind]]
+    if item.status in equal_or_stronger:
+        return OUT_OF_ORDER
+    attempt = Attempt(
+        number=int(item.attempt_count or 1),
+        at=event.timestamp or delivery_log.utcnow_iso(),
+        outcome=event.kind,
+        code=event.code,
+        detail=event.detail[:1000] or None,
+        provider_message_id=event.message_id,
+    )
+    actions = [D.updated_at.set(delivery_log.utcnow_iso()), delivery_log._append_attempt(attempt)]
+    condition = D.delivery_id.exists()
+    if event.changes_status:
+        actions.append(D.status.set(event.kind))
+        if event.kind != DELIVERED:
+            actions += [D.error_code.set(event.code), D.error_detail.set(event.detail[:1000] or event.code)]
+        if equal_or_stronger:
+            # Checked by DynamoDB too: another event for this delivery may be applied concurrently.
+            condition &= D.status.does_not_exist() | ~D.status.is_in(*equal_or_stronger)
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if delivery_log._is_condition_failure(exc):
+            return OUT_OF_ORDER
+        raise
+    return APPLIED
+
+
+def handle_body(body: str) -> dict[str, Any]:
+    """The feedback function's work for one SQS record: parse, record, log and count."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from notify_core.addresses import mask
+    from notify_core.observability import logger, metrics
+
+    event = parse_body(body)
+    if event is None:
+        logger.info("SNS bookkeeping message ignored")
+        return {"outcome": IGNORED}
+    outcome = record(event)
+    log = {
+        "feedback": event.kind,
+        "code": event.code,
+        "outcome": outcome,
+        "delivery_id": event.delivery_id,
+        "org_id": event.org_id,
+        "ses_message_id": event.message_id,
+        "recipients": [mask(a) for a in event.recipients],
+        "suppressed": len(event.suppress),
+    }
+    metrics.add_metric(name=f"feedback_{event.kind}", unit=MetricUnit.Count, value=1)
+    if event.suppress:
+        metrics.add_metric(name="addresses_suppressed", unit=MetricUnit.Count, value=len(event.suppress))
+    if outcome == UNKNOWN_DELIVERY:
+        metrics.add_metric(name="feedback_unknown_delivery", unit=MetricUnit.Count, value=1)
+        logger.warning("feedback for an unknown delivery", extra=log)
+    else:
+        logger.info("feedback recorded", extra=log)
+    return {"outcome": outcome, "kind": event.kind}
