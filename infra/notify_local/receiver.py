@@ -29,6 +29,7 @@ class ReceivedWebhook:
     body: str
     status: int
     verified: bool | None  # None: no secret registered for the path
+    late: bool = False  # answered after a deliberate delay (the sender may have given up waiting)
 
     def json(self) -> Any:
         import json
@@ -41,6 +42,7 @@ class WebhookReceiver:
         self.requests: list[ReceivedWebhook] = []
         self._behaviour: dict[str, Behaviour] = {}
         self._secrets: dict[str, str] = {}
+        self._faults: tuple | None = None
         self._lock = threading.Lock()
         receiver = self
 
@@ -68,9 +70,24 @@ class WebhookReceiver:
         self._server.shutdown()
         self._server.server_close()
 
-    def respond(self, path: str, status: int = 200, *, delay_s: float = 0.0, headers: dict | None = None,
-                body: str = "") -> None:
+    def respond(
+        self, path: str, status: int = 200, *, delay_s: float = 0.0, headers: dict | None = None, body: str = ""
+    ) -> None:
         self._behaviour[path] = Behaviour(status, delay_s, dict(headers or {}), body)
+
+    def inject_faults(
+        self,
+        path_prefix: str,
+        rate: float,
+        *,
+        seed: int = 0,
+        timeout_delay_s: float = 0.0,
+        statuses: tuple[int, ...] = (500, 502, 503, 429),
+    ) -> None:
+        """Make a share of the calls under a prefix fail: an error status, or (with timeout_delay_s) a slow answer."""
+        import random
+
+        self._faults = (path_prefix, rate, random.Random(seed), statuses, timeout_delay_s)
 
     def expect_secret(self, path: str, secret: str) -> None:
         self._secrets[path] = secret
@@ -80,6 +97,7 @@ class WebhookReceiver:
             self.requests.clear()
         self._behaviour.clear()
         self._secrets.clear()
+        self._faults = None
 
     def received(self, path: str | None = None) -> list[ReceivedWebhook]:
         with self._lock:
@@ -89,13 +107,15 @@ class WebhookReceiver:
         length = int(h.headers.get("content-length") or 0)
         body = h.rfile.read(length).decode("utf-8", "replace")
         path = h.path.split("?")[0]
-        behaviour = self._behaviour.get(path, Behaviour())
+        behaviour = self._fault(path) or self._behaviour.get(path, Behaviour())
         headers = {k.lower(): v for k, v in h.headers.items()}
         verified = self._verify(path, body, headers)
         if behaviour.delay_s:
             time.sleep(behaviour.delay_s)
         with self._lock:
-            self.requests.append(ReceivedWebhook(path, headers, body, behaviour.status, verified))
+            self.requests.append(
+                ReceivedWebhook(path, headers, body, behaviour.status, verified, behaviour.delay_s > 0)
+            )
         try:
             h.send_response(behaviour.status)
             for k, v in behaviour.headers.items():
@@ -106,6 +126,21 @@ class WebhookReceiver:
             h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the sender gave up waiting (timeout tests)
+
+    def _fault(self, path: str) -> Behaviour | None:
+        if not self._faults:
+            return None
+        prefix, rate, rng, statuses, timeout_delay_s = self._faults
+        if not path.startswith(prefix):
+            return None
+        with self._lock:
+            roll, pick = rng.random(), rng.randrange(len(statuses) + (1 if timeout_delay_s else 0))
+        if roll >= rate:
+            return None
+        if pick == len(statuses):
+            return Behaviour(200, delay_s=timeout_delay_s)  # answers too late: the sender has timed out
+        status = statuses[pick]
+        return Behaviour(status, headers={"Retry-After": "0"} if status in (429, 503) else {})
 
     def _verify(self, path: str, body: str, headers: dict[str, str]) -> bool | None:
         secret = self._secrets.get(path)
