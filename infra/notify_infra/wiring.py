@@ -102,6 +102,9 @@ class Access:
     ses_send: bool = False
     sns_sms: bool = False
     ssm_prefix: str | None = None  # SecureString parameters under this path (webhook secrets)
+    # UpdateItem only (no Put/Delete, no reads): the webhook sender's endpoint health on settings items
+    tables_update: tuple[str, ...] = ()
+    events_put: bool = False  # PutEvents on the platform's bus (the "URL notification failed" alert)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,13 @@ TABLES: tuple[Table, ...] = (
         key="deliveries",
         env="DELIVERIES_TABLE",
         partition_key=("delivery_id", "S"),
-        indexes=(Index("by_org", ("org_id", "S"), ("created_at", "S")),),
+        indexes=(
+            Index("by_org", ("org_id", "S"), ("created_at", "S")),
+            # Reports: the sent SMS of an org over a date range (<org_id>#<channel>).
+            Index("by_org_channel", ("org_channel", "S"), ("created_at", "S")),
+            # A recipient's history in one org (<org_id>#<channel>#<normalised address>).
+            Index("by_recipient", ("org_recipient", "S"), ("created_at", "S")),
+        ),
         ttl_attribute="expires_at",
         purpose="delivery log: one item per delivery with its attempts; also the senders' idempotency store",
     ),
@@ -180,7 +189,8 @@ QUEUES: tuple[Queue, ...] = (
     ),
     Queue("email", "EMAIL_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"),
     Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
-    Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="webhook deliveries"),
+    # 14 attempts over 1-2 days: see WEBHOOK_RETRY_ENV.
+    Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=14, purpose="webhook deliveries"),
     Queue("chat", "CHAT_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="chat deliveries (Slack)"),
     Queue(
         "feedback",
@@ -228,6 +238,12 @@ EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env="SES_CON
 _SENDER_ACCESS = dict(tables_write=("deliveries",))
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
 RETRY_ENV = {"RETRY_BASE_DELAY_S": "30", "RETRY_MAX_DELAY_S": "3600"}
+# Webhooks retry for more than a day (Standard Webhooks / Svix practice): delays of 1, 2, 4 ... 512 min,
+# then 12 h (SQS's visibility ceiling), each with equal jitter (half to all of it). 14 attempts on the
+# webhook queue put 13 waits between the first and the last: 26.5 h at least, 53 h at most.
+WEBHOOK_RETRY_ENV = {"RETRY_BASE_DELAY_S": "60", "RETRY_MAX_DELAY_S": "43200"}
+# An endpoint that has only failed for this long (no success since its first failure) is disabled.
+WEBHOOK_DISABLE_AFTER_S = 5 * 86400
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -266,8 +282,10 @@ FUNCTIONS: tuple[Function, ...] = (
         key="send_webhook",
         purpose="sign and POST webhooks (Standard Webhooks), SSRF-guarded",
         sources=(QueueSource("webhook"),),
-        access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX),
-        env={**RETRY_ENV, "WEBHOOK_SECRET_PREFIX": WEBHOOK_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15"},
+        access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX, tables_update=("settings",),
+                      events_put=True),
+        env={**WEBHOOK_RETRY_ENV, "WEBHOOK_SECRET_PREFIX": WEBHOOK_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15",
+             "WEBHOOK_DISABLE_AFTER_S": str(WEBHOOK_DISABLE_AFTER_S)},
         timeout_s=30,
         max_concurrency=20,
     ),
@@ -294,7 +312,8 @@ FUNCTIONS: tuple[Function, ...] = (
             QueueSource("webhook", dead_letter=True),
             QueueSource("chat", dead_letter=True),
         ),
-        access=Access(tables_write=("deliveries",)),
+        # Publishes "URL notification failed" for an exhausted webhook delivery.
+        access=Access(tables_write=("deliveries",), events_put=True),
     ),
 )
 
@@ -326,7 +345,7 @@ def function_env_names(fn: Function) -> dict[str, str]:
     """Which resource environment variables a function needs: env var name -> ('table'|'queue', key)."""
     names: dict[str, str] = {}
     a = fn.access
-    for key in {*a.tables_read, *a.tables_write}:
+    for key in {*a.tables_read, *a.tables_write, *a.tables_update}:
         names[table(key).env] = f"table:{key}"
     for key in a.queues_send:
         names[queue(key).env] = f"queue:{key}"

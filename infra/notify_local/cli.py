@@ -5,9 +5,15 @@
     notify settings export ORG_ID [--local [URL]]            print an org's settings document
     notify sms opt-out ORG_ID PHONE [--local [URL]]          stop SMS from this org to the number
     notify sms opt-in ORG_ID PHONE [--local [URL]]           undo an opt-out
+    notify replay ORG_ID (--delivery ID | --since TIME [--endpoint ID]) [--local [URL]]
+                                                             send dead/failed deliveries again (same id)
+    notify report sms ORG_ID --from DATE --to DATE [--local [URL]]      the "Sent SMS" report, CSV
+    notify report recipient ORG_ID ADDRESS [--local [URL]]             every delivery to one address, CSV
 
 ``settings`` commands talk to AWS with the usual credentials (the table name from --settings-table or
 $SETTINGS_TABLE, e.g. the stack output SettingsTableName), or to a running local runtime with --local.
+``replay`` and ``report`` read the delivery log (--deliveries-table or $DELIVERIES_TABLE); ``replay`` also
+needs the channel queues' URLs on AWS ($EMAIL_QUEUE_URL, $SMS_QUEUE_URL, $WEBHOOK_QUEUE_URL, $CHAT_QUEUE_URL).
 """
 
 from __future__ import annotations
@@ -34,8 +40,22 @@ def _local_env(url: str) -> None:
         AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
         SETTINGS_TABLE=physical_name("settings"),
         SUPPRESSIONS_TABLE=physical_name("suppressions"),
+        DELIVERIES_TABLE=physical_name("deliveries"),
         WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
     )
+
+
+def _local_queue_urls() -> None:
+    """Point the replay at the running local runtime's channel queues (named from the wiring)."""
+    import boto3
+
+    from notify_infra import wiring
+    from notify_local.runtime import physical_name
+
+    sqs = boto3.client("sqs")
+    for q in wiring.QUEUES:
+        if q.key in wiring.DELIVERY_QUEUES.values():
+            os.environ[q.env] = sqs.get_queue_url(QueueName=physical_name(q.key))["QueueUrl"]
 
 
 def _print_apply(result, doc) -> None:  # type: ignore[no-untyped-def]
@@ -115,6 +135,53 @@ def cmd_settings_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _point_at_log(args: argparse.Namespace) -> None:
+    if args.local:
+        _local_env(args.local)
+    if args.deliveries_table:
+        os.environ["DELIVERIES_TABLE"] = args.deliveries_table
+    if args.settings_table:
+        os.environ["SETTINGS_TABLE"] = args.settings_table
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    _point_at_log(args)
+    if args.local:
+        _local_queue_urls()
+    from notify_core import replay
+
+    if args.delivery:
+        result = replay.replay_delivery(args.org_id, args.delivery)
+    else:
+        result = replay.replay_since(args.org_id, args.since, endpoint_id=args.endpoint)
+    print(json.dumps(result.as_dict(), indent=2))
+    return 0 if result.replayed or not result.skipped else 1
+
+
+def cmd_report_sms(args: argparse.Namespace) -> int:
+    _point_at_log(args)
+    from notify_core import reports
+
+    sys.stdout.write(reports.to_csv(reports.sent_sms(args.org_id, args.date_from, args.date_to),
+                                    reports.SMS_COLUMNS))
+    return 0
+
+
+def cmd_report_recipient(args: argparse.Namespace) -> int:
+    _point_at_log(args)
+    from notify_core import reports
+
+    rows = reports.recipient_history(args.org_id, args.address, default_region=args.region)
+    sys.stdout.write(reports.to_csv(rows, reports.HISTORY_COLUMNS))
+    return 0
+
+
+def _log_target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})")
+    p.add_argument("--deliveries-table", help="physical table name on AWS (default $DELIVERIES_TABLE)")
+    p.add_argument("--settings-table", help="physical table name on AWS (default $SETTINGS_TABLE)")
+
+
 def cmd_sms_opt(args: argparse.Namespace) -> int:
     # Before notify_core is imported: its models read the table name from the environment.
     if args.local:
@@ -166,6 +233,31 @@ def build_parser() -> argparse.ArgumentParser:
         )
         s.add_argument("--settings-table", help="physical table name on AWS (default $SETTINGS_TABLE)")
         s.set_defaults(func=func)
+
+    rp = sub.add_parser("replay", help="send dead/failed deliveries again, with the same delivery id")
+    rp.add_argument("org_id")
+    which = rp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--delivery", help="one delivery id")
+    which.add_argument("--since", help="every dead/failed delivery of the org created since (ISO 8601)")
+    rp.add_argument("--endpoint", help="with --since: only deliveries to this webhook endpoint")
+    _log_target_options(rp)
+    rp.set_defaults(func=cmd_replay)
+
+    report = sub.add_parser("report", help="reports from the delivery log (CSV)").add_subparsers(
+        dest="action", required=True
+    )
+    sms = report.add_parser("sms", help='the "Sent SMS" report: SMS sent by an org in a date range')
+    sms.add_argument("org_id")
+    sms.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD or ISO 8601 (UTC)")
+    sms.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD (the whole day) or ISO 8601")
+    _log_target_options(sms)
+    sms.set_defaults(func=cmd_report_sms)
+    rec = report.add_parser("recipient", help="every delivery to one email address or phone number in an org")
+    rec.add_argument("org_id")
+    rec.add_argument("address")
+    rec.add_argument("--region", help="default phone region for national numbers (e.g. BY)")
+    _log_target_options(rec)
+    rec.set_defaults(func=cmd_report_recipient)
 
     sms = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
     for name, help_text in (("opt-out", "stop SMS from this org to the number"), ("opt-in", "undo an opt-out")):

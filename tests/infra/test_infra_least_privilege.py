@@ -50,8 +50,10 @@ def test_dynamodb_grants_match_access(synth: Synth, fn: wiring.Function) -> None
     tables = synth.tables()
     writable = {tables[k] for k in fn.access.tables_write}
     readable = {tables[k] for k in (*fn.access.tables_read, *fn.access.tables_write)}
+    updatable = {tables[k] for k in fn.access.tables_update}  # UpdateItem only
     for action in DYNAMODB_WRITE_ACTIONS:
-        assert resources_of(statements, action) == writable, action
+        expected = writable | updatable if action == "dynamodb:UpdateItem" else writable
+        assert resources_of(statements, action) == expected, action
     for action in DYNAMODB_READ_ACTIONS:
         assert resources_of(statements, action) == readable, action
     # Table-wide reads across tenants are never granted.

@@ -59,6 +59,7 @@ class FunctionAccess(Construct):
         tables: Tables,
         queues: Queues,
         log_group: logs.ILogGroup,
+        bus_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._fn = fn
@@ -102,6 +103,27 @@ class FunctionAccess(Construct):
                     sid="DynamoDbWrite",
                     actions=list(DYNAMODB_WRITE_ACTIONS),
                     resources=[tables.table(key).table_arn for key in sorted(access.tables_write)],
+                )
+            )
+
+        if access.tables_update:
+            # UpdateItem alone: no Put/Delete, no reads (the webhook sender's endpoint health).
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="DynamoDbUpdateOnly",
+                    actions=["dynamodb:UpdateItem"],
+                    resources=[tables.table(key).table_arn for key in sorted(access.tables_update)],
+                )
+            )
+
+        if access.events_put:
+            if not bus_name:
+                raise ValueError(f"{fn.key}: events_put needs the bus name")
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="PutEventsOnPlatformBus",
+                    actions=["events:PutEvents"],
+                    resources=[_arn("events", f"event-bus/{bus_name}")],
                 )
             )
 

@@ -33,6 +33,8 @@ class Config:
     webhook_timeout_s: float
     delivery_retention_days: int
     ses_configuration_set: str = ""  # every email is sent with it: its events come back as feedback
+    webhook_disable_after_s: int = 5 * 86400  # only failures for this long: the endpoint is disabled
+    bus_name: str = "notify"  # where the platform publishes its own events (alerts)
 
     def queue_url(self, key: str) -> str:
         try:
@@ -73,4 +75,6 @@ def get_config() -> Config:
         webhook_timeout_s=float(env.get("WEBHOOK_TIMEOUT_S", "15")),
         delivery_retention_days=int(env.get("DELIVERY_RETENTION_DAYS", "400")),
         ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
+        webhook_disable_after_s=int(env.get("WEBHOOK_DISABLE_AFTER_S", str(5 * 86400))),
+        bus_name=env.get("NOTIFY_BUS_NAME", "notify"),
     )

@@ -69,6 +69,36 @@ class ByOrgIndex(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class ByOrgChannelIndex(GlobalSecondaryIndex):
+    """``<org_id>#<channel>``: an org's deliveries on one channel by time (the sent SMS report)."""
+
+    class Meta:
+        index_name = "by_org_channel"
+        projection = AllProjection()
+
+    org_channel = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByRecipientIndex(GlobalSecondaryIndex):
+    """``<org_id>#<channel>#<address>``: one recipient's history in an org."""
+
+    class Meta:
+        index_name = "by_recipient"
+        projection = AllProjection()
+
+    org_recipient = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+def org_channel_key(org_id: str, channel: str) -> str:
+    return f"{org_id}#{channel}"
+
+
+def org_recipient_key(org_id: str, channel: str, address: str) -> str:
+    return f"{org_id}#{channel}#{address}"
+
+
 class Delivery(Model):
     class Meta:
         table_name = os.environ.get("DELIVERIES_TABLE", "notify-deliveries")
@@ -90,7 +120,11 @@ class Delivery(Model):
     provider_message_id = UnicodeAttribute(null=True)
     attempt_count = NumberAttribute(default=0)
     attempts = ListAttribute(of=Attempt, default=list)
-    payload = UnicodeAttribute(null=True)  # the queue message, kept once a delivery is dead
+    payload = UnicodeAttribute(null=True)  # the queue message, kept once a delivery is dead or failed (replay)
+    org_channel = UnicodeAttribute(null=True)  # by_org_channel index key
+    org_recipient = UnicodeAttribute(null=True)  # by_recipient index key
+    replay_count = NumberAttribute(null=True)
+    replayed_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     # Powertools idempotency bookkeeping (see DeliveryLogPersistenceLayer)
     idem_status = UnicodeAttribute(null=True)
@@ -99,6 +133,8 @@ class Delivery(Model):
     idem_response = UnicodeAttribute(null=True)
 
     by_org = ByOrgIndex()
+    by_org_channel = ByOrgChannelIndex()
+    by_recipient = ByRecipientIndex()
 
 
 def _retention() -> timedelta:
@@ -120,6 +156,10 @@ def _creation_actions(message: dict[str, Any]) -> list:
         D.reasons.set(D.reasons | list(message.get("reasons") or [])),
         D.expires_at.set(D.expires_at | _retention()),
         D.updated_at.set(now),
+        D.org_channel.set(D.org_channel | org_channel_key(message["org_id"], message["channel"])),
+        D.org_recipient.set(
+            D.org_recipient | org_recipient_key(message["org_id"], message["channel"], message["address"])
+        ),
     ]
     if message.get("recipient_name"):
         actions.append(D.recipient_name.set(D.recipient_name | message["recipient_name"]))
@@ -159,15 +199,18 @@ def record_at_routing(messages: list[dict[str, Any]]) -> None:
                     error_code=m["error_code"],
                     error_detail=m.get("error_detail"),
                     expires_at=_retention(),
+                    org_channel=org_channel_key(m["org_id"], m["channel"]),
+                    org_recipient=org_recipient_key(m["org_id"], m["channel"], m["address"]),
                 )
             )
 
 
-def mark_dead(message: dict[str, Any], *, source_queue: str) -> None:
+def mark_dead(message: dict[str, Any], *, source_queue: str) -> Delivery | None:
     """Retries are exhausted: the delivery is dead, the message kept for replay.
 
     An item already in a final state (sent/failed) is left alone: a message can reach the DLQ after
     a sender crashed *after* recording success, and that delivery did go out.
+    Returns the dead item (its last error and attempt count), or None when it was left alone.
     """
     D = Delivery
     item = D(delivery_id=message["delivery_id"])
@@ -189,6 +232,8 @@ def mark_dead(message: dict[str, Any], *, source_queue: str) -> None:
     except UpdateError as exc:
         if not _is_condition_failure(exc):
             raise
+        return None
+    return item
 
 
 def get(delivery_id: str, org_id: str) -> Delivery | None:
@@ -238,10 +283,12 @@ class DeliveryLogPersistenceLayer(BasePersistenceLayer):
 
     def save_success(self, data: dict[str, Any], result: dict) -> None:
         self._result = result
+        self._message = data
         try:
             super().save_success(data, result)
         finally:
             self._result = None
+            self._message = None
 
     def delete_record(self, data: dict[str, Any], exception: Exception) -> None:
         self._exception = exception
@@ -320,6 +367,9 @@ class DeliveryLogPersistenceLayer(BasePersistenceLayer):
         ]
         if result.get("provider_message_id"):
             actions.append(D.provider_message_id.set(result["provider_message_id"]))
+        if status == FAILED and self._message:
+            # A permanent failure (a 4xx, a template error) can be replayed once its cause is fixed.
+            actions.append(D.payload.set(json.dumps(self._message, separators=(",", ":"))))
         if result.get("error_code"):
             actions.append(D.error_code.set(result["error_code"]))
             actions.append(D.error_detail.set((result.get("error_detail") or "")[:1000]))

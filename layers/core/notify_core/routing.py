@@ -337,7 +337,10 @@ class _Router:
             if endpoint is None:
                 self.skip("unknown_endpoint", f"{reason} names endpoint {target_id!r}")
             elif not endpoint.enabled:
-                self.skip("endpoint_disabled", f"endpoint {target_id!r}")
+                self.skip("endpoint_disabled", f"endpoint {target_id!r}"
+                          + (f" ({endpoint.disabled_reason})" if endpoint.disabled_reason else ""))
+            elif not endpoint.accepts(self.event.event_type):
+                self.skip("endpoint_filtered", f"endpoint {target_id!r} does not take {self.event.event_type}")
             else:
                 self.collector.add(channel, endpoint.url, reason=reason, locale=self.default_locale,
                                    endpoint_id=endpoint.endpoint_id)

@@ -120,6 +120,20 @@ class EndpointDoc(_Doc):
     description: str | None = None
     enabled: bool = True
     secret: str | None = Field(default=None, pattern=r"^whsec_[A-Za-z0-9+/=]+$", repr=False)
+    event_types: list[str] | None = None  # only these event types reach the endpoint (None: all)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_event_types(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        unknown = sorted({t for t in v if catalog.lookup(t) is None})
+        if unknown:
+            raise ValueError(f"unknown event types {unknown}")
+        no_webhook = sorted({t for t in v if "webhook" not in catalog.CATALOG[t].channels})
+        if no_webhook:
+            raise ValueError(f"event types {no_webhook} are never sent to webhooks")
+        return sorted(set(v))
 
 
 class SubscriptionDoc(_Doc):
@@ -333,6 +347,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                 description=e.description,
                 enabled=e.enabled,
                 secret_parameter=secret_parameter_name(org, e.id),
+                event_types=e.event_types,
             )
         )
     # Several document entries for the same group and scope become one item (one Query hit).
@@ -442,6 +457,8 @@ def export(org_id: str) -> dict[str, Any]:
             e: dict[str, Any] = {"id": item.endpoint_id, "url": item.url, "enabled": item.enabled}
             if item.description:
                 e["description"] = item.description
+            if item.event_types is not None:
+                e["event_types"] = list(item.event_types)
             doc["webhook_endpoints"].append(e)
         elif isinstance(item, Subscription):
             scope = "org" if item.scope == "org" else item.scope.replace("#", ":", 1)

@@ -136,6 +136,15 @@ class WebhookEndpoint(SettingsItem, discriminator="endpoint"):
     description = UnicodeAttribute(null=True)
     enabled = BooleanAttribute(default=True)
     secret_parameter = UnicodeAttribute()  # SSM SecureString name holding the whsec_ secret
+    event_types = ListAttribute(of=UnicodeAttribute, null=True)  # only these event types (None: every one)
+    # Health, kept by the webhook sender (notify_core.endpoint_health); disabling sets the last two.
+    failing_since = UnicodeAttribute(null=True)  # first failure of the current streak of failures
+    last_success_at = UnicodeAttribute(null=True)
+    disabled_reason = UnicodeAttribute(null=True)  # gone (410) | sustained_failure
+    disabled_at = UnicodeAttribute(null=True)
+
+    def accepts(self, event_type: str) -> bool:
+        return self.event_types is None or event_type in self.event_types
 
 
 class Subscription(SettingsItem, discriminator="subscription"):

@@ -11,6 +11,8 @@ from notify_core import signing, ssrf
 from notify_core.channels import http
 from notify_core.channels.base import SendResult
 from notify_core.config import get_config
+from notify_core.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from notify_core.observability import logger
 from notify_core.templates import Rendered
 
 _SSM_SAFE = re.compile(r"[A-Za-z0-9.-]")
@@ -42,13 +44,40 @@ class WebhookChannel:
         self,
         secret_lookup: Callable[[str], str] = ssm_secret,
         resolver: ssrf.Resolver = ssrf.system_resolver,
+        health: Any = None,
     ) -> None:
         self._secret_lookup = secret_lookup
         self._resolver = resolver
+        # notify_core.endpoint_health.EndpointHealth in the sender: failure streaks, auto-disable, alerts.
+        self._health = health
 
     def send(self, message: dict[str, Any], rendered: Rendered) -> SendResult:
         secret = self._secret_lookup(secret_parameter_name(message["org_id"], message["endpoint_id"]))
         body = rendered["body"]
         # webhook-id is the delivery id: the same on every retry, so receivers can deduplicate.
         headers = signing.headers(secret, message["delivery_id"], int(time.time()), body)
-        return http.post_json(message["address"], body, headers, resolver=self._resolver)
+        try:
+            result = http.post_json(message["address"], body, headers, resolver=self._resolver)
+        except DeliveryError as exc:
+            disabled = self._record(message, exc)
+            if disabled and isinstance(exc, TransientDeliveryError):
+                # This failure disabled the endpoint: stop retrying it (replay it once the endpoint is back).
+                raise PermanentDeliveryError("endpoint_disabled", f"{disabled}; last error {exc.code}: {exc.detail}",
+                                             http_status=exc.http_status) from exc
+            raise
+        self._record(message, None)
+        return result
+
+    def _record(self, message: dict[str, Any], exc: DeliveryError | None) -> str | None:
+        """Feed the endpoint's health; return why the endpoint was disabled by this outcome, if it was."""
+        if self._health is None or not message.get("endpoint_id"):
+            return None
+        try:
+            if exc is None:
+                self._health.success(message)
+                return None
+            return self._health.failure(message, code=exc.code, detail=exc.detail, http_status=exc.http_status)
+        except Exception:  # the delivery's outcome stands whatever happens to the health bookkeeping
+            logger.exception("could not record webhook endpoint health",
+                             extra={"org_id": message.get("org_id"), "endpoint_id": message.get("endpoint_id")})
+            return None
