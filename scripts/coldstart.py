@@ -19,7 +19,7 @@ RUNS = int(os.environ.get("COLDSTART_RUNS", "7"))
 TARGETS = {
     "import boto3 (baseline)": "import boto3",
     **{f"functions/{fn}": f"import functions.{fn}.app"
-       for fn in ("router", "send_email", "send_sms", "send_webhook", "send_chat", "dead_letter")},
+       for fn in ("router", "send_email", "send_sms", "send_webhook", "send_chat", "dead_letter", "feedback")},
 }
 ENV = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "POWERTOOLS_METRICS_NAMESPACE": "Notify",
        "PYTHONDONTWRITEBYTECODE": "0"}
