@@ -339,7 +339,7 @@ def test_outputs_name_what_the_cli_needs(template):
 
 
 def test_the_router_queues_each_channel_where_the_wiring_says():
-    from notify_core.dispatch import CHANNEL_QUEUES
+    from notify_core.queueing import CHANNEL_QUEUES
 
     assert CHANNEL_QUEUES == wiring.DELIVERY_QUEUES
     assert set(CHANNEL_QUEUES.values()) <= {q.key for q in wiring.QUEUES}

@@ -26,9 +26,6 @@ from notify_core.errors import InvalidEventError
 from notify_core.observability import logger, metrics
 from notify_core.quarantine import quarantine
 
-# Channel -> queue key. The layer cannot import the wiring; tests/infra checks this equals wiring.DELIVERY_QUEUES.
-CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
-
 
 class Dispatcher:
     def __init__(self) -> None:
@@ -102,7 +99,7 @@ class Dispatcher:
             metrics.add_metric(name="deliveries_failed_at_routing", unit=MetricUnit.Count, value=len(failed))
         messages = [message(d) for d in result.sendable]
         if messages:
-            queueing.enqueue(messages, CHANNEL_QUEUES)
+            queueing.enqueue(messages)
         metrics.add_metric(name="deliveries_queued", unit=MetricUnit.Count, value=len(messages))
         summary = {
             "queued": len(messages),

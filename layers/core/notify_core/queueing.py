@@ -10,6 +10,10 @@ from typing import Any
 from notify_core import clients
 from notify_core.config import get_config
 
+# Channel -> queue key; Slack rides on the chat queue. The layer cannot import the wiring:
+# tests/infra checks this equals wiring.DELIVERY_QUEUES.
+CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
+
 MAX_BATCH_BYTES = 256 * 1024  # SQS's limit on a whole batch's payload
 SEND_THREADS = 8
 
@@ -32,7 +36,7 @@ def _chunks(bodies: list[tuple[str, str]]):
         yield chunk
 
 
-def enqueue(messages: list[dict[str, Any]], channel_queues: dict[str, str]) -> int:
+def enqueue(messages: list[dict[str, Any]], channel_queues: dict[str, str] = CHANNEL_QUEUES) -> int:
     """Queue every message on its channel's queue; raise if any could not be queued.
 
     Raising makes the router's record fail and be retried whole: the deterministic delivery ids and

@@ -22,10 +22,9 @@ from pynamodb.exceptions import UpdateError
 from notify_core import clients
 from notify_core.config import get_config
 from notify_core.delivery_log import DEAD, FAILED, RETRYING, Delivery, _is_condition_failure, get, utcnow_iso
+from notify_core.queueing import CHANNEL_QUEUES
 
 REPLAYABLE = (DEAD, FAILED)
-# channel -> queue key (as the router's dispatch.CHANNEL_QUEUES; Slack rides on the chat queue)
-CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
 
 
 @dataclass

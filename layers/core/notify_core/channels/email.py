@@ -22,13 +22,9 @@ _PERMANENT = {
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
-def _tag(value: str) -> str:
-    return _TAG_UNSAFE.sub("_", value)[:256]
-
-
 def tag_value(value: str) -> str:
     """How an id is written into an SES message tag, and so how SES feedback gives it back."""
-    return _tag(value)
+    return _TAG_UNSAFE.sub("_", value)[:256]
 
 
 class EmailChannel:
@@ -61,8 +57,8 @@ class EmailChannel:
                 },
                 # Tags come back in SES feedback events: they tie a bounce to its delivery.
                 EmailTags=[
-                    {"Name": "org_id", "Value": _tag(message["org_id"])},
-                    {"Name": "delivery_id", "Value": _tag(message["delivery_id"])},
+                    {"Name": "org_id", "Value": tag_value(message["org_id"])},
+                    {"Name": "delivery_id", "Value": tag_value(message["delivery_id"])},
                 ],
             )
         except Exception as exc:
