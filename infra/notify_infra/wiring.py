@@ -27,6 +27,9 @@ class Index:
     name: str
     partition_key: tuple[str, KeyType]
     sort_key: tuple[str, KeyType] | None = None
+    # ALL copies every attribute into the index; KEYS_ONLY holds the keys (a lookup index whose reader
+    # fetches the item itself costs no second copy of the delivery log).
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,20 @@ class QueueSource:
 
 
 @dataclass(frozen=True)
+class LogSource:
+    """A CloudWatch Logs subscription filter: the function receives the log group's events.
+
+    Lambda gets them as ``{"awslogs": {"data": <base64 of gzipped JSON with logEvents>}}``, invoked
+    asynchronously by CloudWatch Logs (no queue, no batch item failures). The log group is created by
+    the stack (so the filter can attach before the writer's first line) with ``retention_days``.
+    """
+
+    log_group: str  # name; "{region}" and "{account}" are filled in per deployment
+    retention_days: int = 30
+    filter_pattern: str = ""  # "" = every event
+
+
+@dataclass(frozen=True)
 class Access:
     """What a function may touch. The stack turns this into least-privilege grants."""
 
@@ -118,6 +135,7 @@ class Function:
     timeout_s: int = 30
     # Bounds the sender's share of the account's provider rate (SES/SNS quotas); None = unbounded.
     max_concurrency: int | None = None
+    log_sources: tuple[LogSource, ...] = ()  # CloudWatch Logs subscriptions that invoke it
 
     @property
     def code_dir(self) -> str:
@@ -144,6 +162,9 @@ TABLES: tuple[Table, ...] = (
             Index("by_org_channel", ("org_channel", "S"), ("created_at", "S")),
             # A recipient's history in one org (<org_id>#<channel>#<normalised address>).
             Index("by_recipient", ("org_recipient", "S"), ("created_at", "S")),
+            # The provider's message id (SNS MessageId, SES message id) -> our delivery: SMS delivery status
+            # and STOP replies name only the provider's id. Sparse: only deliveries a provider accepted.
+            Index("by_provider_message", ("provider_message_id", "S"), projection="KEYS_ONLY"),
         ),
         ttl_attribute="expires_at",
         purpose="delivery log: one item per delivery with its attempts; also the senders' idempotency store",
@@ -201,6 +222,14 @@ QUEUES: tuple[Queue, ...] = (
         purpose="SES email events (delivery, bounce, complaint, reject, delay) from the feedback topic",
     ),
     Queue(
+        "sms-inbound",
+        "SMS_INBOUND_QUEUE_URL",
+        visibility_timeout_s=180,
+        max_receive_count=5,
+        retention_days=14,
+        purpose="SMS replies to our two-way number (STOP/START) from the sms-inbound topic",
+    ),
+    Queue(
         "quarantine",
         "QUARANTINE_QUEUE_URL",
         visibility_timeout_s=30,
@@ -231,7 +260,18 @@ CHAT_SECRET_PREFIX = "/notify/chat-secrets/"
 # SES publishes email events of the configuration set to this topic; the feedback function reads its queue.
 TOPICS: tuple[Topic, ...] = (
     Topic("feedback", queues=("feedback",), purpose="SES email events of the notify-feedback configuration set"),
+    # AWS End User Messaging SMS publishes what people text to our two-way number here (its "destination").
+    Topic("sms-inbound", queues=("sms-inbound",), purpose="inbound SMS to the two-way number (STOP/START)"),
 )
+SMS_INBOUND_TOPIC = "sms-inbound"
+
+# SNS SMS delivery status (account SMS attributes DeliveryStatusIAMRole + DeliveryStatusSuccessSamplingRate=100)
+# writes one JSON line per SMS to these groups; SNS names them, we create them so the subscriptions can attach.
+SMS_STATUS_LOG_GROUPS = (
+    "sns/{region}/{account}/DirectPublishToPhoneNumber",
+    "sns/{region}/{account}/DirectPublishToPhoneNumber/Failure",
+)
+SMS_STATUS_SAMPLING_RATE = 100  # percent of successful SMS logged: every one, or "delivered" is never known
 EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env="SES_CONFIGURATION_SET", topic="feedback")
 
 # Senders read no settings: the router puts everything they need into the queue message.
@@ -302,6 +342,20 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="record SES delivery/bounce/complaint/reject events; suppress hard bounces and complaints",
         sources=(QueueSource("feedback"),),
         access=Access(tables_write=("deliveries", "suppressions")),
+    ),
+    Function(
+        key="sms_status",
+        purpose="record SNS SMS delivery status (carrier accepted / failed) on the delivery log",
+        sources=(),
+        log_sources=tuple(LogSource(group) for group in SMS_STATUS_LOG_GROUPS),
+        # Finds the delivery through by_provider_message, then UpdateItem only: no Put/Delete.
+        access=Access(tables_read=("deliveries",), tables_update=("deliveries",)),
+    ),
+    Function(
+        key="sms_inbound",
+        purpose="act on SMS replies: STOP opts the number out of the org that texted it, START opts back in",
+        sources=(QueueSource("sms-inbound"),),
+        access=Access(tables_read=("deliveries",), tables_write=("suppressions",)),
     ),
     Function(
         key="dead_letter",

@@ -229,6 +229,7 @@ class LocalRuntime:
                 Targets=[{"Id": rule.target_queue, "Arn": self.queue_arn(rule.target_queue)}],
             )
         self._provision_email_feedback()
+        self._provision_log_sources()
         os.environ.update(self.function_environment())
         get_config.cache_clear()
         clients.reset()
@@ -270,6 +271,118 @@ class LocalRuntime:
                 "SNSDestination": {"TopicARN": self.topic_arns[fb.topic]},
             },
         )
+
+    def log_group_name(self, template: str) -> str:
+        """A wiring log group name (``wiring.LogSource.log_group``) in this runtime's region and account."""
+        return template.format(region=self.region, account=ACCOUNT)
+
+    def _provision_log_sources(self) -> None:
+        """The log groups the wiring's functions subscribe to, created as the stack creates them.
+
+        moto stores subscription filters but never invokes a Lambda for them (and SNS never writes SMS
+        delivery status): ``deliver_sms_status`` writes the line and invokes the subscribers itself.
+        """
+        import boto3
+
+        logs = boto3.client("logs")
+        self.log_subscribers: dict[str, list[wiring.Function]] = {}
+        for fn in wiring.FUNCTIONS:
+            for source in fn.log_sources:
+                name = self.log_group_name(source.log_group)
+                if name not in self.log_subscribers:
+                    logs.create_log_group(logGroupName=name)
+                    logs.put_retention_policy(logGroupName=name, retentionInDays=source.retention_days)
+                self.log_subscribers.setdefault(name, []).append(fn)
+
+    def deliver_sms_status(
+        self,
+        message_id: str,
+        status: str = "SUCCESS",
+        provider_response: str | None = None,
+        *,
+        destination: str | None = None,
+        timestamp: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """What SNS does once a carrier answers for an SMS: one delivery-status line in the success or the
+        failure log group, which its subscription filters hand to their functions (CloudWatch Logs event:
+        base64 of gzipped JSON). Returns what each subscribed handler returned.
+
+        ``destination`` defaults to the number moto's SNS store holds for ``message_id``.
+        """
+        import base64
+        import gzip
+
+        import boto3
+
+        success_group, failure_group = (self.log_group_name(g) for g in wiring.SMS_STATUS_LOG_GROUPS)
+        group = success_group if status == "SUCCESS" else failure_group
+        if destination is None:
+            destination = next((s.to for s in self.outbox().sms if s.message_id == message_id), None)
+        now = datetime.now(UTC)
+        line = json.dumps(
+            {
+                "notification": {
+                    "messageId": message_id,
+                    "timestamp": timestamp or now.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+                },
+                "delivery": {
+                    "phoneCarrier": "Local Carrier",
+                    "mnc": 1,
+                    "mcc": 257,
+                    "destination": destination,
+                    "priceInUSD": 0.00645,
+                    "smsType": "Transactional",
+                    "providerResponse": provider_response
+                    or ("Message has been accepted by phone carrier" if status == "SUCCESS" else "Unknown error"),
+                    "dwellTimeMs": 599,
+                    "dwellTimeMsUntilDeviceAck": 1344,
+                },
+                "status": status,
+            }
+        )
+        epoch_ms = int(now.timestamp() * 1000)
+        stream = f"{now:%Y/%m/%d}/{uuid.uuid4().hex}"
+        logs = boto3.client("logs")
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        logs.put_log_events(
+            logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": epoch_ms, "message": line}]
+        )
+        results = []
+        for fn in self.log_subscribers.get(group, []):
+            payload = {
+                "messageType": "DATA_MESSAGE",
+                "owner": ACCOUNT,
+                "logGroup": group,
+                "logStream": stream,
+                "subscriptionFilters": [f"{fn.key}-subscription"],
+                "logEvents": [{"id": str(uuid.uuid4().int)[:56], "timestamp": epoch_ms, "message": line}],
+            }
+            data = base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()
+            with self._busy:  # one handler at a time, as the driver thread runs them
+                results.append(self.invoke(fn.key, {"awslogs": {"data": data}}))
+        return results
+
+    def publish_sms_inbound(
+        self,
+        origination: str,
+        body: str,
+        *,
+        previous_published_message_id: str | None = None,
+        keyword: str | None = None,
+        destination: str = "+12125550101",
+    ) -> None:
+        """Publish an SMS someone texted to the two-way number, as AWS End User Messaging SMS would."""
+        import boto3
+
+        payload = {
+            "originationNumber": origination,
+            "destinationNumber": destination,
+            "messageKeyword": keyword,  # the number's registered keyword AWS associated (we read the body)
+            "messageBody": body,
+            "inboundMessageId": str(uuid.uuid4()),
+            "previousPublishedMessageId": previous_published_message_id,
+        }
+        boto3.client("sns").publish(TopicArn=self.topic_arns[wiring.SMS_INBOUND_TOPIC], Message=json.dumps(payload))
 
     def publish_ses_event(self, event: dict[str, Any]) -> None:
         """Publish an SES event notification on the feedback topic, as SES would on AWS."""
@@ -562,7 +675,7 @@ def _create_table(ddb: Any, t: wiring.Table) -> None:
             {
                 "IndexName": ix.name,
                 "KeySchema": schema(ix.partition_key, ix.sort_key),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": ix.projection},
             }
             for ix in t.indexes
         ]

@@ -46,7 +46,7 @@ class Tables(Construct):
                     index_name=index.name,
                     partition_key=_attribute(index.partition_key),
                     sort_key=_attribute(index.sort_key),
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType(index.projection),
                 )
             Tags.of(table).add(TAG, spec.key)
             self._tables[spec.key] = table

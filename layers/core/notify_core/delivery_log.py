@@ -33,7 +33,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.exceptions import UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from notify_core.config import get_config
@@ -91,6 +91,17 @@ class ByRecipientIndex(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class ByProviderMessageIndex(GlobalSecondaryIndex):
+    """The provider's message id (SNS MessageId for SMS) -> delivery id. Sparse and keys only: a reader
+    (SMS delivery status, STOP replies) fetches the item itself with a consistent read."""
+
+    class Meta:
+        index_name = "by_provider_message"
+        projection = KeysOnlyProjection()
+
+    provider_message_id = UnicodeAttribute(hash_key=True)
+
+
 def org_channel_key(org_id: str, channel: str) -> str:
     return f"{org_id}#{channel}"
 
@@ -135,6 +146,7 @@ class Delivery(Model):
     by_org = ByOrgIndex()
     by_org_channel = ByOrgChannelIndex()
     by_recipient = ByRecipientIndex()
+    by_provider_message = ByProviderMessageIndex()
 
 
 def _retention() -> timedelta:
@@ -243,6 +255,23 @@ def get(delivery_id: str, org_id: str) -> Delivery | None:
     except Delivery.DoesNotExist:
         return None
     return item if item.org_id == org_id else None
+
+
+def find_by_provider_message(provider_message_id: str, channel: str) -> Delivery | None:
+    """The delivery a provider's message id belongs to (index ``by_provider_message``, never a Scan).
+
+    The index is eventually consistent: it only knows a delivery once its sender recorded the id.
+    """
+    if not provider_message_id:
+        return None
+    for key in Delivery.by_provider_message.query(provider_message_id, limit=2):
+        try:
+            item = Delivery.get(key.delivery_id, consistent_read=True)
+        except Delivery.DoesNotExist:
+            continue
+        if item.channel == channel and item.provider_message_id == provider_message_id:
+            return item
+    return None
 
 
 def _is_condition_failure(exc: Exception) -> bool:

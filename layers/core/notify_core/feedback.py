@@ -12,7 +12,7 @@ publishes SES events to an SNS topic; the topic delivers them to the ``feedback`
   set, records the outcome and an attempt entry on the delivery log item, and puts hard-bounced and
   complaining addresses on the suppression list (every org).
 
-Order does not matter: statuses are ranked (delivered < bounced = rejected < complained) and a write is
+Order does not matter: statuses are ranked (delivered < bounced = rejected = failed < complained) and a write is
 conditional on the current status ranking lower, so a Delivery event arriving after a Bounce leaves the
 delivery ``bounced``. A repeated event (SNS and SQS deliver at least once) is a no-op.
 """
@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DELIVERED, BOUNCED, COMPLAINED, REJECTED, DELAYED = "delivered", "bounced", "complained", "rejected", "delayed"
+FAILED = "failed"  # an SMS the carrier did not take (SNS delivery status FAILURE, ``notify_core.sms_feedback``)
 IGNORED = "ignored"  # an SES event type we do not subscribe to (Send, Open, Click...)
-# A status may replace the current one only if it ranks higher (DELAYED changes no status).
-RANK = {DELIVERED: 1, BOUNCED: 2, REJECTED: 2, COMPLAINED: 3}
+# A status may replace the current one only if it ranks higher (DELAYED changes no status). Shared by SES
+# feedback and SMS delivery status (``record_outcome``): a failure is never turned into "delivered".
+RANK = {DELIVERED: 1, BOUNCED: 2, REJECTED: 2, FAILED: 2, COMPLAINED: 3}
 _KINDS = {
     "delivery": DELIVERED,
     "bounce": BOUNCED,
@@ -59,23 +61,32 @@ class FeedbackEvent:
         return self.kind in RANK
 
 
-def parse_body(body: str) -> FeedbackEvent | None:
-    """An SQS body from the feedback queue. None for SNS bookkeeping (a subscription confirmation)."""
+def sns_payload(body: str, malformed: type[ValueError] = MalformedFeedback) -> Any:
+    """The JSON payload of an SQS body fed by an SNS topic: the envelope's ``Message`` (raw message delivery
+    off) or the body itself (on). ``None`` for SNS bookkeeping (a subscription confirmation)."""
     try:
         outer = json.loads(body)
     except (TypeError, ValueError) as exc:
-        raise MalformedFeedback(f"body is not JSON: {exc}") from None
+        raise malformed(f"body is not JSON: {exc}") from None
     if not isinstance(outer, dict):
-        raise MalformedFeedback("body is not a JSON object")
-    if "Type" in outer and "TopicArn" in outer:  # the SNS envelope (raw message delivery off)
+        raise malformed("body is not a JSON object")
+    if "Type" in outer and "TopicArn" in outer:  # the SNS envelope
         if outer["Type"] != "Notification":
             return None  # SubscriptionConfirmation / UnsubscribeConfirmation: nothing to record
         try:
             inner = json.loads(outer.get("Message") or "")
         except (TypeError, ValueError) as exc:
-            raise MalformedFeedback(f"SNS Message is not JSON: {exc}") from None
-        return parse_event(inner)
-    return parse_event(outer)  # raw message delivery: the SES event itself
+            raise malformed(f"SNS Message is not JSON: {exc}") from None
+        if inner is None:
+            raise malformed("SNS Message is null")
+        return inner
+    return outer
+
+
+def parse_body(body: str) -> FeedbackEvent | None:
+    """An SQS body from the feedback queue. None for SNS bookkeeping (a subscription confirmation)."""
+    payload = sns_payload(body)
+    return None if payload is None else parse_event(payload)
 
 
 def _first_tag(tags: dict[str, Any], name: str) -> str | None:
@@ -192,36 +203,51 @@ def record(event: FeedbackEvent) -> str:
 
 
 def _record_on_delivery(event: FeedbackEvent) -> str:
-    from pynamodb.exceptions import UpdateError
-
-    from notify_core import delivery_log
     from notify_core.channels.email import tag_value
-    from notify_core.delivery_log import Attempt, Delivery
+    from notify_core.delivery_log import Delivery
 
-    D = Delivery
     try:
-        item = D.get(event.delivery_id, consistent_read=True)
-    except D.DoesNotExist:
+        item = Delivery.get(event.delivery_id, consistent_read=True)
+    except Delivery.DoesNotExist:
         return UNKNOWN_DELIVERY
     if item.channel != "email" or (event.org_id and tag_value(item.org_id) != event.org_id):
         return UNKNOWN_DELIVERY
-    equal_or_stronger = [s for s, rank in RANK.items() if event.changes_status and rank >= RANK[event.kind]]
+    return record_outcome(item, kind=event.kind, code=event.code, detail=event.detail, at=event.timestamp,
+                          provider_message_id=event.message_id)
+
+
+def record_outcome(item: Any, *, kind: str, code: str, detail: str, at: str | None,
+                   provider_message_id: str | None) -> str:
+    """What a provider reported after it accepted a message, on its delivery log item (email and SMS).
+
+    The one ranked write: the attempt entry is always appended, the status only replaces a weaker one
+    (``RANK``), checked here and again by DynamoDB in the update's condition. A kind outside ``RANK``
+    (an email delay) adds the attempt and changes no status. Returns ``applied`` or ``out_of_order``.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    from notify_core import delivery_log
+    from notify_core.delivery_log import Attempt, Delivery
+
+    D = Delivery
+    changes_status = kind in RANK
+    equal_or_stronger = [s for s, rank in RANK.items() if changes_status and rank >= RANK[kind]]
     if item.status in equal_or_stronger:
         return OUT_OF_ORDER
     attempt = Attempt(
         number=int(item.attempt_count or 1),
-        at=event.timestamp or delivery_log.utcnow_iso(),
-        outcome=event.kind,
-        code=event.code,
-        detail=event.detail[:1000] or None,
-        provider_message_id=event.message_id,
+        at=at or delivery_log.utcnow_iso(),
+        outcome=kind,
+        code=code,
+        detail=detail[:1000] or None,
+        provider_message_id=provider_message_id,
     )
     actions = [D.updated_at.set(delivery_log.utcnow_iso()), delivery_log._append_attempt(attempt)]
     condition = D.delivery_id.exists()
-    if event.changes_status:
-        actions.append(D.status.set(event.kind))
-        if event.kind != DELIVERED:
-            actions += [D.error_code.set(event.code), D.error_detail.set(event.detail[:1000] or event.code)]
+    if changes_status:
+        actions.append(D.status.set(kind))
+        if kind != DELIVERED:
+            actions += [D.error_code.set(code), D.error_detail.set(detail[:1000] or code)]
         if equal_or_stronger:
             # Checked by DynamoDB too: another event for this delivery may be applied concurrently.
             condition &= D.status.does_not_exist() | ~D.status.is_in(*equal_or_stronger)

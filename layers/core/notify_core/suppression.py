@@ -7,8 +7,9 @@ after the message was queued).
 - ``scope = "*"``: every org. SES feedback (``notify_core.feedback``) puts hard-bounced and complaining
   email addresses here: a mailbox that does not exist does not exist for any org, and complaints hurt
   the sending reputation every org shares.
-- ``scope = <org id>``: that org only. SMS opt-outs (``opt_out``/``opt_in``, the ``notify sms`` CLI):
-  a person who told one business to stop texting still hears from the others.
+- ``scope = <org id>``: that org only. SMS opt-outs (``opt_out``/``opt_in``, the ``notify sms`` CLI, STOP
+  replies to an org's SMS): a person who told one business to stop texting still hears from the others.
+  A STOP reply we cannot attribute to one org (``notify_core.sms_feedback``) is an opt-out with scope "*".
 
 Our own list, not SNS's opt-out list: SNS keeps one per account (all orgs), and moto's is a fake.
 """
@@ -70,7 +71,10 @@ def ensure_not_suppressed(channel: str, org_id: str, address: str, opted_out_cod
 
 
 def opt_out(org_id: str, phone: str, default_region: str | None = None, detail: str | None = None) -> str:
-    """The number no longer gets SMS from this org (other orgs unaffected). Returns it in E.164."""
+    """The number no longer gets SMS from this org (other orgs unaffected). Returns it in E.164.
+
+    ``org_id=EVERY_ORG``: from no org at all (a STOP reply we cannot attribute to one org).
+    """
     from notify_core.addresses import normalise_phone
 
     number = normalise_phone(phone, default_region)
@@ -87,5 +91,7 @@ def opt_in(org_id: str, phone: str, default_region: str | None = None) -> tuple[
         item = Suppression.get(key("sms", number), org_id, consistent_read=True)
     except Suppression.DoesNotExist:
         return number, False
+    if org_id == EVERY_ORG and item.reason != OPT_OUT:
+        return number, False  # an every-org entry for another reason is not the person's to lift
     item.delete()
     return number, True
