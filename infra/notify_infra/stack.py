@@ -11,6 +11,7 @@ from constructs import Construct
 from notify_infra import wiring
 from notify_infra.constructs import DeadLetterAlarms, EventRouting, Functions, Queues, Tables
 from notify_infra.constructs.feedback import EmailFeedback
+from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
 
 
 class NotifyStack(Stack):
@@ -20,12 +21,15 @@ class NotifyStack(Stack):
         self.queues = Queues(self, "Queues")
         self.routing = EventRouting(self, "Routing", queues=self.queues)
         self.feedback = EmailFeedback(self, "EmailFeedback", queues=self.queues)
+        self.sms_status = SmsDeliveryStatus(self, "SmsDeliveryStatus")
+        self.sms_inbound = SmsInbound(self, "SmsInbound", queues=self.queues)
         self.functions = Functions(
             self,
             "Functions",
             tables=self.tables,
             queues=self.queues,
             bus_name=self.routing.bus.event_bus_name,
+            log_groups=self.sms_status.log_groups,
         )
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
@@ -34,6 +38,10 @@ class NotifyStack(Stack):
         CfnOutput(self, "BusName", value=self.routing.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
         CfnOutput(self, "FeedbackTopicArn", value=self.feedback.topic.topic_arn)
+        # The two-way number's destination (AWS End User Messaging SMS -> two-way SMS -> SNS topic).
+        CfnOutput(self, "SmsInboundTopicArn", value=self.sms_inbound.topic.topic_arn)
+        # Account SMS attribute DeliveryStatusIAMRole (README: "SMS delivery status", one deploy step).
+        CfnOutput(self, "SmsDeliveryStatusRoleArn", value=self.sms_status.role.role_arn)
         # What the notify CLI needs on AWS: `notify settings apply FILE --settings-table <SettingsTableName>`.
         for t in wiring.TABLES:
             CfnOutput(self, f"{t.key.capitalize()}TableName", value=self.tables.table(t.key).table_name)

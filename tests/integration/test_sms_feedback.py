@@ -25,23 +25,34 @@ ANNA_PHONE = "+375291234567"
 OTHER = "other"
 
 
-def status_line(message_id: str, status: str = "SUCCESS", response: str | None = None,
-                destination: str = ANNA_PHONE) -> str:
-    return json.dumps({
-        "notification": {"messageId": message_id, "timestamp": "2026-11-23 10:00:01.250"},
-        "delivery": {
-            "phoneCarrier": "A1", "mnc": 1, "mcc": 257, "destination": destination, "priceInUSD": 0.05,
-            "smsType": "Transactional", "dwellTimeMs": 599,
-            "providerResponse": response or "Message has been accepted by phone carrier",
-        },
-        "status": status,
-    })
+def status_line(
+    message_id: str, status: str = "SUCCESS", response: str | None = None, destination: str = ANNA_PHONE
+) -> str:
+    return json.dumps(
+        {
+            "notification": {"messageId": message_id, "timestamp": "2026-11-23 10:00:01.250"},
+            "delivery": {
+                "phoneCarrier": "A1",
+                "mnc": 1,
+                "mcc": 257,
+                "destination": destination,
+                "priceInUSD": 0.05,
+                "smsType": "Transactional",
+                "dwellTimeMs": 599,
+                "providerResponse": response or "Message has been accepted by phone carrier",
+            },
+            "status": status,
+        }
+    )
 
 
 def logs_event(*lines: str, group: str | None = None) -> dict:
     group = group or wiring.SMS_STATUS_LOG_GROUPS[0].format(region="eu-west-1", account="123456789012")
     payload = {
-        "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": group, "logStream": "s",
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": group,
+        "logStream": "s",
         "subscriptionFilters": ["f"],
         "logEvents": [{"id": str(i), "timestamp": 1795000000000, "message": line} for i, line in enumerate(lines)],
     }
@@ -50,24 +61,42 @@ def logs_event(*lines: str, group: str | None = None) -> dict:
 
 def inbound_record(payload: dict | str) -> dict:
     message = payload if isinstance(payload, str) else json.dumps(payload)
-    envelope = {"Type": "Notification", "MessageId": str(uuid.uuid4()),
-                "TopicArn": "arn:aws:sns:eu-west-1:123456789012:notify-sms-inbound", "Message": message}
+    envelope = {
+        "Type": "Notification",
+        "MessageId": str(uuid.uuid4()),
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:notify-sms-inbound",
+        "Message": message,
+    }
     return {
-        "messageId": str(uuid.uuid4()), "receiptHandle": "local", "body": json.dumps(envelope),
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"}, "messageAttributes": {},
-        "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:notify-sms-inbound", "awsRegion": "eu-west-1",
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "local",
+        "body": json.dumps(envelope),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:notify-sms-inbound",
+        "awsRegion": "eu-west-1",
     }
 
 
 def reply(text: str, previous: str | None, origination: str = ANNA_PHONE) -> dict:
-    return {"originationNumber": origination, "destinationNumber": "+12125550101", "messageKeyword": "KEYWORD",
-            "messageBody": text, "inboundMessageId": str(uuid.uuid4()), "previousPublishedMessageId": previous}
+    return {
+        "originationNumber": origination,
+        "destinationNumber": "+12125550101",
+        "messageKeyword": "KEYWORD",
+        "messageBody": text,
+        "inboundMessageId": str(uuid.uuid4()),
+        "previousPublishedMessageId": previous,
+    }
 
 
 def sms_of(rt, event_id: str, org: str = ORG) -> dict:
-    [d] = [d for d in rt.outbox().deliveries_with(channel="sms", address=ANNA_PHONE, org_id=org)
-           if d["event_id"] == event_id]
+    [d] = [
+        d
+        for d in rt.outbox().deliveries_with(channel="sms", address=ANNA_PHONE, org_id=org)
+        if d["event_id"] == event_id
+    ]
     return d
 
 
@@ -99,13 +128,18 @@ def test_success_marks_delivered_and_the_sent_sms_report_shows_it(hutki):
     assert result == {"outcomes": {"applied": 1}}
     after = sms_of(hutki, "st-ok")
     assert after["status"] == "delivered"
-    assert [(a["outcome"], a.get("code")) for a in after["attempts"]] == [("sent", None),
-                                                                        ("delivered", "carrier_accepted")]
+    assert [(a["outcome"], a.get("code")) for a in after["attempts"]] == [
+        ("sent", None),
+        ("delivered", "carrier_accepted"),
+    ]
     assert after["attempts"][-1]["at"] == "2026-11-23T10:00:01.250Z"
     assert after["attempts"][-1]["detail"] == "Message has been accepted by phone carrier"
     [row] = reports.sent_sms(ORG, "2000-01-01", "2999-12-31")
     assert (row["delivery_id"], row["status"], row["provider_message_id"]) == (
-        d["delivery_id"], "delivered", d["provider_message_id"])
+        d["delivery_id"],
+        "delivered",
+        d["provider_message_id"],
+    )
 
 
 def test_failure_marks_failed_with_the_carrier_reason_and_success_after_it_does_not_flip_it(hutki):
@@ -114,7 +148,10 @@ def test_failure_marks_failed_with_the_carrier_reason_and_success_after_it_does_
     assert hutki.invoke("sms_status", logs_event(failure)) == {"outcomes": {"applied": 1}}
     after = sms_of(hutki, "st-fail")
     assert (after["status"], after["error_code"], after["error_detail"]) == (
-        "failed", "carrier_failure", "Phone is currently unreachable/unavailable")
+        "failed",
+        "carrier_failure",
+        "Phone is currently unreachable/unavailable",
+    )
 
     late = hutki.invoke("sms_status", logs_event(status_line(d["provider_message_id"])))
     assert late == {"outcomes": {"out_of_order": 1}}
@@ -128,8 +165,10 @@ def test_failure_marks_failed_with_the_carrier_reason_and_success_after_it_does_
 def test_failure_after_success_in_one_batch_wins_and_a_repeat_is_a_no_op(hutki):
     d = sent_sms(hutki, "st-batch")
     mid = d["provider_message_id"]
-    result = hutki.invoke("sms_status", logs_event(status_line(mid), status_line(mid, "FAILURE", "Blocked"),
-                                                   status_line(mid, "FAILURE", "Blocked")))
+    result = hutki.invoke(
+        "sms_status",
+        logs_event(status_line(mid), status_line(mid, "FAILURE", "Blocked"), status_line(mid, "FAILURE", "Blocked")),
+    )
     assert result == {"outcomes": {"applied": 2, "out_of_order": 1}}
     after = sms_of(hutki, "st-batch")
     assert (after["status"], after["error_detail"]) == ("failed", "Blocked")
@@ -158,8 +197,11 @@ def test_an_event_that_is_not_cloudwatch_logs_is_dropped_not_raised(hutki):
 def test_an_email_with_the_same_provider_id_is_not_touched(hutki):
     # Email deliveries carry SES message ids in the same index; an SMS status line never lands on one.
     sent_sms(hutki, "st-email")
-    [email] = [d for d in hutki.outbox().deliveries_with(channel="email", event_id="st-email")
-               if d["address"] == "anna@hutki.example"]
+    [email] = [
+        d
+        for d in hutki.outbox().deliveries_with(channel="email", event_id="st-email")
+        if d["address"] == "anna@hutki.example"
+    ]
     assert email["provider_message_id"]
     result = hutki.invoke("sms_status", logs_event(status_line(email["provider_message_id"])))
     assert result == {"outcomes": {"unknown_delivery": 1}}
@@ -175,7 +217,8 @@ def test_stop_reply_opts_out_of_that_org_only_and_start_opts_back_in(hutki):
     sent_sms(hutki, "rp-1", org=OTHER)
 
     assert hutki.invoke("sms_inbound", {"Records": [inbound_record(reply(" stop ", d["provider_message_id"]))]}) == {
-        "batchItemFailures": []}
+        "batchItemFailures": []
+    }
     assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {("sms", ANNA_PHONE): "opt_out"}
     assert suppression.suppressed(OTHER, [("sms", ANNA_PHONE)]) == {}
 
@@ -207,8 +250,10 @@ def test_a_stop_that_maps_to_nothing_opts_out_of_every_org_until_an_unmapped_sta
 
 def test_a_reply_naming_a_delivery_to_another_number_is_not_attributed_to_its_org(hutki):
     d = sent_sms(hutki, "rp-other-number")
-    hutki.invoke("sms_inbound", {"Records": [inbound_record(reply("STOP", d["provider_message_id"],
-                                                                   origination="+375297654321"))]})
+    hutki.invoke(
+        "sms_inbound",
+        {"Records": [inbound_record(reply("STOP", d["provider_message_id"], origination="+375297654321"))]},
+    )
     # Not Anna: the stop is for +375297654321, from every org (we cannot tell which one it meant).
     assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
     assert suppression.suppressed(OTHER, [("sms", "+375297654321")]) == {("sms", "+375297654321"): "opt_out"}

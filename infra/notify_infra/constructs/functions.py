@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import BundlingOptions, DockerImage, Duration, Tags
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_logs_destinations as logs_destinations
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
@@ -48,8 +51,11 @@ class Functions(Construct):
         tables: Tables,
         queues: Queues,
         bus_name: str,
+        log_groups: Mapping[str, logs.ILogGroup] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        # Wiring log group name -> the group (``wiring.LogSource``): the stack creates them elsewhere.
+        self._log_groups = dict(log_groups or {})
         self.layer = lambda_.LayerVersion(
             self,
             "CoreLayer",
@@ -100,6 +106,21 @@ class Functions(Construct):
                     # Bounds the sender's share of provider quotas without reserved concurrency.
                     max_concurrency=fn.max_concurrency,
                 )
+            )
+        for i, log_source in enumerate(fn.log_sources):
+            if log_source.log_group not in self._log_groups:
+                raise ValueError(f"{fn.key}: no log group {log_source.log_group!r} to subscribe to")
+            # LambdaDestination also adds the Lambda permission for logs.amazonaws.com from this group only.
+            logs.SubscriptionFilter(
+                unit,
+                f"LogSource{i}",
+                log_group=self._log_groups[log_source.log_group],
+                destination=logs_destinations.LambdaDestination(function),
+                filter_pattern=(
+                    logs.FilterPattern.literal(log_source.filter_pattern)
+                    if log_source.filter_pattern
+                    else logs.FilterPattern.all_events()
+                ),
             )
         access.acknowledge_tracing()
         # The capability policies (SES, SMS, SSM) are siblings of the role: without this the function and
