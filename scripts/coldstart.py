@@ -19,7 +19,8 @@ RUNS = int(os.environ.get("COLDSTART_RUNS", "7"))
 TARGETS = {
     "import boto3 (baseline)": "import boto3",
     **{f"functions/{fn}": f"import functions.{fn}.app"
-       for fn in ("router", "send_email", "send_sms", "send_webhook", "send_chat", "dead_letter", "feedback")},
+       for fn in ("router", "send_email", "send_sms", "send_webhook", "send_chat", "dead_letter", "feedback",
+                  "sms_status", "sms_inbound")},
 }
 ENV = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "POWERTOOLS_METRICS_NAMESPACE": "Notify",
        "PYTHONDONTWRITEBYTECODE": "0"}
