@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint synth bench coldstart layer-requirements clean
+.PHONY: setup demo test test-fast lint synth bench bench-storm coldstart layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -44,6 +44,10 @@ synth: setup
 bench: setup
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
+
+# 10,000 deliveries under ~30% provider faults (tens of minutes); BENCH_STORM_EVENTS x 100 deliveries.
+bench-storm: setup
+	$(PY) scripts/bench_storm.py
 
 coldstart: setup
 	$(PY) scripts/coldstart.py

@@ -42,10 +42,11 @@ class NotifyStack(Stack):
         CfnOutput(self, "SmsInboundTopicArn", value=self.sms_inbound.topic.topic_arn)
         # Account SMS attribute DeliveryStatusIAMRole (README: "SMS delivery status", one deploy step).
         CfnOutput(self, "SmsDeliveryStatusRoleArn", value=self.sms_status.role.role_arn)
-        # What the notify CLI needs on AWS: `notify settings apply FILE --settings-table <SettingsTableName>`.
+        # What the notify CLI needs on AWS (`notify replay ... --stack <name>` reads them back by these names).
         for t in wiring.TABLES:
-            CfnOutput(self, f"{t.key.capitalize()}TableName", value=self.tables.table(t.key).table_name)
-        CfnOutput(self, "QuarantineQueueUrl", value=self.queues.queue("quarantine").queue_url)
+            CfnOutput(self, wiring.output_id(t.key, "TableName"), value=self.tables.table(t.key).table_name)
+        for q in wiring.QUEUES:
+            CfnOutput(self, wiring.output_id(q.key, "QueueUrl"), value=self.queues.queue(q.key).queue_url)
 
     def _final_stops(self) -> dict[str, sqs.IQueue]:
         stops: dict[str, sqs.IQueue] = dict(self.queues.final_stops())

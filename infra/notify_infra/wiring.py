@@ -322,10 +322,13 @@ FUNCTIONS: tuple[Function, ...] = (
         key="send_webhook",
         purpose="sign and POST webhooks (Standard Webhooks), SSRF-guarded",
         sources=(QueueSource("webhook"),),
-        access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX, tables_update=("settings",),
-                      events_put=True),
-        env={**WEBHOOK_RETRY_ENV, "WEBHOOK_SECRET_PREFIX": WEBHOOK_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15",
-             "WEBHOOK_DISABLE_AFTER_S": str(WEBHOOK_DISABLE_AFTER_S)},
+        access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX, tables_update=("settings",), events_put=True),
+        env={
+            **WEBHOOK_RETRY_ENV,
+            "WEBHOOK_SECRET_PREFIX": WEBHOOK_SECRET_PREFIX,
+            "WEBHOOK_TIMEOUT_S": "15",
+            "WEBHOOK_DISABLE_AFTER_S": str(WEBHOOK_DISABLE_AFTER_S),
+        },
         timeout_s=30,
         max_concurrency=20,
     ),
@@ -393,6 +396,22 @@ def function(key: str) -> Function:
 
 def topic(key: str) -> Topic:
     return next(t for t in TOPICS if t.key == key)
+
+
+def output_id(key: str, kind: Literal["TableName", "QueueUrl"]) -> str:
+    """The stack output naming a table or queue (``SettingsTableName``, ``SmsInboundQueueUrl``...)."""
+    return "".join(part.capitalize() for part in key.split("-")) + kind
+
+
+def env_from_stack_outputs(outputs: dict[str, str]) -> dict[str, str]:
+    """Resource environment variables (as the functions get them) from a deployed stack's outputs.
+
+    How the ``notify`` CLI finds tables and queues on AWS with ``--stack``: the stack outputs every table
+    name and queue URL under ``output_id``; this reads them back.
+    """
+    env = {t.env: outputs[output_id(t.key, "TableName")] for t in TABLES if output_id(t.key, "TableName") in outputs}
+    env |= {q.env: outputs[output_id(q.key, "QueueUrl")] for q in QUEUES if output_id(q.key, "QueueUrl") in outputs}
+    return env
 
 
 def function_env_names(fn: Function) -> dict[str, str]:

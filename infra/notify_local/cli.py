@@ -1,19 +1,19 @@
 """The ``notify`` command.
 
     notify local up [--port 4566] [--settings FILE ...]    run the platform on moto until Ctrl-C
-    notify settings apply FILE [--local [URL]]               load an org's settings document
-    notify settings export ORG_ID [--local [URL]]            print an org's settings document
-    notify sms opt-out ORG_ID PHONE [--local [URL]]          stop SMS from this org to the number
-    notify sms opt-in ORG_ID PHONE [--local [URL]]           undo an opt-out
-    notify replay ORG_ID (--delivery ID | --since TIME [--endpoint ID]) [--local [URL]]
+    notify settings apply FILE                               load an org's settings document
+    notify settings export ORG_ID                            print an org's settings document
+    notify sms opt-out ORG_ID PHONE                          stop SMS from this org to the number
+    notify sms opt-in ORG_ID PHONE                           undo an opt-out
+    notify replay ORG_ID (--delivery ID | --since TIME [--endpoint ID])
                                                              send dead/failed deliveries again (same id)
-    notify report sms ORG_ID --from DATE --to DATE [--local [URL]]      the "Sent SMS" report, CSV
-    notify report recipient ORG_ID ADDRESS [--local [URL]]             every delivery to one address, CSV
+    notify report sms ORG_ID --from DATE --to DATE           the "Sent SMS" report, CSV
+    notify report recipient ORG_ID ADDRESS                   every delivery to one address, CSV
 
-``settings`` commands talk to AWS with the usual credentials (the table name from --settings-table or
-$SETTINGS_TABLE, e.g. the stack output SettingsTableName), or to a running local runtime with --local.
-``replay`` and ``report`` read the delivery log (--deliveries-table or $DELIVERIES_TABLE); ``replay`` also
-needs the channel queues' URLs on AWS ($EMAIL_QUEUE_URL, $SMS_QUEUE_URL, $WEBHOOK_QUEUE_URL, $CHAT_QUEUE_URL).
+Every command but ``local up`` takes ``--local [URL]`` (a running local runtime) or ``--stack NAME`` (AWS,
+with the usual credentials): the stack's outputs give every table name and queue URL. Without either, they
+come from the environment as the functions get them ($SETTINGS_TABLE, $DELIVERIES_TABLE, $SUPPRESSIONS_TABLE,
+and for ``replay`` the channel queues: $EMAIL_QUEUE_URL, $SMS_QUEUE_URL, ...) or from the --*-table options.
 """
 
 from __future__ import annotations
@@ -43,6 +43,44 @@ def _local_env(url: str) -> None:
         DELIVERIES_TABLE=physical_name("deliveries"),
         WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
     )
+
+
+def _stack_env(stack_name: str) -> None:
+    """Table names and queue URLs from a deployed stack's outputs (see wiring.output_id)."""
+    import boto3
+
+    from notify_infra import wiring
+
+    stack = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    os.environ.update(wiring.env_from_stack_outputs(outputs))
+    os.environ.update(WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX, CHAT_SECRET_PREFIX=wiring.CHAT_SECRET_PREFIX)
+
+
+def _point_at_target(args: argparse.Namespace) -> None:
+    """Set the environment notify_core reads, before it is imported (its models take table names from it)."""
+    if args.local:
+        _local_env(args.local)
+    elif args.stack:
+        _stack_env(args.stack)
+    for option, env in (
+        ("settings_table", "SETTINGS_TABLE"),
+        ("deliveries_table", "DELIVERIES_TABLE"),
+        ("suppressions_table", "SUPPRESSIONS_TABLE"),
+    ):
+        if value := getattr(args, option, None):
+            os.environ[env] = value
+
+
+def _target_options(p: argparse.ArgumentParser, *tables: str) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})"
+    )
+    where.add_argument("--stack", help="a deployed stack: table names and queue URLs from its outputs")
+    for table in tables:
+        env = f"{table.upper()}_TABLE"
+        p.add_argument(f"--{table}-table", help=f"physical table name on AWS (default ${env})")
 
 
 def _local_queue_urls() -> None:
@@ -96,14 +134,6 @@ def cmd_local_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _point_at_target(args: argparse.Namespace) -> None:
-    # Before notify_core is imported: its models read the table name from the environment.
-    if args.local:
-        _local_env(args.local)
-    if args.settings_table:
-        os.environ["SETTINGS_TABLE"] = args.settings_table
-
-
 def cmd_settings_apply(args: argparse.Namespace) -> int:
     _point_at_target(args)
     from pydantic import ValidationError
@@ -135,17 +165,8 @@ def cmd_settings_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _point_at_log(args: argparse.Namespace) -> None:
-    if args.local:
-        _local_env(args.local)
-    if args.deliveries_table:
-        os.environ["DELIVERIES_TABLE"] = args.deliveries_table
-    if args.settings_table:
-        os.environ["SETTINGS_TABLE"] = args.settings_table
-
-
 def cmd_replay(args: argparse.Namespace) -> int:
-    _point_at_log(args)
+    _point_at_target(args)
     if args.local:
         _local_queue_urls()
     from notify_core import replay
@@ -159,16 +180,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_report_sms(args: argparse.Namespace) -> int:
-    _point_at_log(args)
+    _point_at_target(args)
     from notify_core import reports
 
-    sys.stdout.write(reports.to_csv(reports.sent_sms(args.org_id, args.date_from, args.date_to),
-                                    reports.SMS_COLUMNS))
+    sys.stdout.write(reports.to_csv(reports.sent_sms(args.org_id, args.date_from, args.date_to), reports.SMS_COLUMNS))
     return 0
 
 
 def cmd_report_recipient(args: argparse.Namespace) -> int:
-    _point_at_log(args)
+    _point_at_target(args)
     from notify_core import reports
 
     rows = reports.recipient_history(args.org_id, args.address, default_region=args.region)
@@ -176,18 +196,8 @@ def cmd_report_recipient(args: argparse.Namespace) -> int:
     return 0
 
 
-def _log_target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})")
-    p.add_argument("--deliveries-table", help="physical table name on AWS (default $DELIVERIES_TABLE)")
-    p.add_argument("--settings-table", help="physical table name on AWS (default $SETTINGS_TABLE)")
-
-
 def cmd_sms_opt(args: argparse.Namespace) -> int:
-    # Before notify_core is imported: its models read the table name from the environment.
-    if args.local:
-        _local_env(args.local)
-    if args.suppressions_table:
-        os.environ["SUPPRESSIONS_TABLE"] = args.suppressions_table
+    _point_at_target(args)
     from notify_core import suppression
     from notify_core.addresses import InvalidAddress
 
@@ -197,8 +207,11 @@ def cmd_sms_opt(args: argparse.Namespace) -> int:
             print(f"{number} opted out of SMS from org {args.org_id}")
         else:
             number, was = suppression.opt_in(args.org_id, args.phone, args.region)
-            print(f"{number} opted in to SMS from org {args.org_id}" if was
-                  else f"{number} was not opted out of SMS from org {args.org_id}")
+            print(
+                f"{number} opted in to SMS from org {args.org_id}"
+                if was
+                else f"{number} was not opted out of SMS from org {args.org_id}"
+            )
     except InvalidAddress as exc:
         print(f"invalid phone number {args.phone!r}: {exc}", file=sys.stderr)
         return 2
@@ -228,10 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             s.add_argument("org_id")
             s.add_argument("--json", action="store_true")
-        s.add_argument(
-            "--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})"
-        )
-        s.add_argument("--settings-table", help="physical table name on AWS (default $SETTINGS_TABLE)")
+        _target_options(s, "settings")
         s.set_defaults(func=func)
 
     rp = sub.add_parser("replay", help="send dead/failed deliveries again, with the same delivery id")
@@ -240,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--delivery", help="one delivery id")
     which.add_argument("--since", help="every dead/failed delivery of the org created since (ISO 8601)")
     rp.add_argument("--endpoint", help="with --since: only deliveries to this webhook endpoint")
-    _log_target_options(rp)
+    _target_options(rp, "deliveries", "settings")
     rp.set_defaults(func=cmd_replay)
 
     report = sub.add_parser("report", help="reports from the delivery log (CSV)").add_subparsers(
@@ -250,13 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("org_id")
     sms.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD or ISO 8601 (UTC)")
     sms.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD (the whole day) or ISO 8601")
-    _log_target_options(sms)
+    _target_options(sms, "deliveries")
     sms.set_defaults(func=cmd_report_sms)
     rec = report.add_parser("recipient", help="every delivery to one email address or phone number in an org")
     rec.add_argument("org_id")
     rec.add_argument("address")
     rec.add_argument("--region", help="default phone region for national numbers (e.g. BY)")
-    _log_target_options(rec)
+    _target_options(rec, "deliveries")
     rec.set_defaults(func=cmd_report_recipient)
 
     sms = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
@@ -265,10 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("org_id")
         s.add_argument("phone", help="E.164, or national with --region")
         s.add_argument("--region", help="country of a national number, e.g. BY")
-        s.add_argument(
-            "--local", nargs="?", const=DEFAULT_LOCAL, help=f"a running local runtime (default {DEFAULT_LOCAL})"
-        )
-        s.add_argument("--suppressions-table", help="physical table name on AWS (default $SUPPRESSIONS_TABLE)")
+        _target_options(s, "suppressions")
         s.set_defaults(func=cmd_sms_opt)
     return p
 

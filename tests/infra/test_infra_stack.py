@@ -336,6 +336,11 @@ def test_outputs_name_what_the_cli_needs(template):
     outputs = template.to_json()["Outputs"]
     assert {"BusName", "SettingsTableName", "DeliveriesTableName", "IdempotencyTableName",
             "QuarantineQueueUrl", "AlarmTopicArn"} <= set(outputs)
+    # `notify ... --stack NAME` reads every table name and queue URL back from these outputs.
+    env = wiring.env_from_stack_outputs({key: f"<{key}>" for key in outputs})
+    assert env == {**{t.env: f"<{wiring.output_id(t.key, 'TableName')}>" for t in wiring.TABLES},
+                   **{q.env: f"<{wiring.output_id(q.key, 'QueueUrl')}>" for q in wiring.QUEUES}}
+    assert {"EMAIL_QUEUE_URL", "SMS_QUEUE_URL", "WEBHOOK_QUEUE_URL", "CHAT_QUEUE_URL"} <= set(env)
 
 
 def test_the_router_queues_each_channel_where_the_wiring_says():

@@ -114,6 +114,27 @@ def test_sustained_failure_disables_the_endpoint_after_the_configured_window(ops
     assert len(alerts(ops)) == 2
 
 
+def test_messages_queued_before_the_endpoint_was_disabled_stop_retrying_after_one_failure(ops, window):
+    window(3600)
+    ops.receiver.respond(HOOK, 503)
+    put_event(ops, "payment.paid", make_detail("pay-streak"))  # starts the failure streak
+    ops.wait_idle()
+    window(1)
+    time.sleep(1.1)
+    posts_before = len(ops.receiver.received(HOOK))
+    with ops.paused():  # three deliveries queued at once: the first failure disables the endpoint
+        for n in range(3):
+            put_event(ops, "payment.paid", make_detail(f"pay-queued-{n}"))
+    ops.wait_idle()
+    assert erp().enabled is False
+    queued = [d for d in ops.outbox().deliveries_with(channel="webhook") if d["event_id"].startswith("pay-queued-")]
+    assert queued  # (an event routed after the disabling is skipped at routing instead)
+    # No 14 attempts over two days against a disabled endpoint: one attempt each, replayable later.
+    assert {(d["status"], d["error_code"], d["attempt_count"]) for d in queued} == {("failed", "endpoint_disabled", 1)}
+    assert len(ops.receiver.received(HOOK)) - posts_before == len(queued)
+    assert len(alerts(ops)) == 2  # the dead "pay-streak" delivery, then the disabling: not one per delivery
+
+
 def test_a_success_ends_the_failure_streak(ops, window):
     window(3600)
     ops.receiver.respond(HOOK, 500)

@@ -11,6 +11,11 @@ of the current streak of failures (``failing_since``) and the last success (``la
   streak is known, otherwise at most once an hour per container to keep ``last_success_at`` fresh;
 - ``410 Gone`` disables the endpoint at once.
 
+Messages already queued for an endpoint when it is disabled are not retried against it for days: a
+failure of one of them, once the endpoint is known to be disabled (this container disabled it, or the
+streak write finds it disabled or deleted), ends that delivery as ``endpoint_disabled``, replayable once
+the org re-enables the endpoint. A success is still a success.
+
 What this container last learned about each endpoint is cached, so a steady state (all successes, or a
 streak already recorded) costs no writes. Disabling is conditional (``enabled = true``): of many senders
 seeing the same endpoint fail, one disables it and publishes the alert. Every write names the org in the
@@ -37,6 +42,7 @@ from notify_core.observability import logger, metrics
 from notify_core.settings_store import endpoint_sk
 
 GONE, SUSTAINED_FAILURE = "gone", "sustained_failure"
+ALREADY_DISABLED = "already_disabled"  # the endpoint was disabled (or deleted) before this failure
 SUCCESS_REFRESH_S = 3600
 DISABLED_MEMORY_S = 300  # an endpoint this container disabled is not written to again for a while
 PLATFORM_SOURCE = "notify.platform"  # wiring.PLATFORM_SOURCE (the layer cannot import infra)
@@ -74,12 +80,12 @@ class EndpointHealth:
             self._known[key] = _Known(success_written_at=time.monotonic())
 
     def failure(self, message: dict[str, Any], *, code: str, detail: str, http_status: int | None) -> str | None:
-        """Record a failed attempt; return why the endpoint was disabled by this call, if it was."""
+        """Record a failed attempt; return why the endpoint is disabled, if it is (None: retry as usual)."""
         key = (message["org_id"], message["endpoint_id"])
         known = self._known.get(key)
         if known is not None and known.disabled_at is not None:
             if time.monotonic() - known.disabled_at < DISABLED_MEMORY_S:
-                return None
+                return ALREADY_DISABLED
             known = self._known[key] = _Known()
         if http_status == 410:
             return self._disable(message, GONE, (detail or "HTTP 410 Gone")[:500], http_status, None)
@@ -87,11 +93,13 @@ class EndpointHealth:
             attrs = self._update(
                 key,
                 "SET failing_since = if_not_exists(failing_since, :now)",
-                {":now": {"S": utcnow_iso()}},
+                {":now": {"S": utcnow_iso()}, ":true": {"BOOL": True}},
+                condition="enabled = :true",
                 returns="UPDATED_NEW",
             )
-            if attrs is None:
-                return None
+            if attrs is None:  # disabled by another sender, by its org, or deleted: stop retrying it
+                self._known[key] = _Known(disabled_at=time.monotonic())
+                return ALREADY_DISABLED
             known = self._known[key] = _Known(failing_since=attrs["failing_since"]["S"])
         assert known.failing_since is not None
         if _seconds_since(known.failing_since) < get_config().webhook_disable_after_s:
