@@ -213,3 +213,24 @@ def test_the_token_is_absent_from_the_delivery_log_and_the_logs(notify_runtime, 
     # The requests were logged (urllib3 logs each one at DEBUG, path included): with the token cut out.
     assert any("/bot<token>/sendMessage" in r.getMessage() for r in captured_logs if r.name.startswith("urllib3"))
     assert not any(TOKEN in e for e in rt.errors)
+
+
+def test_the_bot_token_goes_to_ssm_as_a_secure_string_and_never_to_the_table_or_an_export(notify_runtime):
+    import boto3
+
+    from notify_core import settings_document
+
+    notify_runtime.apply_settings(shop(notify_runtime.receiver.url))
+    param = boto3.client("ssm").get_parameter(Name="/notify/chat-secrets/serwis-gsm/telegram", WithDecryption=True)
+    assert (param["Parameter"]["Type"], param["Parameter"]["Value"]) == ("SecureString", TOKEN)
+    items = boto3.client("dynamodb").scan(TableName="notify-settings")["Items"]
+    assert items and TOKEN not in json.dumps(items)
+    exported = settings_document.export("serwis-gsm")
+    assert exported["telegram"] == {"enabled": True} and TOKEN not in json.dumps(exported)
+    assert exported["contacts"][0]["telegram"] == "123456789"
+    # The export applies again as it is (the token stays in SSM from the first apply).
+    notify_runtime.apply_settings(exported)
+    put_event(notify_runtime, "order.status_changed", order_ready("ord-77-reapplied"))
+    notify_runtime.wait_idle()
+    [message] = notify_runtime.outbox().telegram
+    assert (message.bot_token, message.chat_id) == (TOKEN, 123456789)
