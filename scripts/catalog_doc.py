@@ -168,7 +168,8 @@ def render_markdown(templates_dir: Path = TEMPLATES_DIR) -> str:
         f"{len(events)} event types in {len(catalog.groups())} subscription groups. Templates live in",
         "`templates/<event type>/<channel>[.<locale>].j2` and are looked up as `<channel>.<locale>.j2`, then",
         "`<channel>.<lang>.j2`, then `<channel>.j2` (English); webhooks use `_default/webhook.j2`. Blocks per channel:",
-        "email `subject`, `text`, `html`; sms `text`; inapp `title`, `body`; slack `text` (Slack mrkdwn).",
+        "email `subject`, `text`, `html`; sms `text`; inapp `title`, `body`; slack `text` (Slack mrkdwn);",
+        "telegram `text` (Telegram HTML, autoescaped: `<b>`, `<i>`, `<a href>` in the template, data arrives as text).",
         "Optional fields must be guarded in templates with `{% if data.x is defined %}`.",
         "",
     ]

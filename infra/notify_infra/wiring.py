@@ -212,7 +212,8 @@ QUEUES: tuple[Queue, ...] = (
     Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
     # 14 attempts over 1-2 days: see WEBHOOK_RETRY_ENV.
     Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=14, purpose="webhook deliveries"),
-    Queue("chat", "CHAT_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8, purpose="chat deliveries (Slack)"),
+    Queue("chat", "CHAT_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8,
+          purpose="chat deliveries (Slack, Telegram)"),
     Queue(
         "feedback",
         "FEEDBACK_QUEUE_URL",
@@ -239,7 +240,9 @@ QUEUES: tuple[Queue, ...] = (
     ),
 )
 
-DELIVERY_QUEUES: dict[str, str] = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
+DELIVERY_QUEUES: dict[str, str] = {
+    "email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat", "telegram": "chat",
+}
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -254,7 +257,7 @@ RULES: tuple[Rule, ...] = (
 
 # Webhook secrets live in SSM SecureString parameters under this path: <prefix><org_id>/<endpoint_id>.
 WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
-# An org's Slack incoming-webhook URL is a secret too: <prefix><org_id>/slack.
+# An org's Slack incoming-webhook URL and Telegram bot token are secrets too: <prefix><org_id>/slack, .../telegram.
 CHAT_SECRET_PREFIX = "/notify/chat-secrets/"
 
 # SES publishes email events of the configuration set to this topic; the feedback function reads its queue.
@@ -334,7 +337,8 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         key="send_chat",
-        purpose="post chat messages: Slack incoming webhooks (Block Kit), SSRF-guarded",
+        purpose="post chat messages: Slack incoming webhooks (Block Kit) and Telegram Bot API sendMessage, "
+        "SSRF-guarded",
         sources=(QueueSource("chat"),),
         access=Access(**_SENDER_ACCESS, ssm_prefix=CHAT_SECRET_PREFIX),
         env={**RETRY_ENV, "CHAT_SECRET_PREFIX": CHAT_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15"},

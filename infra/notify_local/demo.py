@@ -1,6 +1,7 @@
-"""``make demo``: product events become real emails, SMS and signed webhooks on the local runtime.
+"""``make demo``: product events become real emails, SMS, signed webhooks and chat messages on the local runtime.
 
-Starts the runtime and a webhook receiver, applies the Hutkigrosh-like settings in demo/hutki.yaml,
+Starts the runtime and a webhook receiver, applies the Hutkigrosh-like settings in demo/hutki.yaml (and
+a RemOnline-like repair shop, demo/serwis.yaml, whose client hears of a ready order by Telegram too),
 publishes a handful of events with plain boto3 (as a product service would, good and bad ones),
 waits until every queue has drained, prints what was delivered and what was not (with reasons) and
 stops. Exits non-zero if the platform did not do what the demo expects.
@@ -20,6 +21,7 @@ from notify_infra import wiring
 from notify_local.runtime import LocalRuntime
 
 SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"
+SHOP_SETTINGS = Path(__file__).parent / "demo" / "serwis.yaml"
 ORG = "hutki-demo"
 LOG = Path(".notify-local") / "demo-handlers.log"
 
@@ -118,6 +120,24 @@ def events(receiver_url: str) -> list[tuple[str, str, Any]]:
                 ],
             },
         ),
+        (
+            "crm.orders",
+            "order.status_changed",
+            {
+                "org_id": "serwis-demo",
+                "event_id": "ord-a1042-ready",
+                "occurred_at": _now(),
+                "subject": {"type": "order", "id": "A-1042", "client_id": "c1"},
+                "data": {
+                    "order_number": "A-1042",
+                    "status": "Ready",
+                    "total": "350.00",
+                    "currency": "PLN",
+                    "device": "iPhone 12",
+                    "ready_message": "Pick up Mon-Fri 9:00-18:00 (bring the receipt & your ID).",
+                },
+            },
+        ),
         ("payments", "payment.paid", {"event_id": "no-org", "occurred_at": _now(), "data": {}}),
         ("payments", "payment.exploded", _event("boom-1", {})),
         ("payments", "payment.paid", _event("bad-data", {"amount": "a lot", "currency": "BYN", "payment_id": "p"})),
@@ -151,6 +171,8 @@ def run(rt: LocalRuntime, receiver: Any) -> int:
         f"applied {SETTINGS.name}: org {result.org_id}, {result.written} settings items; "
         f"webhook secrets generated for {', '.join(result.generated_secrets)} (kept in SSM)"
     )
+    shop = rt.apply_settings(SHOP_SETTINGS.read_text())
+    print(f"applied {SHOP_SETTINGS.name}: org {shop.org_id}, {shop.written} settings items; its bot token kept in SSM")
     for endpoint_id, secret in result.generated_secrets.items():
         receiver.expect_secret(f"/hooks/{endpoint_id}", secret)
     receiver.respond("/hooks/legacy-crm", 503)
@@ -189,10 +211,13 @@ def report(rt: LocalRuntime) -> int:
     for s in out.sms:
         print(f"  to {s.to:16} {s.text}")
     slack = [w for w in out.webhooks if w.path.startswith("/slack/")]
-    hooks = [w for w in out.webhooks if not w.path.startswith("/slack/")]
+    hooks = [w for w in out.webhooks if not w.path.startswith(("/slack/", "/telegram/"))]
     print(f"\nSLACK MESSAGES to the org's incoming webhook ({len(slack)})")
     for w in slack:
         print(f"  {w.json()['text'][:110]}")
+    print(f"\nTELEGRAM MESSAGES from the org's bot, Bot API sendMessage played by the receiver ({len(out.telegram)})")
+    for m in out.telegram:
+        print(f"  to chat {m.chat_id:<12} [{m.parse_mode}] {m.text.replace(chr(10), ' / ')[:220]}")
     print(f"\nWEBHOOK CALLS received over HTTP ({len(hooks)})")
     calls = Counter((w.path, w.status, w.verified) for w in hooks)
     for (path, status, verified), n in calls.items():
@@ -228,6 +253,8 @@ def report(rt: LocalRuntime) -> int:
         problems.append("expected emails, SMS and a verified webhook")
     if not inbox or not any(w.path.startswith("/slack/") for w in out.webhooks):
         problems.append("expected in-app messages and a Slack message")
+    if not any(m.status == 200 for m in out.telegram):
+        problems.append("expected a Telegram message")
     if len(out.quarantined) != 3:
         problems.append(f"expected 3 quarantined events, got {len(out.quarantined)}")
     if rt.errors:

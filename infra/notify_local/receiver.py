@@ -3,10 +3,16 @@
 Verification uses the reference ``standardwebhooks`` library, not our signing code, so a test that
 passes proves our signatures interoperate. Each path can be told what to answer (status, delay,
 Retry-After) to play failing receivers.
+
+It also stands in for the Telegram Bot API under ``/telegram`` (the local runtime points
+``TELEGRAM_API_BASE`` there): ``POST /telegram/bot<token>/sendMessage`` answers as Telegram does,
+``{"ok": true, "result": {"message_id": N, ...}}``, unless the path was told to answer otherwise.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +43,21 @@ class ReceivedWebhook:
         return json.loads(self.body)
 
 
+TELEGRAM_PREFIX = "/telegram"
+_TELEGRAM_SEND = re.compile(r"^/telegram/bot([^/]+)/sendMessage$")
+
+
+@dataclass
+class TelegramMessage:
+    """A sendMessage call the receiver answered as the Bot API would."""
+
+    bot_token: str
+    chat_id: int | str
+    text: str
+    parse_mode: str | None
+    status: int
+
+
 class WebhookReceiver:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[ReceivedWebhook] = []
@@ -44,6 +65,7 @@ class WebhookReceiver:
         self._secrets: dict[str, str] = {}
         self._faults: tuple | None = None
         self._lock = threading.Lock()
+        self._telegram_ids = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -103,11 +125,32 @@ class WebhookReceiver:
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
 
+    @property
+    def telegram_api_base(self) -> str:
+        return f"{self.url}{TELEGRAM_PREFIX}"
+
+    def telegram_messages(self, chat_id: int | str | None = None) -> list[TelegramMessage]:
+        """The sendMessage calls received (whatever they were answered), optionally for one chat."""
+        messages = []
+        for r in self.received():
+            m = _TELEGRAM_SEND.match(r.path)
+            if not m:
+                continue
+            try:
+                body = r.json()
+            except ValueError:
+                continue
+            msg = TelegramMessage(m.group(1), body.get("chat_id"), body.get("text", ""), body.get("parse_mode"),
+                                  r.status)
+            if chat_id is None or str(msg.chat_id) == str(chat_id):
+                messages.append(msg)
+        return messages
+
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("content-length") or 0)
         body = h.rfile.read(length).decode("utf-8", "replace")
         path = h.path.split("?")[0]
-        behaviour = self._fault(path) or self._behaviour.get(path, Behaviour())
+        behaviour = self._fault(path) or self._behaviour.get(path) or self._telegram_answer(path, body) or Behaviour()
         headers = {k.lower(): v for k, v in h.headers.items()}
         verified = self._verify(path, body, headers)
         if behaviour.delay_s:
@@ -126,6 +169,23 @@ class WebhookReceiver:
             h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the sender gave up waiting (timeout tests)
+
+    def _telegram_answer(self, path: str, body: str) -> Behaviour | None:
+        """What the Bot API answers a well-formed sendMessage (a 400 as Telegram's for a malformed one)."""
+        if not _TELEGRAM_SEND.match(path):
+            return None
+        try:
+            request = json.loads(body)
+            chat_id, text = request["chat_id"], request["text"]
+        except (ValueError, KeyError, TypeError):
+            error = {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+            return Behaviour(400, body=json.dumps(error))
+        with self._lock:
+            self._telegram_ids += 1
+            message_id = self._telegram_ids
+        result = {"message_id": message_id, "chat": {"id": chat_id}, "date": int(time.time()), "text": text}
+        return Behaviour(200, headers={"content-type": "application/json"},
+                         body=json.dumps({"ok": True, "result": result}, ensure_ascii=False))
 
     def _fault(self, path: str) -> Behaviour | None:
         if not self._faults:

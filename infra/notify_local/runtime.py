@@ -6,7 +6,8 @@ the event shapes AWS would give them: EventBridge puts events on the events queu
 rules to SQS targets as AWS does), and a driver thread plays the SQS event source mappings,
 receiving batches, invoking handlers with SQS batch events and deleting what they did not report
 as failed. What was delivered can be read back: emails from moto's SES store, SMS from its SNS
-store, webhooks from the local receiver, and the delivery log.
+store, webhooks, Slack and Telegram messages from the local receiver (which also plays the Telegram
+Bot API: ``TELEGRAM_API_BASE`` points at it), and the delivery log.
 
 Usable from Python (a context manager) and from pytest (the ``notify_runtime`` fixture).
 """
@@ -64,6 +65,10 @@ class Outbox:
     webhooks: list[Any]
     deliveries: list[dict[str, Any]]
     quarantined: list[dict[str, Any]]
+    telegram: list[Any] = field(default_factory=list)  # notify_local.receiver.TelegramMessage
+
+    def telegram_to(self, chat_id: int | str) -> list[Any]:
+        return [m for m in self.telegram if str(m.chat_id) == str(chat_id)]
 
     def emails_to(self, address: str) -> list[Email]:
         return [e for e in self.emails if address in e.to]
@@ -409,6 +414,8 @@ class LocalRuntime:
             POWERTOOLS_SERVICE_NAME="notify-local",
             POWERTOOLS_METRICS_NAMESPACE=wiring.METRICS_NAMESPACE,
         )
+        if self.receiver is not None:
+            env["TELEGRAM_API_BASE"] = self.receiver.telegram_api_base  # the receiver plays the Bot API
         return env
 
     def queue_arn(self, key: str) -> str:
@@ -562,7 +569,11 @@ class LocalRuntime:
         from notify_local.receiver import WebhookReceiver
 
         if self.receiver is None:
+            from notify_core.config import get_config
+
             self.receiver = WebhookReceiver(self.host, port).start()
+            os.environ["TELEGRAM_API_BASE"] = self.receiver.telegram_api_base
+            get_config.cache_clear()
         return self.receiver
 
     def wait_idle(self, timeout_s: float = 30.0) -> None:
@@ -619,6 +630,7 @@ class LocalRuntime:
             webhooks=self.receiver.received() if self.receiver else [],
             deliveries=self.deliveries(),
             quarantined=self.quarantined(),
+            telegram=self.receiver.telegram_messages() if self.receiver else [],
         )
 
     def deliveries(self) -> list[dict[str, Any]]:

@@ -467,3 +467,138 @@ def test_a_relation_naming_a_user_who_is_not_a_member_is_skipped_and_the_others_
         "relation:executor names user 'u-left-the-company', not a member of the org",
     ) in skipped_log
     assert all(d["status"] == "sent" for d in out.deliveries)
+
+
+# --------------------------------------------------------------------------------------- Telegram
+
+BOT_TOKEN = "7012345678:AAF0kq-Serwis_GSM_bot_token_x9X8c7V6"
+TOMEK_CHAT, TOMEK_PHONE, TOMEK_EMAIL = 123456789, "+48512000111", "tomek@poczta.example"  # c4: agreed to all three
+ZOSIA_CHAT, ZOSIA_EMAIL = 555000111, "zosia@poczta.example"  # c5: a chat id, but agreed to email only
+MAREK_CHAT = -4012345  # the executor's chat with the shop's bot (a group: negative id)
+
+
+def telegram_shop_settings(*, telegram: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The shop with its Telegram bot, two more clients who gave a chat id, and an executor reachable there."""
+    doc = shop_settings()
+    doc["contacts"] += [
+        {
+            "id": "ct-tomek",
+            "name": "Tomek Zieliński",
+            "locale": "pl",
+            "emails": [{"address": TOMEK_EMAIL}],
+            "phones": [{"number": "+48 512 000 111"}],
+            "telegram": TOMEK_CHAT,
+            "consent": {"email": True, "sms": True, "telegram": True},
+        },
+        {
+            "id": "ct-zosia",
+            "name": "Zosia Wójcik",
+            "emails": [{"address": ZOSIA_EMAIL}],
+            "telegram": str(ZOSIA_CHAT),
+            "consent": {"email": True},  # never ticked "agrees to receive Telegram messages"
+        },
+    ]
+    doc["clients"] += [
+        {"id": "c4", "name": "Tomek Zieliński", "contacts": ["ct-tomek"]},
+        {"id": "c5", "name": "Zosia Wójcik", "contacts": ["ct-zosia"]},
+    ]
+    doc["members"] = [{**m, "telegram": MAREK_CHAT} if m["user_id"] == "u-marek" else m for m in doc["members"]]
+    doc["telegram"] = {"enabled": True, "bot_token": BOT_TOKEN} if telegram is None else telegram
+    return doc
+
+
+def order_ready_for(rt, client_id: str, order_number: str):  # type: ignore[no-untyped-def]
+    return publish(
+        rt,
+        "order.status_changed",
+        event(
+            f"ord-{order_number}-ready",
+            {**ORDER_READY, "order_number": order_number},
+            subject_type="order",
+            subject_id=order_number,
+            client_id=client_id,
+            executor=["u-marek"],
+        ),
+    )
+
+
+def test_order_ready_reaches_the_client_by_telegram_with_its_own_template_alongside_sms_and_email(notify_runtime):
+    rt = notify_runtime
+    rt.apply_settings(telegram_shop_settings())
+    out = order_ready_for(rt, "c4", "A-4001")
+
+    # The client, in Polish (the contact's locale), by the shop's bot: the Telegram template, not the SMS text.
+    [tg] = out.telegram_to(TOMEK_CHAT)
+    assert (tg.bot_token, tg.chat_id, tg.parse_mode) == (BOT_TOKEN, TOMEK_CHAT, "HTML")
+    assert tg.text == (
+        "<b>Serwis GSM</b>\n"
+        "Zlecenie <b>A-4001</b> (iPhone 12) ma status <b>Ready</b>.\n"
+        "Do zapłaty: <b>350.00 PLN</b>\n"
+        "Pick up Mon-Fri 9:00-18:00."
+    )
+    [sms] = out.sms_to(TOMEK_PHONE)
+    assert sms.text.startswith("Serwis GSM: zlecenie A-4001 ma status „Ready”.")
+    [email] = out.emails_to(TOMEK_EMAIL)
+    assert email.subject.startswith("Zlecenie A-4001")
+
+    # The executor, who gave the bot a chat: Telegram too (members need no consent), in English.
+    [staff] = out.telegram_to(MAREK_CHAT)
+    assert staff.text.startswith("<b>Serwis GSM</b>\nOrder <b>A-4001</b> (iPhone 12) is now <b>Ready</b>.")
+    assert len(out.telegram) == 2  # nobody else
+
+    telegram = {d["address"]: d for d in out.deliveries_with(channel="telegram")}
+    assert {a: (d["status"], d["reasons"]) for a, d in telegram.items()} == {
+        str(TOMEK_CHAT): ("sent", ["client_contact:c4"]),
+        str(MAREK_CHAT): ("sent", ["relation:executor"]),
+    }
+    assert telegram[str(TOMEK_CHAT)]["recipient_name"] == "Tomek Zieliński"
+    assert telegram[str(TOMEK_CHAT)]["provider_message_id"]  # Telegram's message_id
+    assert sorted(sent(out)) == sorted(
+        [
+            ("email", TOMEK_EMAIL),
+            ("sms", TOMEK_PHONE),
+            ("telegram", str(TOMEK_CHAT)),
+            ("email", MAREK_EMAIL),
+            ("sms", MAREK_PHONE),
+            ("telegram", str(MAREK_CHAT)),
+        ]
+    )
+
+
+def test_a_client_without_telegram_consent_gets_no_telegram_message_and_it_is_logged_skipped(notify_runtime):
+    rt = notify_runtime
+    rt.apply_settings(telegram_shop_settings())
+    out = order_ready_for(rt, "c5", "A-5001")
+
+    assert out.telegram_to(ZOSIA_CHAT) == []
+    assert [e.subject for e in out.emails_to(ZOSIA_EMAIL)] == ["Order A-5001: Ready"]
+    [skipped] = out.deliveries_with(status="skipped")
+    assert (skipped["channel"], skipped["address"], skipped["error_code"]) == (
+        "telegram",
+        str(ZOSIA_CHAT),
+        "no_consent:telegram",
+    )
+    assert skipped["attempt_count"] == 0  # never queued
+    assert [m.chat_id for m in out.telegram] == [MAREK_CHAT]  # the executor is unaffected
+
+
+@pytest.mark.parametrize("telegram", [{"enabled": False, "bot_token": BOT_TOKEN}, None], ids=["switched-off", "never"])
+def test_an_org_without_telegram_enabled_sends_nothing_there(notify_runtime, telegram):
+    rt = notify_runtime
+    doc = telegram_shop_settings(telegram=telegram or {})
+    if telegram is None:
+        del doc["telegram"]
+    rt.apply_settings(doc)
+    out = order_ready_for(rt, "c4", "A-4002")
+
+    assert out.telegram == [] and rt.receiver.received() == []
+    assert {(d["address"], d["status"], d["error_code"]) for d in out.deliveries_with(channel="telegram")} == {
+        (str(TOMEK_CHAT), "skipped", "telegram_not_enabled"),
+        (str(MAREK_CHAT), "skipped", "telegram_not_enabled"),
+    }
+    assert recipients(out) == {
+        TOMEK_EMAIL: ["email"],
+        TOMEK_PHONE: ["sms"],
+        MAREK_EMAIL: ["email"],
+        MAREK_PHONE: ["sms"],
+    }

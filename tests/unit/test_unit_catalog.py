@@ -32,7 +32,8 @@ from notify_core.envelope import parse_envelope, validate_detail
 pytestmark = pytest.mark.unit
 
 ORG_ID = "org-demo"
-EL, ESI, EI = frozenset({"email", "inapp", "slack"}), {"email", "sms", "inapp"}, {"email", "inapp"}
+EL, EI = frozenset({"email", "inapp", "slack"}), {"email", "inapp"}
+ESIT = {"email", "sms", "inapp", "telegram"}  # RemOnline (SEEDS §2): Telegram too
 
 # name: (group, channels, audiences, second locale)
 EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
@@ -67,14 +68,14 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "invitation.accepted": ("invitation.accepted", EL, (permission("account:edit"),), "el"),
     "invitation.declined": ("invitation.declined", EL, (permission("account:edit"),), "el"),
     # SEEDS §2 RemOnline
-    "order.status_changed": ("order.status_changed", ESI,
+    "order.status_changed": ("order.status_changed", ESIT,
                              (CLIENT_CONTACTS, relation("executor"), relation("manager")), "pl"),
-    "request.status_changed": ("request.status_changed", ESI, (CLIENT_CONTACTS, relation("manager")), "pl"),
-    "order.contractor_assigned": ("order.contractor_assigned", ESI, (relation("executor"),), "pl"),
-    "request.manager_assigned": ("request.manager_assigned", ESI, (relation("manager"),), "pl"),
-    "task.created": ("task.created", ESI, (relation("executor"),), "pl"),
-    "task.completed": ("task.completed", ESI, (relation("author"),), "pl"),
-    "appointment.reminder": ("appointment.reminder", {"email", "sms"}, (CLIENT_CONTACTS,), "pl"),
+    "request.status_changed": ("request.status_changed", ESIT, (CLIENT_CONTACTS, relation("manager")), "pl"),
+    "order.contractor_assigned": ("order.contractor_assigned", ESIT, (relation("executor"),), "pl"),
+    "request.manager_assigned": ("request.manager_assigned", ESIT, (relation("manager"),), "pl"),
+    "task.created": ("task.created", ESIT, (relation("executor"),), "pl"),
+    "task.completed": ("task.completed", ESIT, (relation("author"),), "pl"),
+    "appointment.reminder": ("appointment.reminder", {"email", "sms", "telegram"}, (CLIENT_CONTACTS,), "pl"),
     # SEEDS §4 Mobevo
     "audit.finished": ("audit.finished", EI, (ACCOUNT_MANAGER,), "pl"),
     "documents.delivered": ("documents.delivered", EI, (caretaker("accounting"),), "pl"),
@@ -274,8 +275,8 @@ def test_lookup_and_groups():
 
 
 def test_an_event_type_with_an_unknown_channel_is_refused():
-    with pytest.raises(ValueError, match="telegram"):
-        catalog.EventType("x.y", "X.", "x.y", frozenset({"email", "telegram"}), catalog._Data, {})
+    with pytest.raises(ValueError, match="whatsapp"):
+        catalog.EventType("x.y", "X.", "x.y", frozenset({"email", "whatsapp"}), catalog._Data, {})
 
 
 # --- examples --------------------------------------------------------------------------------------------
@@ -354,7 +355,7 @@ def test_every_event_and_channel_renders_its_example(name, channel, second, temp
         assert rendered.parts != english.parts
     else:
         assert rendered.template == f"{name}/{channel}.j2"
-    body = {"email": "text", "sms": "text", "inapp": "body", "slack": "text"}[channel]
+    body = {"email": "text", "sms": "text", "inapp": "body", "slack": "text", "telegram": "text"}[channel]
     assert SHOWN[name] in rendered[body] or SHOWN[name] in rendered.parts.get("title", "")
     if channel == "email":
         assert "\n" not in rendered["subject"]

@@ -370,9 +370,9 @@ def caretaker(department: str) -> str:
     return f"caretaker:{department}"
 
 
-# Channels an event type may name. Email, SMS, webhook and Slack are queued to senders; in-app is
+# Channels an event type may name. Email, SMS, webhook, Slack and Telegram are queued to senders; in-app is
 # written to the inbox by the router itself, for members only, and cannot be switched off.
-CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack"})
+CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack", "telegram"})
 # Sections whose permissions gate member audiences (SEEDS §1): "<section>:edit" / "<section>:view".
 SECTIONS = ("invoices", "estimates", "credit_notes", "expenses", "clients", "cheques", "account", "payments",
             "orders", "requests", "tasks", "documents", "hr", "accounting")
@@ -397,7 +397,8 @@ class EventType:
 
 _PAID_OR_REVERSED = "payment.paid_or_reversed"
 _ELORUS = frozenset({"email", "inapp", "slack"})  # SEEDS §1: in-app always, email and Slack by preference
-_REMONLINE = frozenset({"email", "sms", "inapp"})  # SEEDS §2 (Telegram, WhatsApp, Viber: not yet channels)
+# SEEDS §2: email, SMS and Telegram (each with its own template), in-app for employees (WhatsApp, Viber: not yet)
+_REMONLINE = frozenset({"email", "sms", "inapp", "telegram"})
 _MOBEVO = frozenset({"email", "inapp"})  # SEEDS §4: email; in-app too for members
 _TAXDOME = frozenset({"email", "inapp"})  # SEEDS §5: an email, and the portal notification
 
@@ -801,7 +802,7 @@ CATALOG: dict[str, EventType] = {
             "appointment.reminder",
             "A reminder of the client's appointment, sent a chosen time before it.",
             "appointment.reminder",
-            frozenset({"email", "sms"}),
+            frozenset({"email", "sms", "telegram"}),
             AppointmentReminderData,
             {
                 "starts_at": "2026-03-05T14:30:00+01:00",

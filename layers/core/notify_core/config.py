@@ -35,6 +35,7 @@ class Config:
     ses_configuration_set: str = ""  # every email is sent with it: its events come back as feedback
     webhook_disable_after_s: int = 5 * 86400  # only failures for this long: the endpoint is disabled
     bus_name: str = "notify"  # where the platform publishes its own events (alerts)
+    telegram_api_base: str = "https://api.telegram.org"  # the local runtime points it at its receiver
 
     def queue_url(self, key: str) -> str:
         try:
@@ -77,4 +78,5 @@ def get_config() -> Config:
         ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
         webhook_disable_after_s=int(env.get("WEBHOOK_DISABLE_AFTER_S", str(5 * 86400))),
         bus_name=env.get("NOTIFY_BUS_NAME", "notify"),
+        telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
     )

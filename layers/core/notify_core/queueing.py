@@ -10,9 +10,9 @@ from typing import Any
 from notify_core import clients
 from notify_core.config import get_config
 
-# Channel -> queue key; Slack rides on the chat queue. The layer cannot import the wiring:
+# Channel -> queue key; Slack and Telegram ride on the chat queue. The layer cannot import the wiring:
 # tests/infra checks this equals wiring.DELIVERY_QUEUES.
-CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat"}
+CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat", "telegram": "chat"}
 
 MAX_BATCH_BYTES = 256 * 1024  # SQS's limit on a whole batch's payload
 SEND_THREADS = 8

@@ -20,10 +20,11 @@ Scope rule (SEEDS §3): an event about a point of sale reaches the subscribers o
 service and of the organisation; an event about a service, those of the service and the organisation.
 
 Preferences and consent are applied after resolution: members are reached in-app always, by email
-unless they switched email off (a user-level switch that spans every org), by SMS where the event type
-allows it and they have a phone; a contact is reached on a channel only with its consent (client
+unless they switched email off (a user-level switch that spans every org), by SMS (Telegram) where the
+event type allows it and they have a phone (a chat id); a contact is reached on a channel only with its consent (client
 contacts must have agreed; for contacts an admin subscribed, only an explicit "no" excludes);
-buyers only on the channels the org enabled for that buyer event. An excluded recipient is not dropped:
+buyers only on the channels the org enabled for that buyer event; Telegram only for an org that set up
+its bot (``telegram_enabled``). An excluded recipient is not dropped:
 it becomes a delivery with ``skip_reason``, recorded in the delivery log as skipped.
 """
 
@@ -34,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from notify_core.addresses import InvalidAddress, normalise_email, normalise_phone
+from notify_core.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.catalog import (
     ACCOUNT_MANAGER,
     ACTOR,
@@ -46,15 +47,18 @@ from notify_core.catalog import (
 from notify_core.envelope import ProductEvent
 from notify_core.settings_store import Contact, OrgSettings
 
-MEMBER_CHANNELS = frozenset({"email", "sms", "inapp"})
-CONTACT_CHANNELS = frozenset({"email", "sms"})
+MEMBER_CHANNELS = frozenset({"email", "sms", "inapp", "telegram"})
+CONTACT_CHANNELS = frozenset({"email", "sms", "telegram"})
+# Telegram goes out through the org's own bot: an org that has not set one up sends nothing there.
+TELEGRAM_NOT_ENABLED = "telegram_not_enabled"
 
 
 @dataclass
 class Delivery:
     delivery_id: str
     channel: str
-    address: str  # normalised: lower-case email, E.164 phone, endpoint URL, user id (in-app), org id (Slack)
+    # normalised: lower-case email, E.164 phone, endpoint URL, user id (in-app), org id (Slack), chat id (Telegram)
+    address: str
     locale: str
     recipient_name: str | None = None
     endpoint_id: str | None = None
@@ -112,6 +116,7 @@ class MemberLike(Protocol):
     name: str
     email: str | None
     phone: str | None
+    telegram: str | None
     locale: str | None
 
 
@@ -196,6 +201,8 @@ class _Collector:
             return normalise_email(raw)
         if channel == "sms":
             return normalise_phone(raw, self.default_region)
+        if channel == "telegram":
+            return normalise_telegram_chat_id(raw)
         return raw  # webhook URLs are checked by the sender's SSRF guard; in-app/Slack ids are ours
 
 
@@ -227,6 +234,9 @@ class _Router:
                                    skip_reason=off)
             elif channel == "sms" and m.phone:
                 self.collector.add("sms", m.phone, reason=reason, locale=locale, name=m.name, user_id=m.user_id)
+            elif channel == "telegram" and m.telegram:
+                self.collector.add("telegram", m.telegram, reason=reason, locale=locale, name=m.name,
+                                   user_id=m.user_id)
 
     def members_by_id(self, user_ids: Iterable[str], reason: str) -> None:
         for user_id in user_ids:
@@ -261,7 +271,13 @@ class _Router:
         if "slack" in self.channels and profile is not None and profile.slack_enabled:
             # Slack is configured per org (SEEDS §1): the org's channel hears about it once.
             self.collector.add("slack", self.event.org_id, reason="org_slack", locale=self.default_locale)
-        return RoutingResult(list(self.collector.by_key.values()), self.skipped)
+        deliveries = list(self.collector.by_key.values())
+        if "telegram" in self.channels and not (profile is not None and profile.telegram_enabled):
+            # Recorded as skipped (not dropped): the admin sees who would have been told had the bot been set up.
+            for d in deliveries:
+                if d.channel == "telegram" and not d.error_code:
+                    d.skip_reason = TELEGRAM_NOT_ENABLED
+        return RoutingResult(deliveries, self.skipped)
 
     def audience(self, audience: str) -> None:
         subject = self.event.detail.subject

@@ -26,8 +26,13 @@ from notify_core.observability import logger, metrics
 
 
 class Sender:
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
+    """One queue's sender. A queue may carry several channels (chat: Slack and Telegram): each message is
+    sent through the adapter its ``channel`` names, rendered with that channel's templates."""
+
+    def __init__(self, *channels: Channel) -> None:
+        if not channels:
+            raise ValueError("a sender needs at least one channel")
+        self.channels = {c.name: c for c in channels}
         self.idempotency = IdempotencyConfig(
             event_key_jmespath="delivery_id",
             # As long as the log keeps the delivery: a replay months later still finds "sent".
@@ -45,54 +50,57 @@ class Sender:
 
     def handle_body(self, body: str) -> dict[str, Any]:
         message = json.loads(body)
-        if message.get("channel") != self.channel.name:
-            raise ValueError(f"a {message.get('channel')!r} delivery on the {self.channel.name} queue")
+        if message.get("channel") not in self.channels:
+            raise ValueError(f"a {message.get('channel')!r} delivery on the {'/'.join(self.channels)} queue")
         return self.deliver(message=message)
 
     def _deliver(self, message: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels[message["channel"]]
         log = {
             "delivery_id": message["delivery_id"],
             "org_id": message["org_id"],
             "event_id": message["event_id"],
-            "channel": self.channel.name,
+            "channel": channel.name,
             "to": mask(message["address"]),
         }
         try:
             rendered = templates.render(
-                message["event_type"], self.channel.name, message.get("locale"), templates.context_for(message)
+                message["event_type"], channel.name, message.get("locale"), templates.context_for(message)
             )
-            result = self.channel.send(message, rendered)
+            result = channel.send(message, rendered)
         except templates.TemplateRenderError as exc:
             return self._failed(log, "template_error", str(exc))
         except PermanentDeliveryError as exc:
             return self._failed(log, exc.code, exc.detail, exc.http_status)
         except TransientDeliveryError as exc:
-            metrics.add_metric(name=f"{self.channel.name}_retry", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=f"{channel.name}_retry", unit=MetricUnit.Count, value=1)
             logger.warning(
                 "delivery will be retried", extra={**log, "error_code": exc.code, "error_detail": exc.detail}
             )
             raise
-        metrics.add_metric(name=f"{self.channel.name}_sent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{channel.name}_sent", unit=MetricUnit.Count, value=1)
         logger.info(
             "delivered", extra={**log, "provider_message_id": result.provider_message_id, "template": rendered.template}
         )
         return {"status": SENT, "provider_message_id": result.provider_message_id, "http_status": result.http_status}
 
     def _failed(self, log: dict[str, Any], code: str, detail: str, http_status: int | None = None) -> dict:
-        metrics.add_metric(name=f"{self.channel.name}_failed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{log['channel']}_failed", unit=MetricUnit.Count, value=1)
         logger.warning("delivery failed for good", extra={**log, "error_code": code, "error_detail": detail})
         return {"status": FAILED, "error_code": code, "error_detail": detail[:1000], "http_status": http_status}
 
 
-def sqs_handler(channel: Channel) -> Callable[[dict, LambdaContext], dict]:
-    """The Lambda handler of a sender: SQS batch in, partial batch failures out, one delivery per record."""
+def sqs_handler(*channels: Channel) -> Callable[[dict, LambdaContext], dict]:
+    """The Lambda handler of a sender: SQS batch in, partial batch failures out, one delivery per record.
+
+    Several channels share a queue (and so a handler) when they are alike: Slack and Telegram on chat."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     from notify_core.batch import BackoffBatchProcessor
 
     processor = BackoffBatchProcessor()
-    sender = Sender(channel)
+    sender = Sender(*channels)
 
     def record_handler(record: SQSRecord) -> dict[str, Any]:
         return sender.handle_body(record.body)

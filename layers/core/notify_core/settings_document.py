@@ -2,7 +2,8 @@
 
 The same document is loaded by ``notify settings apply FILE`` (locally or on AWS) and will be
 exported/imported by the admin API ("Copy data" in SEEDS §3). Applying it *replaces* the org's
-settings: items not in the document are deleted. Webhook secrets never go into the table: a
+settings: items not in the document are deleted. Secrets never go into the table (the Slack URL and
+the Telegram bot token go to SSM; export leaves them out). Webhook secrets: a
 ``secret`` in the document is written to SSM as a SecureString; an endpoint without one gets a
 generated secret (returned once, so it can be handed to the receiver).
 """
@@ -16,7 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from notify_core import catalog, clients, signing
+from notify_core.addresses import InvalidAddress, normalise_telegram_chat_id
 from notify_core.channels.slack import slack_parameter_name
+from notify_core.channels.telegram import telegram_parameter_name
 from notify_core.envelope import Identifier, Locale
 from notify_core.settings_store import (
     ORG_SK,
@@ -57,6 +60,15 @@ class PhoneEntry(_Doc):
     kind: Literal["work", "personal"] = "work"
 
 
+def _telegram_chat_id(v: str | int | None) -> str | None:
+    if v is None:
+        return None
+    try:
+        return normalise_telegram_chat_id(v)
+    except InvalidAddress as exc:
+        raise ValueError(str(exc)) from None
+
+
 class ContactDoc(_Doc):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
@@ -64,8 +76,13 @@ class ContactDoc(_Doc):
     locale: Locale | None = None
     emails: list[EmailEntry] = Field(default_factory=list)
     phones: list[PhoneEntry] = Field(default_factory=list)
-    consent: dict[Literal["email", "sms"], bool] = Field(default_factory=dict)
+    # The chat the org's bot writes to: the person must have started the bot (Telegram's rule), and a client
+    # contact must also have agreed (consent.telegram), as for SMS.
+    telegram: str | int | None = None
+    consent: dict[Literal["email", "sms", "telegram"], bool] = Field(default_factory=dict)
     notify: bool = True
+
+    check_telegram = field_validator("telegram")(_telegram_chat_id)
 
 
 class MemberDoc(_Doc):
@@ -73,6 +90,7 @@ class MemberDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
     email: str | None = None
     phone: str | None = None
+    telegram: str | int | None = None  # a Telegram chat id, where the org's bot reaches the member
     locale: Locale | None = None
     roles: list[str] = Field(default_factory=list)  # "admin" holds every permission
     permissions: list[str] = Field(default_factory=list)  # "<section>:edit" | "<section>:view"
@@ -91,6 +109,8 @@ class MemberDoc(_Doc):
                 f"of {list(catalog.SECTIONS)}"
             )
         return v
+
+    check_telegram = field_validator("telegram")(_telegram_chat_id)
 
     def all_permissions(self) -> list[str]:
         if "admin" in self.roles:
@@ -112,6 +132,13 @@ class SlackDoc(_Doc):
     enabled: bool = True
     # An incoming-webhook URL is a credential: stored in SSM (SecureString), never in the table.
     webhook_url: str | None = Field(default=None, pattern=r"^https?://", repr=False)
+
+
+class TelegramDoc(_Doc):
+    enabled: bool = True
+    # The org's bot token (from @BotFather) is a credential: stored in SSM (SecureString), never in the table,
+    # never exported. Its shape is checked so that it can sit in the Bot API's URL path unquoted.
+    bot_token: str | None = Field(default=None, pattern=r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$", repr=False)
 
 
 class EndpointDoc(_Doc):
@@ -192,6 +219,7 @@ class SettingsDocument(_Doc):
     webhook_endpoints: list[EndpointDoc] = Field(default_factory=list)
     subscriptions: list[SubscriptionDoc] = Field(default_factory=list)
     slack: SlackDoc | None = None
+    telegram: TelegramDoc | None = None
     buyer_channels: dict[str, list[Literal["email", "sms"]]] = Field(default_factory=dict)
     disabled_audiences: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -278,6 +306,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
             email_from=doc.email_from,
             default_phone_region=doc.default_phone_region,
             slack_enabled=bool(doc.slack and doc.slack.enabled),
+            telegram_enabled=bool(doc.telegram and doc.telegram.enabled),
             buyer_channels={k: list(v) for k, v in doc.buyer_channels.items()},
             disabled_audiences={k: list(v) for k, v in doc.disabled_audiences.items()},
         )
@@ -293,6 +322,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                 locale=c.locale,
                 emails=[EmailAddress(address=e.address, kind=e.kind) for e in c.emails],
                 phones=[PhoneNumber(number=p.number, kind=p.kind) for p in c.phones],
+                telegram=c.telegram,
                 consent=dict(c.consent),
                 notify=c.notify,
             )
@@ -306,6 +336,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                 name=m.name,
                 email=m.email,
                 phone=m.phone,
+                telegram=m.telegram,
                 locale=m.locale,
                 roles=list(m.roles),
                 permissions=list(m.permissions),
@@ -322,6 +353,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                     name=m.name,
                     email=m.email,
                     phone=m.phone,
+                    telegram=m.telegram,
                     locale=m.locale,
                 )
             )
@@ -392,6 +424,11 @@ def apply(doc: SettingsDocument) -> ApplyResult:
         ssm.put_parameter(
             Name=slack_parameter_name(doc.org_id), Value=doc.slack.webhook_url, Type="SecureString", Overwrite=True
         )
+    if doc.telegram and doc.telegram.bot_token:
+        ssm.put_parameter(
+            Name=telegram_parameter_name(doc.org_id), Value=doc.telegram.bot_token, Type="SecureString",
+            Overwrite=True,
+        )
     items = _items(doc)
     keep = {i.sk for i in items}
     stale = [i for i in SettingsItem.query(doc.org_id) if i.sk not in keep]
@@ -415,6 +452,8 @@ def export(org_id: str) -> dict[str, Any]:
                 doc["default_phone_region"] = item.default_phone_region
             if item.slack_enabled:
                 doc["slack"] = {"enabled": True}  # the webhook URL stays in SSM
+            if item.telegram_enabled:
+                doc["telegram"] = {"enabled": True}  # the bot token stays in SSM
             for key in ("buyer_channels", "disabled_audiences"):
                 value = {k: list(v) for k, v in _as_dict(getattr(item, key)).items()}
                 if value:
@@ -427,6 +466,8 @@ def export(org_id: str) -> dict[str, Any]:
                 c["locale"] = item.locale
             c["emails"] = [{"address": e.address, "kind": e.kind} for e in item.emails]
             c["phones"] = [{"number": p.number, "kind": p.kind} for p in item.phones]
+            if item.telegram:
+                c["telegram"] = item.telegram
             if _as_dict(item.consent):
                 c["consent"] = _as_dict(item.consent)
             if not item.notify:
@@ -440,6 +481,7 @@ def export(org_id: str) -> dict[str, Any]:
                     ("name", item.name),
                     ("email", item.email),
                     ("phone", item.phone),
+                    ("telegram", item.telegram),
                     ("locale", item.locale),
                 )
                 if v

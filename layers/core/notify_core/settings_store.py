@@ -4,7 +4,7 @@ Every item's partition key is the org id, so every read names its tenant: an org
 only ever reach that org's contacts and endpoints. Item kinds (sort key):
 
 - ``ORG``                          the org's profile: name, locale, sender identity
-- ``CONTACT#<id>``                 a person: emails and phones, each tagged work/personal
+- ``CONTACT#<id>``                 a person: emails and phones, each tagged work/personal; a Telegram chat id
 - ``ENDPOINT#<id>``                a webhook endpoint: URL; its secret lives in SSM, never here
 - ``SUB#<group>#<scope>``          a subscription cell set: channel -> chosen contacts/endpoints and
                                    fixed addresses, at scope ``org``, ``service#<id>`` or ``point#<id>``
@@ -72,6 +72,8 @@ class OrgProfile(SettingsItem, discriminator="org"):
     email_from = UnicodeAttribute(null=True)
     default_phone_region = UnicodeAttribute(null=True)  # e.g. BY: lets contacts keep national numbers
     slack_enabled = BooleanAttribute(default=False)  # Slack is configured per org (SEEDS §1)
+    # The org's Telegram bot (its token in SSM): without it no Telegram message is queued (SEEDS §2)
+    telegram_enabled = BooleanAttribute(default=False)
     # event type -> channels buyers (recipients on the event) may be notified on (SEEDS §3)
     buyer_channels = MapAttribute(default=dict)
     # event type -> audiences switched off for this org (e.g. RemOnline's "executors" group of orders)
@@ -105,6 +107,7 @@ class Contact(SettingsItem, discriminator="contact"):
     locale = UnicodeAttribute(null=True)
     emails = ListAttribute(of=EmailAddress, default=list)
     phones = ListAttribute(of=PhoneNumber, default=list)
+    telegram = UnicodeAttribute(null=True)  # a Telegram chat id (normalised), where the org's bot reaches them
     # channel -> agreed (SEEDS §2): a client contact is offered a channel only with its consent
     consent = MapAttribute(default=dict)
     notify = BooleanAttribute(default=True)  # TaxDome's NOTIFY switch on a client's linked user
@@ -113,7 +116,11 @@ class Contact(SettingsItem, discriminator="contact"):
         return _as_dict(self.consent).get(channel)
 
     def address_for(self, channel: str) -> str | None:
-        return self.preferred_email() if channel == "email" else self.preferred_phone() if channel == "sms" else None
+        if channel == "email":
+            return self.preferred_email()
+        if channel == "sms":
+            return self.preferred_phone()
+        return self.telegram if channel == "telegram" else None
 
     def preferred_email(self) -> str | None:
         return _preferred([(e.address, e.kind) for e in self.emails])
@@ -169,6 +176,7 @@ class Member(SettingsItem, discriminator="member"):
     name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
+    telegram = UnicodeAttribute(null=True)  # a Telegram chat id
     locale = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
     permissions = ListAttribute(of=UnicodeAttribute, default=list)
@@ -182,6 +190,7 @@ class PermissionGrant(SettingsItem, discriminator="grant"):
     name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
+    telegram = UnicodeAttribute(null=True)  # a Telegram chat id
     locale = UnicodeAttribute(null=True)
 
 

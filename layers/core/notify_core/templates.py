@@ -8,6 +8,7 @@ Locale fallback: ``ru-BY`` -> ``ru`` -> no suffix (English).
 Each file is compiled twice, by two sandboxed environments: blocks that become HTML are rendered by
 the autoescaping one (so ``<script>`` in event data arrives as text, whatever the template author
 wrote), subject/text/SMS/JSON by the plain one (so "Smith & Co" is not sent as "Smith &amp; Co").
+Telegram's ``text`` is HTML too (sent with parse_mode HTML): the autoescaping environment renders it.
 StrictUndefined turns a template that names a missing fact into an error the delivery records
 (``template_error``), not a blank in a customer's email.
 """
@@ -31,6 +32,7 @@ BLOCKS = {
     "webhook": ("body",),
     "inapp": ("title", "body"),
     "slack": ("text",),  # Slack mrkdwn; the Slack adapter wraps it in a Block Kit section
+    "telegram": ("text",),  # Telegram HTML (parse_mode HTML): rendered by the autoescaping environment
 }
 HTML_BLOCKS = frozenset({"html"})
 MAX_SMS_CHARS = 800  # ~5 concatenated GSM segments; longer bodies are cut, never rejected by SNS
@@ -106,6 +108,8 @@ def render(
     plain, html, slack = _environments(directory or get_config().templates_dir)
     if channel == "slack":
         plain = slack
+    elif channel == "telegram":
+        plain = html  # Telegram parses the text as HTML: event data must be escaped, as in an email's HTML
     try:
         template_plain = plain.select_template(candidates(event_type, channel, locale))
         name = template_plain.name or ""

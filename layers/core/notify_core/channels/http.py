@@ -1,4 +1,5 @@
-"""JSON over HTTPS to a URL someone else gave us (webhooks, Slack): SSRF-guarded, bounded, classified.
+"""JSON over HTTPS to a URL someone else gave us (webhooks, Slack), or to the Telegram Bot API: SSRF-guarded,
+bounded, classified (``post`` returns any answer; ``post_json`` classifies it as below; Telegram classifies its own).
 
 Outcomes: 2xx sent; 408, 429 and 5xx, timeouts and connection errors retried (429/503 honour
 Retry-After); any other 4xx (410 Gone included) and 3xx failed without retry: the receiver answered
@@ -10,6 +11,7 @@ the check and the connection cannot redirect it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import urllib3
 
@@ -35,11 +37,19 @@ def retry_after(value: str | None) -> int | None:
             return None
 
 
-def post_json(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolver = ssrf.system_resolver,
-              ok_body: str | None = None) -> SendResult:
-    """POST ``body``; raise Permanent/TransientDeliveryError unless the answer is a 2xx.
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str  # the first ``max_body`` bytes, decoded
+    retry_after_s: int | None  # from a Retry-After header
 
-    ``ok_body``: a receiver that answers 200 with another body than this failed (Slack answers 200 "ok").
+
+def post(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolver = ssrf.system_resolver,
+         max_body: int = 512) -> Answer:
+    """POST ``body`` to a vetted address; return the answer whatever its status.
+
+    Raises PermanentDeliveryError for a URL the SSRF guard refuses and TransientDeliveryError when no
+    answer came (timeout, connection refused or reset). Error details never quote the URL's path.
     """
     cfg = get_config()
     try:
@@ -60,7 +70,7 @@ def post_json(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Re
         resp = pool.urlopen("POST", target.path, body=body.encode(), headers=headers, redirect=False,
                             preload_content=False)
         status = resp.status
-        excerpt = resp.read(512).decode("utf-8", "replace")
+        excerpt = resp.read(max_body).decode("utf-8", "replace")
         wait = retry_after(resp.headers.get("retry-after"))
         resp.release_conn()
     except urllib3.exceptions.NewConnectionError as exc:  # a subclass of the timeout error: test it first
@@ -71,6 +81,17 @@ def post_json(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Re
         raise TransientDeliveryError("connection_error", str(exc)[:300]) from exc
     finally:
         pool.close()
+    return Answer(status, excerpt, wait)
+
+
+def post_json(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolver = ssrf.system_resolver,
+              ok_body: str | None = None) -> SendResult:
+    """POST ``body``; raise Permanent/TransientDeliveryError unless the answer is a 2xx.
+
+    ``ok_body``: a receiver that answers 200 with another body than this failed (Slack answers 200 "ok").
+    """
+    answer = post(url, body, headers, resolver=resolver)
+    status, excerpt, wait = answer.status, answer.body, answer.retry_after_s
     detail = f"HTTP {status}: {excerpt[:200]}".strip()
     if 200 <= status < 300:
         if ok_body is not None and excerpt.strip() != ok_body:
