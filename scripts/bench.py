@@ -116,8 +116,10 @@ def _drain(rt, fn: str, queue: str) -> int:
             return records
         assert not rt.invoke(fn, batch).get("batchItemFailures")
         records += len(batch["Records"])
-        sqs.delete_message_batch(QueueUrl=rt.queue_urls[queue], Entries=[
-            {"Id": str(n), "ReceiptHandle": r["receiptHandle"]} for n, r in enumerate(batch["Records"])])
+        sqs.delete_message_batch(
+            QueueUrl=rt.queue_urls[queue],
+            Entries=[{"Id": str(n), "ReceiptHandle": r["receiptHandle"]} for n, r in enumerate(batch["Records"])],
+        )
 
 
 if __name__ == "__main__":
