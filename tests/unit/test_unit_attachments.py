@@ -149,6 +149,7 @@ def test_mixed_message_with_both_alternatives_and_the_attachments():
     assert html.get_content().strip() == "<p>Здравствуйте, <b>Ольга</b>!</p>"
     assert msg["Subject"] == "Счёт № 7 выставлен"
     assert msg["To"] == "olga@buyer.example" and "notifications@hutki.example" in msg["From"]
+    assert msg["Date"] and msg["MIME-Version"] == "1.0"
 
     assert [(f.get_filename(), f.get_content_type(), f.get_content_disposition()) for f in files] == [
         ("Счёт №7 (копия).pdf", "application/pdf", "attachment"),
@@ -191,3 +192,19 @@ def test_files_within_the_per_file_limit_can_still_be_too_large_together():
         check_sizes([("a.pdf", 6), ("b.pdf", 5)], max_file_bytes=6, max_total_bytes=10)
     assert info.value.code == "attachment_too_large"
     assert "total" in info.value.detail and "'a.pdf'" in info.value.detail and "'b.pdf'" in info.value.detail
+
+
+def test_the_sender_checks_the_tenant_prefix_again_before_any_s3_call(monkeypatch):
+    # A queue message can also come from a replay of a stored payload: the sender does not trust it blindly.
+    from notify_core import attachments
+    from notify_core.config import get_config
+
+    monkeypatch.setenv("ATTACHMENTS_BUCKET", "notify-attachments")
+    get_config.cache_clear()
+    try:
+        message = {"org_id": ORG_ID, "attachments": [PDF, {**PDF, "key": "org-elorus/x.pdf", "filename": "x.pdf"}]}
+        with pytest.raises(PermanentDeliveryError) as info:
+            attachments.fetch(message)  # network is blocked: reaching S3 would fail differently
+        assert info.value.code == "attachment_outside_tenant" and "'x.pdf'" in info.value.detail
+    finally:
+        get_config.cache_clear()

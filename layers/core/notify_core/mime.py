@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
+from email.utils import formatdate
 
 from notify_core.errors import PermanentDeliveryError
 
@@ -67,6 +68,8 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str, d
     msg["Subject"] = one_line(subject)
     msg["From"] = sender
     msg["To"] = to
+    # RFC 5322 requires it; SES adds Message-ID itself.
+    msg["Date"] = formatdate(usegmt=True)
     # Quoted-printable: 7-bit safe and no line-length limit to trip over, whatever the template produced.
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
