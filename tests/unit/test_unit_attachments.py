@@ -61,6 +61,13 @@ def test_only_keys_under_the_org_folder_are_accepted(key):
     assert _rejected([{**PDF, "key": key}]).reason == "attachment_outside_tenant"
 
 
+def test_an_org_id_with_a_slash_cannot_attach_since_its_folder_nests_in_another_orgs():
+    err = _rejected([{**PDF, "key": "org-hutki/b/x.pdf"}], org_id="org-hutki/b")
+    assert err.reason == "attachment_outside_tenant" and "contains '/'" in err.detail
+    # Without attachments such an org is as welcome as before.
+    assert _validate([], org_id="org-hutki/b").detail.attachments == []
+
+
 @pytest.mark.parametrize(
     "key",
     [f"{ORG_ID}/../org-elorus/x.pdf", f"/{ORG_ID}/x.pdf", f"{ORG_ID}//x.pdf", f"{ORG_ID}/a\nb.pdf", f"{ORG_ID}\\x.pdf"],

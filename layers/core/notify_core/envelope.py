@@ -198,6 +198,12 @@ def check_attachment_tenancy(detail: EventDetail) -> None:
     check is what stops org A's event from mailing org B's invoice.
     """
     prefix = f"{detail.org_id}/"
+    if detail.attachments and "/" in detail.org_id:
+        # Identifiers may hold "/": org "a" would then reach into org "a/b"'s folder. No prefix is safe.
+        raise InvalidEventError(
+            "attachment_outside_tenant",
+            f"org id {detail.org_id!r} contains '/', so {prefix!r} is not a folder of its own: it cannot attach",
+        )
     for i, a in enumerate(detail.attachments):
         if not a.key.startswith(prefix) or len(a.key) == len(prefix):
             raise InvalidEventError(
