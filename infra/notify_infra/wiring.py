@@ -386,11 +386,10 @@ def env_from_stack_outputs(outputs: dict[str, str]) -> dict[str, str]:
     """Resource environment variables (as the functions get them) from a deployed stack's outputs.
 
     How the ``notify`` CLI finds tables and queues on AWS with ``--stack``: the stack outputs every table
-    name, queue URL and bucket name under ``output_id``; this reads them back.
+    name and queue URL under ``output_id``; this reads them back (the CLI needs no bucket).
     """
     env = {t.env: outputs[output_id(t.key, "TableName")] for t in TABLES if output_id(t.key, "TableName") in outputs}
     env |= {q.env: outputs[output_id(q.key, "QueueUrl")] for q in QUEUES if output_id(q.key, "QueueUrl") in outputs}
-    env |= {b.env: outputs[output_id(b.key, "BucketName")] for b in BUCKETS if output_id(b.key, "BucketName") in outputs}
     return env
 
 
