@@ -2,6 +2,7 @@
 
 - AWS API calls per delivered notification on the happy path, by operation (what AWS bills for);
 - handler time per invocation, router and senders, played by hand in batches of 10 as the ESM would;
+- AWS API calls of the email sender per email, without and with one attachment (HeadObject + GetObject);
 - end-to-end drain time for a burst of events through moto in server mode.
 
 moto's server is slower than AWS and its per-call time grows with queue depth, so times here are
@@ -68,6 +69,8 @@ def main() -> None:
         for fn, ts in timings.items():
             print(f"  {fn:14} {statistics.median(ts):7.1f}")
 
+        email_calls_with_and_without_attachment(rt)
+
         # 2. A burst through the whole path: bus -> rule -> queues -> handlers, the driver playing the ESMs.
         rt.reset()
         rt.apply_settings(hutki_settings(receiver.url))
@@ -81,6 +84,42 @@ def main() -> None:
         print(f"\nburst: {EVENTS} events published and {n} notifications delivered in {elapsed:.1f} s "
               f"({n / elapsed:.0f} notifications/s, one driver thread, moto server mode)")
         receiver.stop()
+
+
+def email_calls_with_and_without_attachment(rt, n: int = 20) -> None:
+    """The email sender alone: calls per email for n plain emails, then for n emails with one 100 KB PDF."""
+    import boto3
+
+    key = "hutki/bench/receipt.pdf"
+    boto3.client("s3").put_object(Bucket=rt.bucket_names["attachments"], Key=key, Body=b"%PDF-1.7\n" + b"x" * 100_000)
+    attachment = {"key": key, "filename": "receipt.pdf", "content_type": "application/pdf"}
+    print("\nemail sender, AWS calls per email (the router is unchanged: references ride in the queue message)")
+    for label, extra in (("no attachment", {}), ("one 100 KB PDF", {"attachments": [attachment]})):
+        with rt.paused():
+            for i in range(n):
+                rt.publish("payment.paid", make_detail(f"bench-mail-{len(extra)}-{i}", **extra))
+            _drain(rt, "router", "events")
+            rt.aws_calls.clear()
+            emails = _drain(rt, "send_email", "email")
+        calls = Counter(rt.aws_calls)
+        ops = ", ".join(f"{op} {c / emails:.1f}" for op, c in sorted(calls.items(), key=lambda kv: -kv[1]))
+        print(f"  {label:15} {sum(calls.values()) / emails:.1f} per email ({ops})")
+
+
+def _drain(rt, fn: str, queue: str) -> int:
+    import boto3
+
+    sqs, records = boto3.client("sqs"), 0
+    while True:
+        batch = rt.take_batch(queue)
+        if not batch["Records"]:
+            return records
+        assert not rt.invoke(fn, batch).get("batchItemFailures")
+        records += len(batch["Records"])
+        sqs.delete_message_batch(
+            QueueUrl=rt.queue_urls[queue],
+            Entries=[{"Id": str(n), "ReceiptHandle": r["receiptHandle"]} for n, r in enumerate(batch["Records"])],
+        )
 
 
 if __name__ == "__main__":

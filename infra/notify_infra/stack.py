@@ -9,7 +9,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from notify_infra import wiring
-from notify_infra.constructs import DeadLetterAlarms, EventRouting, Functions, Queues, Tables
+from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Functions, Queues, Tables
 from notify_infra.constructs.feedback import EmailFeedback
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
 
@@ -19,6 +19,7 @@ class NotifyStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.tables = Tables(self, "Tables")
         self.queues = Queues(self, "Queues")
+        self.buckets = Buckets(self, "Buckets")
         self.routing = EventRouting(self, "Routing", queues=self.queues)
         self.feedback = EmailFeedback(self, "EmailFeedback", queues=self.queues)
         self.sms_status = SmsDeliveryStatus(self, "SmsDeliveryStatus")
@@ -28,6 +29,7 @@ class NotifyStack(Stack):
             "Functions",
             tables=self.tables,
             queues=self.queues,
+            buckets=self.buckets,
             bus_name=self.routing.bus.event_bus_name,
             log_groups=self.sms_status.log_groups,
         )
@@ -47,6 +49,9 @@ class NotifyStack(Stack):
             CfnOutput(self, wiring.output_id(t.key, "TableName"), value=self.tables.table(t.key).table_name)
         for q in wiring.QUEUES:
             CfnOutput(self, wiring.output_id(q.key, "QueueUrl"), value=self.queues.queue(q.key).queue_url)
+        # Product services upload documents to attach under <org_id>/ of this bucket (s3:PutObject in their stacks).
+        for b in wiring.BUCKETS:
+            CfnOutput(self, wiring.output_id(b.key, "BucketName"), value=self.buckets.bucket(b.key).bucket_name)
 
     def _final_stops(self) -> dict[str, sqs.IQueue]:
         stops: dict[str, sqs.IQueue] = dict(self.queues.final_stops())

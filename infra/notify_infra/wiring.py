@@ -86,6 +86,16 @@ class EmailFeedback:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """An S3 bucket the platform owns. Products write objects under ``<org_id>/``; functions read them."""
+
+    key: str  # logical name; the local physical name is notify-<key>
+    env: str  # environment variable carrying the bucket name
+    expiration_days: int  # objects are deleted this long after upload (lifecycle rule)
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
 class QueueSource:
     """An SQS event source mapping: the function receives SQS batch events from this queue."""
 
@@ -122,6 +132,7 @@ class Access:
     # UpdateItem only (no Put/Delete, no reads): the webhook sender's endpoint health on settings items
     tables_update: tuple[str, ...] = ()
     events_put: bool = False  # PutEvents on the platform's bus (the "URL notification failed" alert)
+    buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
 
 
 @dataclass(frozen=True)
@@ -277,6 +288,23 @@ SMS_STATUS_LOG_GROUPS = (
 SMS_STATUS_SAMPLING_RATE = 100  # percent of successful SMS logged: every one, or "delivered" is never known
 EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env="SES_CONFIGURATION_SET", topic="feedback")
 
+# Documents attached to emails (event detail ``attachments``): one bucket for every org, each org's objects
+# under <org_id>/ (the router refuses any other key). Kept long enough for retries and a replay of dead
+# deliveries within the month; products keep their own originals.
+BUCKETS: tuple[Bucket, ...] = (
+    Bucket(
+        "attachments",
+        "ATTACHMENTS_BUCKET",
+        expiration_days=30,
+        purpose="documents attached to emails, written by product services under <org_id>/",
+    ),
+)
+# Raw bytes; base64 makes them 4/3 larger in the message, which SES v2 caps at 40 MB.
+ATTACHMENT_LIMITS_ENV = {
+    "ATTACHMENT_MAX_FILE_BYTES": str(5 * 1024 * 1024),
+    "ATTACHMENT_MAX_TOTAL_BYTES": str(10 * 1024 * 1024),
+}
+
 # Senders read no settings: the router puts everything they need into the queue message.
 _SENDER_ACCESS = dict(tables_write=("deliveries",))
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
@@ -308,8 +336,9 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="render and send email through SES v2",
         sources=(QueueSource("email"),),
         # Reads suppressions: a bounce or complaint that arrived after the message was queued stops it.
-        access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), ses_send=True),
-        env={**RETRY_ENV, EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set},
+        # Reads attachments: the documents an email delivery names (GetObject only).
+        access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), ses_send=True, buckets_read=("attachments",)),
+        env={**RETRY_ENV, EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set, **ATTACHMENT_LIMITS_ENV},
         max_concurrency=10,
     ),
     Function(
@@ -402,8 +431,12 @@ def topic(key: str) -> Topic:
     return next(t for t in TOPICS if t.key == key)
 
 
-def output_id(key: str, kind: Literal["TableName", "QueueUrl"]) -> str:
-    """The stack output naming a table or queue (``SettingsTableName``, ``SmsInboundQueueUrl``...)."""
+def bucket(key: str) -> Bucket:
+    return next(b for b in BUCKETS if b.key == key)
+
+
+def output_id(key: str, kind: Literal["TableName", "QueueUrl", "BucketName"]) -> str:
+    """The stack output naming a table, queue or bucket (``SettingsTableName``, ``SmsInboundQueueUrl``...)."""
     return "".join(part.capitalize() for part in key.split("-")) + kind
 
 
@@ -411,7 +444,7 @@ def env_from_stack_outputs(outputs: dict[str, str]) -> dict[str, str]:
     """Resource environment variables (as the functions get them) from a deployed stack's outputs.
 
     How the ``notify`` CLI finds tables and queues on AWS with ``--stack``: the stack outputs every table
-    name and queue URL under ``output_id``; this reads them back.
+    name and queue URL under ``output_id``; this reads them back (the CLI needs no bucket).
     """
     env = {t.env: outputs[output_id(t.key, "TableName")] for t in TABLES if output_id(t.key, "TableName") in outputs}
     env |= {q.env: outputs[output_id(q.key, "QueueUrl")] for q in QUEUES if output_id(q.key, "QueueUrl") in outputs}
@@ -419,11 +452,13 @@ def env_from_stack_outputs(outputs: dict[str, str]) -> dict[str, str]:
 
 
 def function_env_names(fn: Function) -> dict[str, str]:
-    """Which resource environment variables a function needs: env var name -> ('table'|'queue', key)."""
+    """Which resource environment variables a function needs: env var name -> 'table|queue|bucket:<key>'."""
     names: dict[str, str] = {}
     a = fn.access
     for key in {*a.tables_read, *a.tables_write, *a.tables_update}:
         names[table(key).env] = f"table:{key}"
     for key in a.queues_send:
         names[queue(key).env] = f"queue:{key}"
+    for key in a.buckets_read:
+        names[bucket(key).env] = f"bucket:{key}"
     return names

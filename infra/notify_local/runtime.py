@@ -43,12 +43,23 @@ def physical_name(key: str) -> str:
 
 
 @dataclass
+class EmailAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
 class Email:
     to: list[str]
     sender: str
     subject: str
     html: str
     message_id: str
+    # Read from raw MIME messages (emails with attachments); moto keeps only the HTML of a Simple email.
+    text: str | None = None
+    attachments: list[EmailAttachment] = field(default_factory=list)
+    raw: bytes | None = None
 
 
 @dataclass
@@ -133,6 +144,7 @@ class LocalRuntime:
         self._sources: list[_Source] = []
         self.queue_urls: dict[str, str] = {}
         self.topic_arns: dict[str, str] = {}
+        self.bucket_names: dict[str, str] = {}
         self.endpoint_url = ""
         self.receiver: Any = None
         self.errors: list[str] = []
@@ -235,6 +247,13 @@ class LocalRuntime:
             )
         self._provision_email_feedback()
         self._provision_log_sources()
+        s3 = boto3.client("s3")
+        for b in wiring.BUCKETS:
+            self.bucket_names[b.key] = physical_name(b.key)
+            location = (
+                {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+            )
+            s3.create_bucket(Bucket=self.bucket_names[b.key], **location)
         os.environ.update(self.function_environment())
         get_config.cache_clear()
         clients.reset()
@@ -402,6 +421,8 @@ class LocalRuntime:
             env[t.env] = physical_name(t.key)
         for q in wiring.QUEUES:
             env[q.env] = self.queue_urls[q.key]
+        for b in wiring.BUCKETS:
+            env[b.env] = physical_name(b.key)
         for fn in wiring.FUNCTIONS:
             env.update(fn.env)
         env.update(
@@ -620,6 +641,7 @@ class LocalRuntime:
             )
             for m in data.get("ses", {}).get("Message", [])
         ]
+        emails += [_raw_email(m) for m in data.get("ses", {}).get("RawMessage", [])]
         sms = [
             Sms(to=s["phone_number"], text=s["message"], message_id=s["message_id"])
             for s in data.get("sns", {}).get("SMS", [])
@@ -662,6 +684,33 @@ class LocalRuntime:
             if not new:
                 break
         return list(seen.values())
+
+
+def _raw_email(stored: dict[str, Any]) -> Email:
+    """An email sent as raw MIME (SES v2 ``Content.Raw``), parsed back: bodies, attachments, recipients."""
+    from email import policy
+    from email.parser import BytesParser
+    from email.utils import getaddresses
+
+    raw = stored["raw_data"].encode()
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    text = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
+    # moto lists a recipient twice (Destination and the To header): once each here.
+    to = list(dict.fromkeys(addr for _, addr in getaddresses(stored["destinations"]) if addr))
+    return Email(
+        to=to,
+        sender=stored["source"],
+        subject=str(msg.get("Subject", "")),
+        html=html.get_content() if html is not None else "",
+        message_id=stored["id"],
+        text=text.get_content() if text is not None else None,
+        attachments=[
+            EmailAttachment(part.get_filename() or "", part.get_content_type(), part.get_payload(decode=True) or b"")
+            for part in msg.iter_attachments()
+        ],
+        raw=raw,
+    )
 
 
 def _create_table(ddb: Any, t: wiring.Table) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from notify_infra.constructs import functions, queues, tables
+from notify_infra.constructs import attachments, functions, queues, tables
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Synth:
 
     def tables(self) -> dict[str, str]:
         return self.by_tag("AWS::DynamoDB::Table", tables.TAG)
+
+    def buckets(self) -> dict[str, str]:
+        return self.by_tag("AWS::S3::Bucket", attachments.TAG)
 
     def functions(self) -> dict[str, str]:
         return self.by_tag("AWS::Lambda::Function", functions.TAG)

@@ -96,10 +96,11 @@ def test_function_environment_names_its_resources(synth: Synth, fn: wiring.Funct
     tables, queues = synth.tables(), synth.queues()
     (bus,) = synth.of_type("AWS::Events::EventBus")
 
+    by_kind = {"table": tables, "queue": queues, "bucket": synth.buckets()}
     expected_resources = {}
     for name, ref in wiring.function_env_names(fn).items():
         kind, key = ref.split(":")
-        expected_resources[name] = {"Ref": tables[key] if kind == "table" else queues[key]}
+        expected_resources[name] = {"Ref": by_kind[kind][key]}
     resource_env = {k: v for k, v in env.items() if isinstance(v, dict) and k != "NOTIFY_BUS_NAME"}
     assert resource_env == expected_resources
 

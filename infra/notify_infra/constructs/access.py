@@ -6,12 +6,14 @@ acknowledgment sits on exactly that policy and cannot hide a wildcard added else
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Aws, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from notify_infra import wiring
+from notify_infra.constructs.attachments import Buckets
 from notify_infra.constructs.queues import Queues
 from notify_infra.constructs.tables import Tables
 
@@ -58,6 +60,7 @@ class FunctionAccess(Construct):
         fn: wiring.Function,
         tables: Tables,
         queues: Queues,
+        buckets: Buckets,
         log_group: logs.ILogGroup,
         bus_name: str | None = None,
     ) -> None:
@@ -130,12 +133,39 @@ class FunctionAccess(Construct):
         for key in access.queues_send:
             queues.queue(key).grant_send_messages(self.role)
 
+        for key in access.buckets_read:
+            self._bucket_read(buckets.bucket(key), key)
+
         if access.ses_send:
             self._ses_send()
         if access.sns_sms:
             self._sms_publish()
         if access.ssm_prefix:
             self._ssm_parameters(access.ssm_prefix)
+
+    def _bucket_read(self, bucket: s3.IBucket, key: str) -> None:
+        # s3:GetObject alone (HeadObject is authorised by it): no ListBucket, no writes, no deletes. Its own
+        # policy, so the acknowledgment below covers this one object wildcard and nothing added elsewhere.
+        policy = iam.Policy(
+            self,
+            f"Read{key.capitalize()}",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid=f"Read{key.capitalize()}Objects",
+                    actions=["s3:GetObject"],
+                    resources=[bucket.arn_for_objects("*")],
+                )
+            ],
+        )
+        logical_id = Stack.of(self).resolve(Stack.of(self).get_logical_id(bucket.node.default_child))
+        _acknowledge(
+            policy,
+            f"Resource::<{logical_id}.Arn>/*",
+            f"Objects of the {key} bucket are documents products upload per event under <org_id>/, so their "
+            "keys are unknown at deploy time. The grant is s3:GetObject on this one bucket's objects only (no "
+            "ListBucket, no writes); the router admits only keys under the event's own org.",
+        )
 
     def _ses_send(self) -> None:
         # Identities are per org (wildcard); the configuration set is the stack's own (named exactly).

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from notify_infra import wiring
 from notify_infra.constructs.access import FunctionAccess
+from notify_infra.constructs.attachments import Buckets
 from notify_infra.constructs.queues import Queues
 from notify_infra.constructs.tables import Tables
 from notify_infra.layer_bundling import LocalLayerBundler
@@ -50,6 +51,7 @@ class Functions(Construct):
         *,
         tables: Tables,
         queues: Queues,
+        buckets: Buckets,
         bus_name: str,
         log_groups: Mapping[str, logs.ILogGroup] | None = None,
     ) -> None:
@@ -67,13 +69,13 @@ class Functions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.access: dict[str, FunctionAccess] = {}
         for fn in wiring.FUNCTIONS:
-            self._add(fn, tables=tables, queues=queues, bus_name=bus_name)
+            self._add(fn, tables=tables, queues=queues, buckets=buckets, bus_name=bus_name)
 
-    def _add(self, fn: wiring.Function, *, tables: Tables, queues: Queues, bus_name: str) -> None:
+    def _add(self, fn: wiring.Function, *, tables: Tables, queues: Queues, buckets: Buckets, bus_name: str) -> None:
         unit = Construct(self, fn.key)
         log_group = logs.LogGroup(unit, "Logs", retention=LOG_RETENTION)
-        access = FunctionAccess(unit, "Access", fn=fn, tables=tables, queues=queues, log_group=log_group,
-                                bus_name=bus_name)
+        access = FunctionAccess(unit, "Access", fn=fn, tables=tables, queues=queues, buckets=buckets,
+                                log_group=log_group, bus_name=bus_name)
         function = lambda_.Function(
             unit,
             "Function",
@@ -88,7 +90,7 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=access.role,
-            environment=_environment(fn, tables=tables, queues=queues, bus_name=bus_name),
+            environment=_environment(fn, tables=tables, queues=queues, buckets=buckets, bus_name=bus_name),
         )
         for source in fn.sources:
             queue = queues.source_queue(source)
@@ -140,7 +142,9 @@ def _check_visibility(fn: wiring.Function, queue: wiring.Queue) -> None:
         )
 
 
-def _environment(fn: wiring.Function, *, tables: Tables, queues: Queues, bus_name: str) -> dict[str, str]:
+def _environment(
+    fn: wiring.Function, *, tables: Tables, queues: Queues, buckets: Buckets, bus_name: str
+) -> dict[str, str]:
     resources: dict[str, str] = {}
     for name, ref in wiring.function_env_names(fn).items():
         kind, key = ref.split(":", 1)
@@ -148,6 +152,8 @@ def _environment(fn: wiring.Function, *, tables: Tables, queues: Queues, bus_nam
             resources[name] = tables.table(key).table_name
         elif kind == "queue":
             resources[name] = queues.queue(key).queue_url
+        elif kind == "bucket":
+            resources[name] = buckets.bucket(key).bucket_name
         else:
             raise ValueError(f"{fn.key}: unknown resource kind in {name}={ref}")
 

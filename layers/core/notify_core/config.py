@@ -36,6 +36,11 @@ class Config:
     webhook_disable_after_s: int = 5 * 86400  # only failures for this long: the endpoint is disabled
     bus_name: str = "notify"  # where the platform publishes its own events (alerts)
     telegram_api_base: str = "https://api.telegram.org"  # the local runtime points it at its receiver
+    attachments_bucket: str = ""  # the platform's documents bucket (objects under <org_id>/)
+    # Attachment limits, raw bytes. Base64 grows them by 4/3: 10 MiB total is ~14 MB of message, well under
+    # the 40 MB SES v2 accepts, and keeps a 256 MB sender's memory (bytes + MIME copy) comfortable.
+    attachment_max_file_bytes: int = 5 * 1024 * 1024
+    attachment_max_total_bytes: int = 10 * 1024 * 1024
 
     def queue_url(self, key: str) -> str:
         try:
@@ -79,4 +84,7 @@ def get_config() -> Config:
         webhook_disable_after_s=int(env.get("WEBHOOK_DISABLE_AFTER_S", str(5 * 86400))),
         bus_name=env.get("NOTIFY_BUS_NAME", "notify"),
         telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
+        attachment_max_file_bytes=int(env.get("ATTACHMENT_MAX_FILE_BYTES", str(5 * 1024 * 1024))),
+        attachment_max_total_bytes=int(env.get("ATTACHMENT_MAX_TOTAL_BYTES", str(10 * 1024 * 1024))),
     )

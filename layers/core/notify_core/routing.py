@@ -422,6 +422,10 @@ def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> di
             "data": event.detail.data,
         },
     }
+    if d.channel == "email" and event.detail.attachments:
+        # References only (key, filename, content type): the bytes would not fit SQS's 256 KB and stay in S3
+        # until the email sender reads them. Other channels cannot carry documents and never see them.
+        message["attachments"] = [a.model_dump(mode="json") for a in event.detail.attachments]
     if d.error_code:
         message.update(error_code=d.error_code, error_detail=d.error_detail)
     if d.skip_reason:
