@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 from notify_core import clients
 from notify_core.config import get_config
-from tests.conftest import ORG, make_detail, put_event
+from tests.conftest import ORG, inject_aws_error, make_detail, put_event
 
 pytestmark = pytest.mark.integration
 
@@ -30,23 +29,6 @@ def ses_requests() -> list[dict]:
         "provide-client-params.sesv2.SendEmail", lambda params, **_: seen.append(dict(params))
     )
     return seen
-
-
-def inject(service: str, operation: str, code: str, status: int, times: int = 1) -> None:
-    left = {"n": times}
-
-    def fail(**_kwargs):
-        if left["n"] > 0:
-            left["n"] -= 1
-            raise ClientError(
-                {
-                    "Error": {"Code": code, "Message": f"injected {code}"},
-                    "ResponseMetadata": {"HTTPStatusCode": status},
-                },
-                operation,
-            )
-
-    clients.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
 
 
 def test_email_with_a_pdf_attachment_is_sent_as_raw_mime_with_the_set_and_tags(hutki):
@@ -155,7 +137,7 @@ def test_a_document_uploaded_after_the_first_try_is_sent_on_a_retry(hutki):
 
 def test_s3_throttling_is_retried(hutki):
     upload(hutki, KEY, PDF)
-    inject("s3", "GetObject", "SlowDown", 503)
+    inject_aws_error("s3", "GetObject", "SlowDown", status=503)
     put_event(hutki, "payment.paid", make_detail("pay-slow", attachments=[ATTACHMENT]))
     hutki.wait_idle()
     [email] = hutki.outbox().emails_to(ANNA)

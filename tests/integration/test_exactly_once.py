@@ -11,10 +11,8 @@ import json
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
-from notify_core import clients
-from tests.conftest import make_detail
+from tests.conftest import inject_aws_error, make_detail
 
 pytestmark = pytest.mark.integration
 
@@ -24,25 +22,6 @@ def publish_and_route(rt, event_id: str) -> None:
     rt.publish("payment.paid", make_detail(event_id))
     result = rt.invoke("router", rt.take_batch("events"))
     assert result == {"batchItemFailures": []}
-
-
-def inject(service: str, operation: str, code: str, times: int, status: int = 400):
-    """Make the next `times` calls of service.operation fail with `code`, as AWS would answer."""
-    left = {"n": times}
-
-    def fail(**_kwargs):
-        if left["n"] > 0:
-            left["n"] -= 1
-            raise ClientError(
-                {
-                    "Error": {"Code": code, "Message": f"injected {code}"},
-                    "ResponseMetadata": {"HTTPStatusCode": status},
-                },
-                operation,
-            )
-
-    clients.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
-    return left
 
 
 def sent_emails(rt) -> list:
@@ -97,7 +76,7 @@ def test_a_duplicate_event_is_not_routed_twice(hutki):
 def test_ses_throttling_is_retried_with_backoff_and_delivered_once(hutki):
     with hutki.paused():
         publish_and_route(hutki, "pay-throttle")
-        inject("sesv2", "SendEmail", "TooManyRequestsException", times=1, status=429)
+        inject_aws_error("sesv2", "SendEmail", "TooManyRequestsException", times=1, status=429)
         batch = hutki.take_batch("email")
         hutki.aws_calls.clear()
         result = hutki.invoke("send_email", batch)
@@ -113,7 +92,7 @@ def test_ses_throttling_is_retried_with_backoff_and_delivered_once(hutki):
 
 
 def test_a_provider_that_keeps_failing_ends_in_the_dlq_then_dead_in_the_log(hutki):
-    inject("sns", "Publish", "InternalError", times=100, status=500)
+    inject_aws_error("sns", "Publish", "InternalError", times=100, status=500)
     hutki.publish("payment.paid", make_detail("pay-sns-down"))
     hutki.wait_idle()
     [d] = hutki.outbox().deliveries_with(channel="sms")

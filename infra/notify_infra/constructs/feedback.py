@@ -8,18 +8,15 @@ every other DLQ (``Queues.final_stops``).
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Tags
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ses as ses
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from notify_infra import wiring
 from notify_infra.constructs.queues import Queues
+from notify_infra.constructs.service_topic import service_topic
 
-TAG = "notify:topic"
 # CloudFormation MatchingEventTypes spelling (wiring) -> the L2 enum.
 _EVENTS = {
     "send": ses.EmailSendingEvent.SEND,
@@ -39,7 +36,6 @@ class EmailFeedback(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, queues: Queues) -> None:
         super().__init__(scope, construct_id)
         spec = wiring.EMAIL_FEEDBACK
-        topic_spec = wiring.topic(spec.topic)
         ses_principal = iam.ServicePrincipal("ses.amazonaws.com")
         from_this_configuration_set = {
             "StringEquals": {
@@ -47,29 +43,17 @@ class EmailFeedback(Construct):
                 "aws:SourceArn": configuration_set_arn(spec.configuration_set),
             }
         }
-        # A customer managed key: SES cannot use the AWS-managed aws/sns key, whose policy we cannot extend.
-        self.key = kms.Key(self, "TopicKey", description="notify SES feedback topic encryption",
-                           enable_key_rotation=True)
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="SesEventPublishing",
-                principals=[ses_principal],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy "*" means this key
-                conditions=from_this_configuration_set,
-            )
-        )
-        self.topic = sns.Topic(
+        # The SES L2 event destination adds the topic policy statement for SES itself (below).
+        self.key, self.topic = service_topic(
             self,
-            "Topic",
-            display_name="notify SES feedback",
-            master_key=self.key,
-            enforce_ssl=True,
+            topic_key=spec.topic,
+            queues=queues,
+            principal=ses_principal,
+            conditions=from_this_configuration_set,
+            sid="SesEventPublishing",
+            name="notify SES feedback",
+            allow_publish=False,
         )
-        Tags.of(self.topic).add(TAG, topic_spec.key)
-        for queue_key in topic_spec.queues:
-            # Not raw: the queue gets SNS envelopes (Type, MessageId, Message), as the local runtime does.
-            self.topic.add_subscription(subscriptions.SqsSubscription(queues.queue(queue_key)))
 
         self.configuration_set = ses.ConfigurationSet(
             self,

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from aws_cdk import Aws, Tags
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from notify_infra import wiring
-from notify_infra.constructs.feedback import TAG as TOPIC_TAG
 from notify_infra.constructs.queues import Queues
+from notify_infra.constructs.service_topic import service_topic
 
 TAG = "notify:log-source"
 # wiring.LogSource.retention_days -> the CDK enum (jsii enums are by name, not by number of days).
@@ -84,31 +81,13 @@ class SmsInbound(Construct):
             "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
             "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:sms-voice:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"},
         }
-        # A customer managed key: End User Messaging cannot use the AWS-managed aws/sns key.
-        self.key = kms.Key(
-            self, "TopicKey", description="notify inbound SMS topic encryption", enable_key_rotation=True
+        self.key, self.topic = service_topic(
+            self,
+            topic_key=topic_spec.key,
+            queues=queues,
+            principal=principal,
+            conditions=from_this_account,
+            sid="SmsVoicePublish",
+            name="notify inbound SMS",
+            allow_publish=True,
         )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="SmsVoicePublish",
-                principals=[principal],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy "*" means this key
-                conditions=from_this_account,
-            )
-        )
-        self.topic = sns.Topic(self, "Topic", display_name="notify inbound SMS", master_key=self.key, enforce_ssl=True)
-        Tags.of(self.topic).add(TOPIC_TAG, topic_spec.key)
-        # enforce_ssl writes a topic policy, which replaces SNS's default one: admit End User Messaging.
-        self.topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="SmsVoicePublish",
-                principals=[principal],
-                actions=["sns:Publish"],
-                resources=[self.topic.topic_arn],
-                conditions=from_this_account,
-            )
-        )
-        for queue_key in topic_spec.queues:
-            # Not raw: the queue gets SNS envelopes (Type, MessageId, Message), as the local runtime does.
-            self.topic.add_subscription(subscriptions.SqsSubscription(queues.queue(queue_key)))
