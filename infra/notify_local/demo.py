@@ -24,6 +24,9 @@ SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"
 SHOP_SETTINGS = Path(__file__).parent / "demo" / "serwis.yaml"
 ORG = "hutki-demo"
 LOG = Path(".notify-local") / "demo-handlers.log"
+# The invoice document the invoicing service uploads under its org's prefix before publishing the event.
+INVOICE_KEY = f"{ORG}/invoices/42.pdf"
+INVOICE_PDF = b"%PDF-1.4\n% Hutki Water invoice 42, 45.00 BYN\n%%EOF\n"
 
 
 def _now() -> str:
@@ -100,6 +103,7 @@ def events(receiver_url: str) -> list[tuple[str, str, Any]]:
                     },
                 ),
                 "recipients": [buyer],
+                "attachments": [{"key": INVOICE_KEY, "filename": "Счёт 42.pdf", "content_type": "application/pdf"}],
             },
         ),
         (
@@ -178,7 +182,9 @@ def run(rt: LocalRuntime, receiver: Any) -> int:
     receiver.respond("/hooks/legacy-crm", 503)
     receiver.respond("/slack/hutki-demo", 200, body="ok")  # what Slack answers
 
-    # A product service: plain boto3, the bus name, nothing else of ours.
+    # A product service: plain boto3, the bus name (and the documents bucket), nothing else of ours.
+    s3 = boto3.client("s3", endpoint_url=rt.endpoint_url, region_name=rt.region)
+    s3.put_object(Bucket=rt.bucket_names["attachments"], Key=INVOICE_KEY, Body=INVOICE_PDF)
     bus = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
     published = events(receiver.url)
     started = time.monotonic()
@@ -207,6 +213,8 @@ def report(rt: LocalRuntime) -> int:
     print(f"EMAILS SENT through SES ({len(out.emails)})")
     for e in out.emails:
         print(f"  to {', '.join(e.to):34} from {e.sender:31} {e.subject}")
+        for a in e.attachments:
+            print(f"  {'':37}+ attached {a.filename} ({a.content_type}, {len(a.data)} bytes, read from S3)")
     print(f"\nSMS SENT through SNS ({len(out.sms)})")
     for s in out.sms:
         print(f"  to {s.to:16} {s.text}")
@@ -255,6 +263,8 @@ def report(rt: LocalRuntime) -> int:
         problems.append("expected in-app messages and a Slack message")
     if not any(m.status == 200 for m in out.telegram):
         problems.append("expected a Telegram message")
+    if not any(a.data == INVOICE_PDF for e in out.emails for a in e.attachments):
+        problems.append("expected the invoice PDF attached to the buyer's email")
     if len(out.quarantined) != 3:
         problems.append(f"expected 3 quarantined events, got {len(out.quarantined)}")
     if rt.errors:
