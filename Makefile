@@ -28,6 +28,7 @@ demo: setup
 # then everything that needs moto, CDK or the local runtime, on both cores.
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q -m unit tests/unit
 	$(PY) -m pytest -q -m "not unit" -n 2 --dist loadgroup
 

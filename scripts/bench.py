@@ -31,8 +31,10 @@ def main() -> None:
     from notify_local.runtime import LocalRuntime
 
     Path(".notify-local").mkdir(exist_ok=True)
-    with (Path(".notify-local/bench-handlers.log").open("w") as sink,
-          LocalRuntime(port=0, log_level="CRITICAL", handler_output=sink) as rt):
+    with (
+        Path(".notify-local/bench-handlers.log").open("w") as sink,
+        LocalRuntime(port=0, log_level="CRITICAL", handler_output=sink) as rt,
+    ):
         receiver = rt.start_receiver()
         rt.apply_settings(hutki_settings(receiver.url))
         print("org: 3 contacts, 1 webhook endpoint; each payment.paid -> 1 email + 1 SMS + 1 webhook\n")
@@ -43,8 +45,12 @@ def main() -> None:
             for i in range(EVENTS):
                 rt.publish("payment.paid", make_detail(f"bench-{i}"))
             rt.aws_calls.clear()
-            for fn, queue in (("router", "events"), ("send_email", "email"), ("send_sms", "sms"),
-                              ("send_webhook", "webhook")):
+            for fn, queue in (
+                ("router", "events"),
+                ("send_email", "email"),
+                ("send_sms", "sms"),
+                ("send_webhook", "webhook"),
+            ):
                 while True:
                     batch = rt.take_batch(queue)
                     if not batch["Records"]:
@@ -56,8 +62,12 @@ def main() -> None:
                     import boto3
 
                     sqs = boto3.client("sqs")
-                    sqs.delete_message_batch(QueueUrl=rt.queue_urls[queue], Entries=[
-                        {"Id": str(n), "ReceiptHandle": r["receiptHandle"]} for n, r in enumerate(batch["Records"])])
+                    sqs.delete_message_batch(
+                        QueueUrl=rt.queue_urls[queue],
+                        Entries=[
+                            {"Id": str(n), "ReceiptHandle": r["receiptHandle"]} for n, r in enumerate(batch["Records"])
+                        ],
+                    )
         calls = Counter(rt.aws_calls)
         delivered = len([d for d in rt.deliveries() if d["status"] == "sent"])
         total = sum(calls.values())
@@ -81,8 +91,10 @@ def main() -> None:
         elapsed = time.perf_counter() - t
         out = rt.outbox()
         n = len(out.emails) + len(out.sms) + len(out.webhooks)
-        print(f"\nburst: {EVENTS} events published and {n} notifications delivered in {elapsed:.1f} s "
-              f"({n / elapsed:.0f} notifications/s, one driver thread, moto server mode)")
+        print(
+            f"\nburst: {EVENTS} events published and {n} notifications delivered in {elapsed:.1f} s "
+            f"({n / elapsed:.0f} notifications/s, one driver thread, moto server mode)"
+        )
         receiver.stop()
 
 

@@ -30,16 +30,33 @@ def org_document(org: str, members: int) -> dict:
         "org_id": org,
         "name": f"Org with {members} members",
         "email_from": f"notifications@{org}.example",
-        "members": [{"user_id": f"u{i}", "name": f"User {i}", "email": f"user{i}@{org}.example",
-                     "permissions": ["invoices:edit"]} for i in range(members)],
+        "members": [
+            {
+                "user_id": f"u{i}",
+                "name": f"User {i}",
+                "email": f"user{i}@{org}.example",
+                "permissions": ["invoices:edit"],
+            }
+            for i in range(members)
+        ],
     }
 
 
 def event(org: str) -> dict:
-    return {"org_id": org, "event_id": f"overdue-{org}", "occurred_at": "2026-11-23T08:00:00Z",
-            "subject": {"type": "invoice", "id": "inv-42"},
-            "data": {"invoice_number": "INV-42", "due_date": "2026-11-01", "amount": "100.00", "currency": "EUR",
-                     "days_overdue": 22, "client_name": "Acme"}}
+    return {
+        "org_id": org,
+        "event_id": f"overdue-{org}",
+        "occurred_at": "2026-11-23T08:00:00Z",
+        "subject": {"type": "invoice", "id": "inv-42"},
+        "data": {
+            "invoice_number": "INV-42",
+            "due_date": "2026-11-01",
+            "amount": "100.00",
+            "currency": "EUR",
+            "days_overdue": 22,
+            "client_name": "Acme",
+        },
+    }
 
 
 @contextlib.contextmanager
@@ -49,9 +66,14 @@ def moto_sqs_without_quadratic_sends():
     the router runs nothing here reads those counts, so they are made constant for that window only."""
     from moto.sqs.models import Queue
 
-    saved = {name: getattr(Queue, name) for name in ("approximate_number_of_messages",
-                                                      "approximate_number_of_messages_delayed",
-                                                      "approximate_number_of_messages_not_visible")}
+    saved = {
+        name: getattr(Queue, name)
+        for name in (
+            "approximate_number_of_messages",
+            "approximate_number_of_messages_delayed",
+            "approximate_number_of_messages_not_visible",
+        )
+    }
     for name in saved:
         setattr(Queue, name, property(lambda self: 0))
     try:
@@ -68,10 +90,15 @@ def main() -> None:
 
     Path(".notify-local").mkdir(exist_ok=True)
     print("one invoice.overdue to every member (email + in-app), router only, moto server mode\n")
-    print(f"{'members':>8} {'DDB reads':>9}  {'reads by operation':42} {'DDB writes':>10} {'SQS calls':>9} "
-          f"{'router s':>8}", flush=True)
-    with (Path(".notify-local/bench-audience-handlers.log").open("w") as sink,
-          LocalRuntime(port=0, log_level="CRITICAL", handler_output=sink) as rt):
+    print(
+        f"{'members':>8} {'DDB reads':>9}  {'reads by operation':42} {'DDB writes':>10} {'SQS calls':>9} "
+        f"{'router s':>8}",
+        flush=True,
+    )
+    with (
+        Path(".notify-local/bench-audience-handlers.log").open("w") as sink,
+        LocalRuntime(port=0, log_level="CRITICAL", handler_output=sink) as rt,
+    ):
         for n in SIZES:
             rt.reset()
             org = f"org{n}"
@@ -97,8 +124,10 @@ def main() -> None:
             sqs_calls = sum(v for k, v in calls.items() if k.startswith("sqs:"))
             by_op = ", ".join(f"{k} {v}" for k, v in sorted(ddb.items()) if k in READS)
             print(f"{n:>8} {reads:>9}  {by_op:42} {writes:>10} {sqs_calls:>9} {elapsed:>8.1f}", flush=True)
-    print("\nreads: 1 Query page per ~1 MB of permission holders, 1 BatchGetItem per 100 keys (the profile, then the "
-          "users' email switch, then the suppression list: 2 keys per address); no Scan.")
+    print(
+        "\nreads: 1 Query page per ~1 MB of permission holders, 1 BatchGetItem per 100 keys (the profile, then the "
+        "users' email switch, then the suppression list: 2 keys per address); no Scan."
+    )
 
 
 if __name__ == "__main__":

@@ -18,20 +18,41 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = int(os.environ.get("COLDSTART_RUNS", "7"))
 TARGETS = {
     "import boto3 (baseline)": "import boto3",
-    **{f"functions/{fn}": f"import functions.{fn}.app"
-       for fn in ("router", "send_email", "send_sms", "send_webhook", "send_chat", "dead_letter", "feedback",
-                  "sms_status", "sms_inbound")},
+    **{
+        f"functions/{fn}": f"import functions.{fn}.app"
+        for fn in (
+            "router",
+            "send_email",
+            "send_sms",
+            "send_webhook",
+            "send_chat",
+            "dead_letter",
+            "feedback",
+            "sms_status",
+            "sms_inbound",
+        )
+    },
 }
-ENV = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "POWERTOOLS_METRICS_NAMESPACE": "Notify",
-       "PYTHONDONTWRITEBYTECODE": "0"}
+ENV = {
+    **os.environ,
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "POWERTOOLS_METRICS_NAMESPACE": "Notify",
+    "PYTHONDONTWRITEBYTECODE": "0",
+}
 
 
 def measure(stmt: str) -> tuple[float, dict[str, float]]:
     code = f"import time; t=time.perf_counter(); {stmt}; print((time.perf_counter()-t)*1000)"
     totals, by_pkg = [], defaultdict(list)
     for _ in range(RUNS):
-        out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                             env=ENV, cwd=ROOT, check=True)
+        out = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code],
+            capture_output=True,
+            text=True,
+            env=ENV,
+            cwd=ROOT,
+            check=True,
+        )
         totals.append(float(out.stdout.strip().splitlines()[-1]))
         run_pkg: dict[str, float] = defaultdict(float)
         for line in out.stderr.splitlines():

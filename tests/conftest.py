@@ -159,8 +159,10 @@ def inject_aws_error(service: str, operation: str, code: str, *, times: int = 1,
         if left["n"] > 0:
             left["n"] -= 1
             raise ClientError(
-                {"Error": {"Code": code, "Message": f"injected {code}"},
-                 "ResponseMetadata": {"HTTPStatusCode": status}},
+                {
+                    "Error": {"Code": code, "Message": f"injected {code}"},
+                    "ResponseMetadata": {"HTTPStatusCode": status},
+                },
                 operation,
             )
 

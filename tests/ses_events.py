@@ -103,8 +103,11 @@ def delay_event(to: str = "olga@buyer.example", **ids: str | None) -> dict:
             "delayType": "TransientCommunicationFailure",
             "expirationTime": "2026-11-24T10:00:00.000Z",
             "delayedRecipients": [
-                {"emailAddress": to, "status": "4.4.1",
-                 "diagnosticCode": "smtp; 421 4.4.1 Unable to connect to remote host"}
+                {
+                    "emailAddress": to,
+                    "status": "4.4.1",
+                    "diagnosticCode": "smtp; 421 4.4.1 Unable to connect to remote host",
+                }
             ],
         },
     }
@@ -112,14 +115,16 @@ def delay_event(to: str = "olga@buyer.example", **ids: str | None) -> dict:
 
 def sns_envelope(event: dict) -> str:
     """What the feedback queue receives: SNS's envelope (raw message delivery off) around the event."""
-    return json.dumps({
-        "Type": "Notification",
-        "MessageId": "5a1b2c3d-0000-4000-8000-000000000001",
-        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:notify-feedback",
-        "Message": json.dumps(event),
-        "Timestamp": "2026-11-23T10:00:02.500Z",
-        "SignatureVersion": "1",
-        "Signature": "EXAMPLE",
-        "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-example.pem",
-        "UnsubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=example",
-    })
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "5a1b2c3d-0000-4000-8000-000000000001",
+            "TopicArn": "arn:aws:sns:eu-west-1:123456789012:notify-feedback",
+            "Message": json.dumps(event),
+            "Timestamp": "2026-11-23T10:00:02.500Z",
+            "SignatureVersion": "1",
+            "Signature": "EXAMPLE",
+            "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-example.pem",
+            "UnsubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=example",
+        }
+    )

@@ -223,8 +223,13 @@ QUEUES: tuple[Queue, ...] = (
     Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
     # 14 attempts over 1-2 days: see WEBHOOK_RETRY_ENV.
     Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=14, purpose="webhook deliveries"),
-    Queue("chat", "CHAT_QUEUE_URL", visibility_timeout_s=180, max_receive_count=8,
-          purpose="chat deliveries (Slack, Telegram)"),
+    Queue(
+        "chat",
+        "CHAT_QUEUE_URL",
+        visibility_timeout_s=180,
+        max_receive_count=8,
+        purpose="chat deliveries (Slack, Telegram)",
+    ),
     Queue(
         "feedback",
         "FEEDBACK_QUEUE_URL",
@@ -252,7 +257,11 @@ QUEUES: tuple[Queue, ...] = (
 )
 
 DELIVERY_QUEUES: dict[str, str] = {
-    "email": "email", "sms": "sms", "webhook": "webhook", "slack": "chat", "telegram": "chat",
+    "email": "email",
+    "sms": "sms",
+    "webhook": "webhook",
+    "slack": "chat",
+    "telegram": "chat",
 }
 
 RULES: tuple[Rule, ...] = (

@@ -155,8 +155,7 @@ def main() -> int:
     LOG.parent.mkdir(exist_ok=True)
     # Handlers' metrics (EMF lines) go to a file so the report stays readable.
     with LOG.open("w") as sink:
-        rt = LocalRuntime(port=int(os.environ.get("NOTIFY_LOCAL_PORT", "0")), log_level="CRITICAL",
-                          handler_output=sink)
+        rt = LocalRuntime(port=int(os.environ.get("NOTIFY_LOCAL_PORT", "0")), log_level="CRITICAL", handler_output=sink)
         rt.start()
         receiver = rt.start_receiver()
         try:

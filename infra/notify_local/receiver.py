@@ -140,8 +140,9 @@ class WebhookReceiver:
                 body = r.json()
             except ValueError:
                 continue
-            msg = TelegramMessage(m.group(1), body.get("chat_id"), body.get("text", ""), body.get("parse_mode"),
-                                  r.status)
+            msg = TelegramMessage(
+                m.group(1), body.get("chat_id"), body.get("text", ""), body.get("parse_mode"), r.status
+            )
             if chat_id is None or str(msg.chat_id) == str(chat_id):
                 messages.append(msg)
         return messages
@@ -184,8 +185,11 @@ class WebhookReceiver:
             self._telegram_ids += 1
             message_id = self._telegram_ids
         result = {"message_id": message_id, "chat": {"id": chat_id}, "date": int(time.time()), "text": text}
-        return Behaviour(200, headers={"content-type": "application/json"},
-                         body=json.dumps({"ok": True, "result": result}, ensure_ascii=False))
+        return Behaviour(
+            200,
+            headers={"content-type": "application/json"},
+            body=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
+        )
 
     def _fault(self, path: str) -> Behaviour | None:
         if not self._faults:

@@ -16,16 +16,36 @@ ORG_B = "elorus-b"
 
 # Members of an Elorus organisation, by what they may do.
 ADMIN = {"user_id": "u-eleni", "name": "Eleni", "email": "Eleni@Papadopoulos.example", "roles": ["admin"]}
-INVOICE_VIEWER = {"user_id": "u-kostas", "name": "Kostas", "email": "kostas@papadopoulos.example",
-                  "permissions": ["invoices:view"]}
-INVOICE_EDITOR = {"user_id": "u-maria", "name": "Maria", "email": "maria@papadopoulos.example",
-                  "permissions": ["invoices:edit"]}
-ESTIMATE_EDITOR = {"user_id": "u-nikos", "name": "Nikos", "email": "nikos@papadopoulos.example",
-                   "permissions": ["estimates:edit"]}
-ESTIMATE_VIEWER = {"user_id": "u-sofia", "name": "Sofia", "email": "sofia@papadopoulos.example",
-                   "permissions": ["estimates:view", "payments:view"]}
-PAYMENTS_EDITOR = {"user_id": "u-dimitra", "name": "Dimitra", "email": "dimitra@papadopoulos.example",
-                   "permissions": ["payments:edit"]}
+INVOICE_VIEWER = {
+    "user_id": "u-kostas",
+    "name": "Kostas",
+    "email": "kostas@papadopoulos.example",
+    "permissions": ["invoices:view"],
+}
+INVOICE_EDITOR = {
+    "user_id": "u-maria",
+    "name": "Maria",
+    "email": "maria@papadopoulos.example",
+    "permissions": ["invoices:edit"],
+}
+ESTIMATE_EDITOR = {
+    "user_id": "u-nikos",
+    "name": "Nikos",
+    "email": "nikos@papadopoulos.example",
+    "permissions": ["estimates:edit"],
+}
+ESTIMATE_VIEWER = {
+    "user_id": "u-sofia",
+    "name": "Sofia",
+    "email": "sofia@papadopoulos.example",
+    "permissions": ["estimates:view", "payments:view"],
+}
+PAYMENTS_EDITOR = {
+    "user_id": "u-dimitra",
+    "name": "Dimitra",
+    "email": "dimitra@papadopoulos.example",
+    "permissions": ["payments:edit"],
+}
 EVERYONE = [ADMIN, INVOICE_VIEWER, INVOICE_EDITOR, ESTIMATE_EDITOR, ESTIMATE_VIEWER, PAYMENTS_EDITOR]
 
 
@@ -60,8 +80,13 @@ OVERDUE = {
     "client_name": "Papadopoulos S.A.",
 }
 GREEK_THE_CLIENT = "\u039f πελάτης"  # "O pelatis" (Greek capital omicron): "the client"
-PAID = {"amount": "1250.00", "currency": "EUR", "payment_id": "pay-77", "invoice_number": "INV-2026-101",
-        "payer_name": "Ioannou Ltd"}
+PAID = {
+    "amount": "1250.00",
+    "currency": "EUR",
+    "payment_id": "pay-77",
+    "invoice_number": "INV-2026-101",
+    "payer_name": "Ioannou Ltd",
+}
 
 
 def emails_by_address(out) -> dict[str, list[str]]:
@@ -114,9 +139,15 @@ def test_user_who_switched_email_off_gets_in_app_only_in_every_org(notify_runtim
     rt = notify_runtime
     # Eleni is the admin of two organisations (same user id); her email switch is one, for both.
     rt.apply_settings(elorus_settings(ORG_A, [ADMIN, INVOICE_EDITOR]))
-    rt.apply_settings(elorus_settings(ORG_B, [{**ADMIN, "email": "eleni@ioannou.example"},
-                                              {**INVOICE_EDITOR, "user_id": "u-petros", "name": "Petros",
-                                               "email": "petros@ioannou.example"}]))
+    rt.apply_settings(
+        elorus_settings(
+            ORG_B,
+            [
+                {**ADMIN, "email": "eleni@ioannou.example"},
+                {**INVOICE_EDITOR, "user_id": "u-petros", "name": "Petros", "email": "petros@ioannou.example"},
+            ],
+        )
+    )
     users.set_email_enabled("u-eleni", False)
     put_event(rt, "invoice.overdue", detail(ORG_A, "ovd-a", "invoice", OVERDUE))
     put_event(rt, "invoice.overdue", detail(ORG_B, "ovd-b", "invoice", {**OVERDUE, "invoice_number": "B-12"}))
@@ -144,8 +175,9 @@ def test_slack_is_per_org_one_message_where_enabled_none_elsewhere(notify_runtim
     receiver = rt.receiver
     receiver.respond(f"/slack/{ORG_A}", 200, body="ok")
     receiver.respond(f"/slack/{ORG_B}", 200, body="ok")  # would answer, but B never configured Slack
-    rt.apply_settings(elorus_settings(ORG_A, [PAYMENTS_EDITOR, INVOICE_VIEWER],
-                                      slack_url=f"{receiver.url}/slack/{ORG_A}"))
+    rt.apply_settings(
+        elorus_settings(ORG_A, [PAYMENTS_EDITOR, INVOICE_VIEWER], slack_url=f"{receiver.url}/slack/{ORG_A}")
+    )
     rt.apply_settings(elorus_settings(ORG_B, [PAYMENTS_EDITOR]))
     put_event(rt, "payment.paid", detail(ORG_A, "pay-a", "payment", PAID))
     put_event(rt, "payment.paid", detail(ORG_B, "pay-b", "payment", PAID))
@@ -175,8 +207,13 @@ def test_slack_is_per_org_one_message_where_enabled_none_elsewhere(notify_runtim
 def test_estimate_accepted_reaches_estimate_editors_only(notify_runtime):
     rt = notify_runtime
     rt.apply_settings(elorus_settings(ORG_A, EVERYONE))
-    data = {"estimate_number": "EST-0057", "client_name": "Papadopoulos S.A.", "amount": "2480.00",
-            "currency": "EUR", "comment": "Let's go ahead"}
+    data = {
+        "estimate_number": "EST-0057",
+        "client_name": "Papadopoulos S.A.",
+        "amount": "2480.00",
+        "currency": "EUR",
+        "comment": "Let's go ahead",
+    }
     put_event(rt, "estimate.accepted", detail(ORG_A, "est-57", "estimate", data))
     rt.wait_idle()
     out = rt.outbox()

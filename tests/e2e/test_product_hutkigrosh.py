@@ -25,8 +25,11 @@ def erip_settings(receiver_url: str, *, without_groups: tuple[str, ...] = ()) ->
         ("accountant", "Vera Accountant", "vera@hutki.example", None),
     ]
     subscriptions = [
-        {"group": PAID_OR_REVERSED, "scope": "org",
-         "channels": {"email": ["director"], "sms": ["director"], "webhook": ["erp"]}},
+        {
+            "group": PAID_OR_REVERSED,
+            "scope": "org",
+            "channels": {"email": ["director"], "sms": ["director"], "webhook": ["erp"]},
+        },
         {"group": PAID_OR_REVERSED, "scope": "service:water", "channels": {"email": ["water"], "sms": ["water"]}},
         {"group": PAID_OR_REVERSED, "scope": "point:shop-1", "channels": {"email": ["cashier1"]}},
         {"group": PAID_OR_REVERSED, "scope": "point:shop-2", "channels": {"email": ["cashier2"]}},
@@ -39,8 +42,13 @@ def erip_settings(receiver_url: str, *, without_groups: tuple[str, ...] = ()) ->
         "email_from": "notifications@hutki.example",
         "default_phone_region": "BY",
         "contacts": [
-            {"id": cid, "name": name, "position": "staff", "emails": [{"address": email}],
-             "phones": [{"number": phone}] if phone else []}
+            {
+                "id": cid,
+                "name": name,
+                "position": "staff",
+                "emails": [{"address": email}],
+                "phones": [{"number": phone}] if phone else [],
+            }
             for cid, name, email, phone in contacts
         ],
         "webhook_endpoints": [{"id": "erp", "url": f"{receiver_url}/hooks/erp"}],
@@ -56,8 +64,15 @@ def erip(notify_runtime):  # type: ignore[no-untyped-def]
     return notify_runtime
 
 
-def detail(event_id: str, data: dict[str, Any], *, subject_type: str = "payment", service: str | None = None,
-           point: str | None = None, **extra: Any) -> dict[str, Any]:
+def detail(
+    event_id: str,
+    data: dict[str, Any],
+    *,
+    subject_type: str = "payment",
+    service: str | None = None,
+    point: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     scope = {k: v for k, v in (("service_id", service), ("point_id", point)) if v}
     return {
         "org_id": ORG,
@@ -86,14 +101,42 @@ def emails_by_address(out) -> dict[str, list[str]]:
 @pytest.mark.parametrize(
     ("detail_type", "data", "subject", "service", "point", "emailed", "texted"),
     [
-        ("payment.paid", PAID, "Payment received: 120.50 BYN (account 10042)", "water", "shop-1",
-         ["anna@hutki.example", "boris@hutki.example", "shop1@hutki.example"], ["+375291111111", "+375292222222"]),
-        ("payment.reversed", REVERSED, "Payment reversed: 120.50 BYN", "water", "shop-2",
-         ["anna@hutki.example", "boris@hutki.example", "shop2@hutki.example"], ["+375291111111", "+375292222222"]),
-        ("payment.paid", PAID, "Payment received: 120.50 BYN (account 10042)", "water", None,
-         ["anna@hutki.example", "boris@hutki.example"], ["+375291111111", "+375292222222"]),
-        ("payment.paid", PAID, "Payment received: 120.50 BYN (account 10042)", "gas", "shop-9",
-         ["anna@hutki.example"], ["+375291111111"]),
+        (
+            "payment.paid",
+            PAID,
+            "Payment received: 120.50 BYN (account 10042)",
+            "water",
+            "shop-1",
+            ["anna@hutki.example", "boris@hutki.example", "shop1@hutki.example"],
+            ["+375291111111", "+375292222222"],
+        ),
+        (
+            "payment.reversed",
+            REVERSED,
+            "Payment reversed: 120.50 BYN",
+            "water",
+            "shop-2",
+            ["anna@hutki.example", "boris@hutki.example", "shop2@hutki.example"],
+            ["+375291111111", "+375292222222"],
+        ),
+        (
+            "payment.paid",
+            PAID,
+            "Payment received: 120.50 BYN (account 10042)",
+            "water",
+            None,
+            ["anna@hutki.example", "boris@hutki.example"],
+            ["+375291111111", "+375292222222"],
+        ),
+        (
+            "payment.paid",
+            PAID,
+            "Payment received: 120.50 BYN (account 10042)",
+            "gas",
+            "shop-9",
+            ["anna@hutki.example"],
+            ["+375291111111"],
+        ),
     ],
     ids=["paid-at-shop-1", "reversed-at-shop-2", "paid-at-service", "paid-elsewhere"],
 )
@@ -108,8 +151,9 @@ def test_an_event_reaches_its_point_its_service_and_the_organisation(
     assert sorted(s.to for s in out.sms) == texted
     [hook] = erip.receiver.received("/hooks/erp")  # the organisation's URL notification
     assert hook.json()["type"] == detail_type
-    assert hook.json()["data"]["subject"]["scope"] == {k: v for k, v in (("service_id", service),
-                                                                          ("point_id", point)) if v}
+    assert hook.json()["data"]["subject"]["scope"] == {
+        k: v for k, v in (("service_id", service), ("point_id", point)) if v
+    }
     reasons = {d["address"]: d["reasons"] for d in out.deliveries_with(channel="email", status="sent")}
     assert reasons["anna@hutki.example"] == [f"subscription:{PAID_OR_REVERSED}@org"]
     if service == "water":
@@ -123,10 +167,18 @@ def test_an_event_reaches_its_point_its_service_and_the_organisation(
 @pytest.mark.parametrize(
     ("detail_type", "data", "subject", "sms_text"),
     [
-        ("refund.created", REFUND_CREATED, "Refund request ref-17 created",
-         "Hutki Water: refund request ref-17 for 20.00 BYN created."),
-        ("refund.status_changed", REFUND_CHANGED, "Refund request ref-17: approved",
-         "Hutki Water: refund request ref-17 is now approved."),
+        (
+            "refund.created",
+            REFUND_CREATED,
+            "Refund request ref-17 created",
+            "Hutki Water: refund request ref-17 for 20.00 BYN created.",
+        ),
+        (
+            "refund.status_changed",
+            REFUND_CHANGED,
+            "Refund request ref-17: approved",
+            "Hutki Water: refund request ref-17 is now approved.",
+        ),
     ],
     ids=["created", "status-changed"],
 )
@@ -149,9 +201,15 @@ def test_refund_events_reach_email_and_sms_subscribers_of_paid_reversed_not_the_
 
 
 def test_url_notification_failure_is_emailed_to_the_contacts_subscribed_to_it(erip):
-    data = {"url": "https://erp.hutki.example/erip/notify", "last_error": "HTTP 503 Service Unavailable",
-            "attempts": 5, "endpoint_id": "erp", "payment_id": "pay-981", "notification_type": "payment.paid",
-            "http_status": 503}
+    data = {
+        "url": "https://erp.hutki.example/erip/notify",
+        "last_error": "HTTP 503 Service Unavailable",
+        "attempts": 5,
+        "endpoint_id": "erp",
+        "payment_id": "pay-981",
+        "notification_type": "payment.paid",
+        "http_status": 503,
+    }
     put_event(erip, "url_notification.failed", detail("urlfail-1", data, subject_type="endpoint"))
     erip.wait_idle()
     out = erip.outbox()
@@ -167,8 +225,13 @@ def test_url_notification_failure_is_emailed_to_the_contacts_subscribed_to_it(er
 
 
 def test_ftp_list_result_is_emailed_to_the_contacts_subscribed_to_it(erip):
-    data = {"file_name": "invoices_20260301.xml", "result": "partially_accepted", "records_total": 120,
-            "records_failed": 2, "errors": ["record 17: unknown account 10999"]}
+    data = {
+        "file_name": "invoices_20260301.xml",
+        "result": "partially_accepted",
+        "records_total": 120,
+        "records_failed": 2,
+        "errors": ["record 17: unknown account 10999"],
+    }
     put_event(erip, "ftp_list.processed", detail("ftp-1", data, subject_type="ftp_list"))
     erip.wait_idle()
     out = erip.outbox()
@@ -181,16 +244,32 @@ def test_ftp_list_result_is_emailed_to_the_contacts_subscribed_to_it(erip):
 
 
 def test_buyer_gets_only_the_events_ticked_on_the_invoice_on_channels_enabled_for_buyers(erip):
-    olga = {"name": "Olga", "email": "olga@buyer.example", "phone": "+375447001122",
-            "channels": ["email", "sms"], "events": ["invoice.issued", "invoice.expiring"]}
-    pavel = {"name": "Pavel", "email": "pavel@buyer.example", "phone": "+375447003344",
-             "channels": ["email", "sms"], "events": ["invoice.paid"]}
+    olga = {
+        "name": "Olga",
+        "email": "olga@buyer.example",
+        "phone": "+375447001122",
+        "channels": ["email", "sms"],
+        "events": ["invoice.issued", "invoice.expiring"],
+    }
+    pavel = {
+        "name": "Pavel",
+        "email": "pavel@buyer.example",
+        "phone": "+375447003344",
+        "channels": ["email", "sms"],
+        "events": ["invoice.paid"],
+    }
     invoice = {"amount": "45.00", "currency": "BYN", "invoice_number": "42", "issuer_name": "Hutki Water"}
-    put_event(erip, "invoice.issued", detail("inv-42-issued", invoice, subject_type="invoice",
-                                             recipients=[olga, pavel]))
+    put_event(
+        erip, "invoice.issued", detail("inv-42-issued", invoice, subject_type="invoice", recipients=[olga, pavel])
+    )
     put_event(erip, "invoice.paid", detail("inv-42-paid", invoice, subject_type="invoice", recipients=[olga, pavel]))
-    put_event(erip, "invoice.expiring", detail("inv-42-expiring", {**invoice, "expires_on": "2026-12-01"},
-                                               subject_type="invoice", recipients=[olga, pavel]))
+    put_event(
+        erip,
+        "invoice.expiring",
+        detail(
+            "inv-42-expiring", {**invoice, "expires_on": "2026-12-01"}, subject_type="invoice", recipients=[olga, pavel]
+        ),
+    )
     erip.wait_idle()
     out = erip.outbox()
 
@@ -219,10 +298,19 @@ def test_buyer_gets_only_the_events_ticked_on_the_invoice_on_channels_enabled_fo
 
 def test_a_subscription_naming_an_unknown_contact_does_not_stop_the_others(erip):
     # Written behind the document's back (the document itself refuses unknown contacts).
-    Subscription(org_id=ORG, sk=subscription_sk("url_notification.failed", "org"), group="url_notification.failed",
-                 scope="org", channels={"email": ["ghost", "it", "accountant"]}).save()
-    data = {"url": "https://erp.hutki.example/erip/notify", "last_error": "timeout", "attempts": 3,
-            "endpoint_id": "erp"}
+    Subscription(
+        org_id=ORG,
+        sk=subscription_sk("url_notification.failed", "org"),
+        group="url_notification.failed",
+        scope="org",
+        channels={"email": ["ghost", "it", "accountant"]},
+    ).save()
+    data = {
+        "url": "https://erp.hutki.example/erip/notify",
+        "last_error": "timeout",
+        "attempts": 3,
+        "endpoint_id": "erp",
+    }
     put_event(erip, "url_notification.failed", detail("urlfail-ghost", data, subject_type="endpoint"))
     erip.wait_idle()
     out = erip.outbox()

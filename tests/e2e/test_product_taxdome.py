@@ -13,10 +13,16 @@ pytestmark = pytest.mark.e2e
 ORG = "studio-rossi"
 
 
-def contact(cid: str, name: str, email: str, *, notify: bool = True, consent: bool | None = True,
-            locale: str | None = None) -> dict[str, Any]:
-    c: dict[str, Any] = {"id": cid, "name": name, "emails": [{"address": email}], "notify": notify,
-                         "consent": {} if consent is None else {"email": consent}}
+def contact(
+    cid: str, name: str, email: str, *, notify: bool = True, consent: bool | None = True, locale: str | None = None
+) -> dict[str, Any]:
+    c: dict[str, Any] = {
+        "id": cid,
+        "name": name,
+        "emails": [{"address": email}],
+        "notify": notify,
+        "consent": {} if consent is None else {"email": consent},
+    }
     if locale:
         c["locale"] = locale
     return c
@@ -66,8 +72,11 @@ def emails_by_address(out) -> dict[str, list[str]]:
     return got
 
 
-SIGNATURE = {"document_name": "Engagement letter 2026.pdf", "due_date": "2026-03-10",
-             "portal_url": "https://portal.studiorossi.example/documents/8812"}
+SIGNATURE = {
+    "document_name": "Engagement letter 2026.pdf",
+    "due_date": "2026-03-10",
+    "portal_url": "https://portal.studiorossi.example/documents/8812",
+}
 
 
 def test_signature_request_emails_every_linked_user_with_notify_on_and_consent(rossi):
@@ -86,13 +95,21 @@ def test_signature_request_emails_every_linked_user_with_notify_on_and_consent(r
 
     by_address = {d["address"]: d for d in out.deliveries}
     assert sorted(by_address) == [  # Luca, a user of another client, is not even considered
-        "giulia@bianchi.example", "mario@bianchi.example", "paolo@bianchi.example", "sara@bianchi.example"]
+        "giulia@bianchi.example",
+        "mario@bianchi.example",
+        "paolo@bianchi.example",
+        "sara@bianchi.example",
+    ]
     for address in ("mario@bianchi.example", "giulia@bianchi.example"):
         assert (by_address[address]["status"], by_address[address]["reasons"]) == ("sent", ["client_contact:c1"])
     assert (by_address["paolo@bianchi.example"]["status"], by_address["paolo@bianchi.example"]["error_code"]) == (
-        "skipped", "notify_off")
+        "skipped",
+        "notify_off",
+    )
     assert (by_address["sara@bianchi.example"]["status"], by_address["sara@bianchi.example"]["error_code"]) == (
-        "skipped", "no_consent:email")
+        "skipped",
+        "no_consent:email",
+    )
     assert by_address["paolo@bianchi.example"]["recipient_name"] == "Paolo Bianchi"
 
 
@@ -105,8 +122,12 @@ def test_an_item_for_another_client_reaches_only_that_clients_users(rossi):
 
 
 def test_chat_message_email_carries_the_excerpt_and_the_sender(rossi):
-    data = {"thread_id": "thr-5521", "thread_title": "Tax return 2025", "sender_name": "Laura Ferri",
-            "excerpt": "Could you upload your 2025 CU certificate by Friday?"}
+    data = {
+        "thread_id": "thr-5521",
+        "thread_title": "Tax return 2025",
+        "sender_name": "Laura Ferri",
+        "excerpt": "Could you upload your 2025 CU certificate by Friday?",
+    }
     put_event(rossi, "chat.message_received", detail("chat-5521-1", "chat_thread", data))
     rossi.wait_idle()
     out = rossi.outbox()
@@ -122,8 +143,12 @@ def test_chat_message_email_carries_the_excerpt_and_the_sender(rossi):
 
 
 def test_approval_reminder_says_which_reminder_of_how_many(rossi):
-    data = {"document_name": "Balance sheet 2025.pdf", "reminder_number": 2, "reminders_total": 3,
-            "message": "Please approve by the end of the week so we can file on time."}
+    data = {
+        "document_name": "Balance sheet 2025.pdf",
+        "reminder_number": 2,
+        "reminders_total": 3,
+        "message": "Please approve by the end of the week so we can file on time.",
+    }
     put_event(rossi, "approval.requested", detail("appr-8820-r2", "document", data))
     rossi.wait_idle()
     out = rossi.outbox()

@@ -50,8 +50,9 @@ def test_feedback_topic_is_encrypted_with_a_key_ses_may_use(synth: Synth) -> Non
 
 def test_feedback_topic_refuses_plain_http_and_admits_only_our_configuration_set(synth: Synth) -> None:
     topic_lid = _topic(synth)
-    (policy,) = [p for p in synth.of_type("AWS::SNS::TopicPolicy").values()
-                 if {"Ref": topic_lid} in p["Properties"]["Topics"]]
+    (policy,) = [
+        p for p in synth.of_type("AWS::SNS::TopicPolicy").values() if {"Ref": topic_lid} in p["Properties"]["Topics"]
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s.get("Condition") == _TLS_ONLY for s in statements)
     [ses] = [s for s in statements if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
@@ -65,17 +66,23 @@ def test_topic_delivers_envelopes_to_its_wiring_queues(synth: Synth) -> None:
     queues = synth.queues()
     for spec in wiring.TOPICS:
         topic_lid = synth.by_tag("AWS::SNS::Topic", "notify:topic")[spec.key]
-        subscriptions = [s["Properties"] for s in synth.of_type("AWS::SNS::Subscription").values()
-                         if s["Properties"]["TopicArn"] == {"Ref": topic_lid}]
+        subscriptions = [
+            s["Properties"]
+            for s in synth.of_type("AWS::SNS::Subscription").values()
+            if s["Properties"]["TopicArn"] == {"Ref": topic_lid}
+        ]
         assert {referenced_ids(s["Endpoint"]).pop() for s in subscriptions} == {queues[q] for q in spec.queues}
         for s in subscriptions:
             assert s["Protocol"] == "sqs"
             assert not s.get("RawMessageDelivery"), "the feedback handler reads SNS envelopes"
         # SNS may send to the queue, and only from this topic.
         for q in spec.queues:
-            statements = [st for p in synth.of_type("AWS::SQS::QueuePolicy").values()
-                          if {"Ref": queues[q]} in p["Properties"]["Queues"]
-                          for st in p["Properties"]["PolicyDocument"]["Statement"]]
+            statements = [
+                st
+                for p in synth.of_type("AWS::SQS::QueuePolicy").values()
+                if {"Ref": queues[q]} in p["Properties"]["Queues"]
+                for st in p["Properties"]["PolicyDocument"]["Statement"]
+            ]
             [sns] = [st for st in statements if st.get("Principal") == {"Service": "sns.amazonaws.com"}]
             assert sns["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Ref": topic_lid}
 

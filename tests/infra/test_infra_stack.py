@@ -325,8 +325,9 @@ def test_alarm_topic_is_encrypted_and_refuses_plain_http(synth: Synth) -> None:
     key_policy = synth.resources[key_lid]["Properties"]["KeyPolicy"]["Statement"]
     assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key_policy)
 
-    (policy,) = [p for p in synth.of_type("AWS::SNS::TopicPolicy").values()
-                 if {"Ref": topic_lid} in p["Properties"]["Topics"]]
+    (policy,) = [
+        p for p in synth.of_type("AWS::SNS::TopicPolicy").values() if {"Ref": topic_lid} in p["Properties"]["Topics"]
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s.get("Condition") == _TLS_ONLY for s in statements)
     # The topic policy replaces SNS's default one: CloudWatch must be allowed explicitly.
@@ -335,12 +336,20 @@ def test_alarm_topic_is_encrypted_and_refuses_plain_http(synth: Synth) -> None:
 
 def test_outputs_name_what_the_cli_needs(template):
     outputs = template.to_json()["Outputs"]
-    assert {"BusName", "SettingsTableName", "DeliveriesTableName", "IdempotencyTableName",
-            "QuarantineQueueUrl", "AlarmTopicArn"} <= set(outputs)
+    assert {
+        "BusName",
+        "SettingsTableName",
+        "DeliveriesTableName",
+        "IdempotencyTableName",
+        "QuarantineQueueUrl",
+        "AlarmTopicArn",
+    } <= set(outputs)
     # `notify ... --stack NAME` reads every table name and queue URL back from these outputs.
     env = wiring.env_from_stack_outputs({key: f"<{key}>" for key in outputs})
-    assert env == {**{t.env: f"<{wiring.output_id(t.key, 'TableName')}>" for t in wiring.TABLES},
-                   **{q.env: f"<{wiring.output_id(q.key, 'QueueUrl')}>" for q in wiring.QUEUES}}
+    assert env == {
+        **{t.env: f"<{wiring.output_id(t.key, 'TableName')}>" for t in wiring.TABLES},
+        **{q.env: f"<{wiring.output_id(q.key, 'QueueUrl')}>" for q in wiring.QUEUES},
+    }
     assert {"EMAIL_QUEUE_URL", "SMS_QUEUE_URL", "WEBHOOK_QUEUE_URL", "CHAT_QUEUE_URL"} <= set(env)
 
 

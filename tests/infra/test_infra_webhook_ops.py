@@ -33,8 +33,14 @@ def test_the_webhook_sender_may_only_update_settings_items_never_put_delete_or_r
     settings = synth.tables()["settings"]
     statements = synth.statements("send_webhook")
     assert settings in resources_of(statements, "dynamodb:UpdateItem")
-    for action in ("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem",
-                   "dynamodb:Query", "dynamodb:BatchGetItem"):
+    for action in (
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+    ):
         assert settings not in resources_of(statements, action), action
     env = synth.function("send_webhook")["Environment"]["Variables"]
     assert env["WEBHOOK_DISABLE_AFTER_S"] == str(5 * 86400)

@@ -26,8 +26,9 @@ def deployed_stack(monkeypatch):  # type: ignore[no-untyped-def]
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     outputs = {wiring.output_id(t.key, "TableName"): {"Value": f"Notify-{t.key}-table"} for t in wiring.TABLES}
-    outputs |= {wiring.output_id(q.key, "QueueUrl"): {"Value": f"https://sqs.example/1/Notify-{q.key}"}
-                for q in wiring.QUEUES}
+    outputs |= {
+        wiring.output_id(q.key, "QueueUrl"): {"Value": f"https://sqs.example/1/Notify-{q.key}"} for q in wiring.QUEUES
+    }
     template = {"Resources": {"Bus": {"Type": "AWS::SQS::Queue"}}, "Outputs": outputs}
     with mock_aws():
         boto3.client("cloudformation").create_stack(StackName="Notify", TemplateBody=json.dumps(template))

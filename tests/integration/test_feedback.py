@@ -96,8 +96,9 @@ def test_a_hard_bounce_suppresses_the_address_and_the_next_email_is_not_sent(hut
     hutki.publish("payment.paid", make_detail("pay-bounce-2"))
     hutki.wait_idle()
     assert len(hutki.outbox().emails_to(ANNA)) == 1  # only the first one
-    [skipped] = [x for x in hutki.outbox().deliveries_with(channel="email", address=ANNA)
-                 if x["event_id"] == "pay-bounce-2"]
+    [skipped] = [
+        x for x in hutki.outbox().deliveries_with(channel="email", address=ANNA) if x["event_id"] == "pay-bounce-2"
+    ]
     assert (skipped["status"], skipped["error_code"]) == ("skipped", "suppressed:bounce")
 
 

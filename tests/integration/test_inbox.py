@@ -9,13 +9,22 @@ from tests.conftest import make_detail
 
 pytestmark = pytest.mark.integration
 
-OVERDUE = {"invoice_number": "INV-{n}", "due_date": "2026-11-01", "amount": "10.00", "currency": "EUR",
-           "days_overdue": 3}
+OVERDUE = {
+    "invoice_number": "INV-{n}",
+    "due_date": "2026-11-01",
+    "amount": "10.00",
+    "currency": "EUR",
+    "days_overdue": 3,
+}
 
 
 def org_doc(org: str) -> dict:
-    return {"org_id": org, "name": org.title(), "email_from": f"n@{org}.example",
-            "members": [{"user_id": "u1", "name": "Ann", "email": "ann@example.com", "roles": ["admin"]}]}
+    return {
+        "org_id": org,
+        "name": org.title(),
+        "email_from": f"n@{org}.example",
+        "members": [{"user_id": "u1", "name": "Ann", "email": "ann@example.com", "roles": ["admin"]}],
+    }
 
 
 def overdue(rt, org: str, n: int, minute: int) -> None:

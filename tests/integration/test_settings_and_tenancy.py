@@ -18,11 +18,14 @@ def test_apply_then_export_round_trips_the_document_without_secrets(notify_runti
     exported = settings_document.export("hutki")
     assert exported["name"] == "Hutki Water" and exported["default_phone_region"] == "BY"
     assert {c["id"] for c in exported["contacts"]} == {"anna", "boris", "cashier"}
-    assert exported["webhook_endpoints"] == [{"id": "erp", "url": "https://erp.hutki.example/hooks/erp",
-                                              "enabled": True}]  # no secret
+    assert exported["webhook_endpoints"] == [
+        {"id": "erp", "url": "https://erp.hutki.example/hooks/erp", "enabled": True}
+    ]  # no secret
     assert sorted((s["group"], s["scope"]) for s in exported["subscriptions"]) == [
-        ("payment.paid_or_reversed", "org"), ("payment.paid_or_reversed", "point:shop-1"),
-        ("payment.paid_or_reversed", "service:water")]
+        ("payment.paid_or_reversed", "org"),
+        ("payment.paid_or_reversed", "point:shop-1"),
+        ("payment.paid_or_reversed", "service:water"),
+    ]
     # What export gives, apply takes: the "Copy data" round trip of SEEDS §3.
     again = settings_document.SettingsDocument.model_validate(exported)
     assert settings_document.apply(again).written == 8  # profile, 3 contacts, 1 endpoint, 3 scopes
@@ -31,8 +34,12 @@ def test_apply_then_export_round_trips_the_document_without_secrets(notify_runti
 def test_applying_a_document_replaces_the_org_settings(notify_runtime):
     doc = hutki_settings("https://erp.hutki.example")
     notify_runtime.apply_settings(doc)
-    smaller = {**doc, "contacts": doc["contacts"][:1], "webhook_endpoints": [],
-               "subscriptions": [{"group": "payment.paid_or_reversed", "channels": {"email": ["anna"]}}]}
+    smaller = {
+        **doc,
+        "contacts": doc["contacts"][:1],
+        "webhook_endpoints": [],
+        "subscriptions": [{"group": "payment.paid_or_reversed", "channels": {"email": ["anna"]}}],
+    }
     result = notify_runtime.apply_settings(smaller)
     assert result.deleted == 5  # boris, cashier, the endpoint and two scopes; the org scope is rewritten
     exported = settings_document.export("hutki")
@@ -54,9 +61,13 @@ def test_one_org_cannot_reach_another_orgs_contacts(notify_runtime):
     notify_runtime.apply_settings(hutki_settings(notify_runtime.receiver.url, org="org-a"))
     notify_runtime.apply_settings({"org_id": "org-b", "name": "B", "email_from": "n@b.example"})
     # Written behind the document's back (the document itself refuses unknown contacts).
-    Subscription(org_id="org-b", sk=subscription_sk("payment.paid_or_reversed", "org"),
-                 group="payment.paid_or_reversed", scope="org",
-                 channels={"email": ["anna"], "webhook": ["erp"]}).save()
+    Subscription(
+        org_id="org-b",
+        sk=subscription_sk("payment.paid_or_reversed", "org"),
+        group="payment.paid_or_reversed",
+        scope="org",
+        channels={"email": ["anna"], "webhook": ["erp"]},
+    ).save()
     notify_runtime.publish("payment.paid", make_detail("pay-b", org="org-b"))
     notify_runtime.wait_idle()
     out = notify_runtime.outbox()
@@ -73,11 +84,17 @@ def test_a_document_naming_unknown_contacts_is_rejected_with_a_message():
 @pytest.mark.parametrize("members", [3, 60])
 def test_routing_an_event_costs_a_fixed_number_of_dynamodb_calls(notify_runtime, members):
     """Query + BatchGetItem for the settings, then the suppression check: paging, never a call per recipient."""
-    doc = {"org_id": "big", "name": "Big", "email_from": "n@big.example",
-           "contacts": [{"id": f"c{i}", "name": f"C{i}", "emails": [{"address": f"c{i}@big.example"}]}
-                        for i in range(members)],
-           "subscriptions": [{"group": "payment.paid_or_reversed",
-                              "channels": {"email": [f"c{i}" for i in range(members)]}}]}
+    doc = {
+        "org_id": "big",
+        "name": "Big",
+        "email_from": "n@big.example",
+        "contacts": [
+            {"id": f"c{i}", "name": f"C{i}", "emails": [{"address": f"c{i}@big.example"}]} for i in range(members)
+        ],
+        "subscriptions": [
+            {"group": "payment.paid_or_reversed", "channels": {"email": [f"c{i}" for i in range(members)]}}
+        ],
+    }
     notify_runtime.apply_settings(doc)
     with notify_runtime.paused():
         notify_runtime.publish("payment.paid", make_detail("pay-big", org="big"))
@@ -101,5 +118,9 @@ def test_settings_table_is_never_scanned_by_handlers(hutki):
     hutki.publish("payment.paid", make_detail("pay-noscan"))
     hutki.wait_idle()
     assert not [k for k in hutki.aws_calls if k.endswith(":Scan")]
-    assert boto3.client("dynamodb").describe_table(TableName="notify-deliveries")["Table"]["GlobalSecondaryIndexes"][0][
-        "IndexName"] == "by_org"
+    assert (
+        boto3.client("dynamodb").describe_table(TableName="notify-deliveries")["Table"]["GlobalSecondaryIndexes"][0][
+            "IndexName"
+        ]
+        == "by_org"
+    )

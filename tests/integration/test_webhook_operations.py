@@ -102,7 +102,10 @@ def test_sustained_failure_disables_the_endpoint_after_the_configured_window(ops
     ops.wait_idle()
     endpoint = erp()
     assert (endpoint.enabled, endpoint.disabled_reason, endpoint.failing_since) == (
-        False, "sustained_failure", first_failure)
+        False,
+        "sustained_failure",
+        first_failure,
+    )
     d = webhook_delivery(ops, "pay-down-2")
     # The failure that disabled the endpoint ends that delivery's retries (replayable once it is back).
     assert (d["status"], d["error_code"], d["attempt_count"]) == ("failed", "endpoint_disabled", 1)

@@ -22,8 +22,9 @@ def test_normalise_email(raw, expected):
     assert normalise_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "anna", "anna@", "@hutki.example", "anna@@hutki.example", "anna@localhost",
-                                 "anna smith@hutki.example"])
+@pytest.mark.parametrize(
+    "raw", ["", "anna", "anna@", "@hutki.example", "anna@@hutki.example", "anna@localhost", "anna smith@hutki.example"]
+)
 def test_invalid_email(raw):
     with pytest.raises(InvalidAddress):
         normalise_email(raw)
@@ -63,8 +64,12 @@ def test_invalid_phone(raw, region, message):
 
 @pytest.mark.parametrize(
     ("address", "masked"),
-    [("anna.smith@hutki.example", "a***@hutki.example"), ("+375291234567", "+375***67"), ("12345", "***"),
-     ("https://erp.example/hooks", "***")],
+    [
+        ("anna.smith@hutki.example", "a***@hutki.example"),
+        ("+375291234567", "+375***67"),
+        ("12345", "***"),
+        ("https://erp.example/hooks", "***"),
+    ],
 )
 def test_mask(address, masked):
     assert mask(address) == masked

@@ -22,18 +22,37 @@ from notify_core.settings_store import (
 
 pytestmark = pytest.mark.unit
 
-OVERDUE = {"invoice_number": "INV-7", "due_date": "2026-02-01", "amount": "10.00", "currency": "EUR",
-           "days_overdue": 28}
+OVERDUE = {
+    "invoice_number": "INV-7",
+    "due_date": "2026-02-01",
+    "amount": "10.00",
+    "currency": "EUR",
+    "days_overdue": 28,
+}
 
 
 def grant(user_id: str, perm: str = "invoices:edit", *, email: str | None = None, phone: str | None = None):
-    return PermissionGrant(org_id=ORG_ID, sk=grant_sk(perm, user_id), permission=perm, user_id=user_id,
-                           name=user_id.title(), email=email or f"{user_id}@org.example", phone=phone)
+    return PermissionGrant(
+        org_id=ORG_ID,
+        sk=grant_sk(perm, user_id),
+        permission=perm,
+        user_id=user_id,
+        name=user_id.title(),
+        email=email or f"{user_id}@org.example",
+        phone=phone,
+    )
 
 
 def member(user_id: str, *, email: str | None = "", phone: str | None = None, locale: str | None = None) -> Member:
-    return Member(org_id=ORG_ID, sk=member_sk(user_id), user_id=user_id, name=user_id.title(),
-                  email=f"{user_id}@org.example" if email == "" else email, phone=phone, locale=locale)
+    return Member(
+        org_id=ORG_ID,
+        sk=member_sk(user_id),
+        user_id=user_id,
+        name=user_id.title(),
+        email=f"{user_id}@org.example" if email == "" else email,
+        phone=phone,
+        locale=locale,
+    )
 
 
 def org(**kwargs) -> OrgProfile:
@@ -48,16 +67,22 @@ def route(event_type: str, settings: OrgSettings, email_off=(), **detail):
 
 
 def by(result, **attrs):
-    return sorted((d.channel, d.address, d.status, d.skip_reason) for d in result.deliveries
-                  if all(getattr(d, k) == v for k, v in attrs.items()))
+    return sorted(
+        (d.channel, d.address, d.status, d.skip_reason)
+        for d in result.deliveries
+        if all(getattr(d, k) == v for k, v in attrs.items())
+    )
 
 
 def test_permission_holders_get_email_and_inapp_and_nobody_else():
     settings = OrgSettings(ORG_ID, org(), grants={"invoices:edit": [grant("admin"), grant("ed")]})
     result = route("invoice.overdue", settings, data=OVERDUE)
     assert by(result) == [
-        ("email", "admin@org.example", "queued", None), ("email", "ed@org.example", "queued", None),
-        ("inapp", "admin", "queued", None), ("inapp", "ed", "queued", None)]
+        ("email", "admin@org.example", "queued", None),
+        ("email", "ed@org.example", "queued", None),
+        ("inapp", "admin", "queued", None),
+        ("inapp", "ed", "queued", None),
+    ]
     assert {d.reasons[0] for d in result.deliveries} == {"permission:invoices:edit"}
     assert [d.address for d in result.inapp] == ["admin", "ed"]
 
@@ -65,8 +90,10 @@ def test_permission_holders_get_email_and_inapp_and_nobody_else():
 def test_the_email_switch_leaves_inapp_and_records_the_email_as_skipped():
     settings = OrgSettings(ORG_ID, org(), grants={"invoices:edit": [grant("ann")]})
     result = route("invoice.overdue", settings, email_off={"ann"}, data=OVERDUE)
-    assert by(result) == [("email", "ann@org.example", "skipped", "preference:email_off"),
-                          ("inapp", "ann", "queued", None)]
+    assert by(result) == [
+        ("email", "ann@org.example", "skipped", "preference:email_off"),
+        ("inapp", "ann", "queued", None),
+    ]
     assert result.sendable == []
 
 
@@ -88,15 +115,25 @@ def test_relations_name_members_and_unknown_users_are_skipped():
     assert {(d.channel, d.address) for d in result.deliveries} >= {("inapp", "u7"), ("email", "u7@org.example")}
     assert all(d.reasons == ["relation:executor"] for d in result.deliveries)
     assert routing.Skipped("unknown_member", "relation:executor names user 'ghost', not a member of the org") in (
-        result.skipped)
+        result.skipped
+    )
     assert routing.member_ids_named(event, catalog.CATALOG["task.created"]) == {"u7", "ghost"}
 
 
 def caretaking_settings() -> OrgSettings:
-    client = Client(org_id=ORG_ID, sk=client_sk("c1"), client_id="c1", name="Acme", account_manager="am",
-                    caretakers={"hr": ["hr1"], "accounting": ["acc1", "am"]}, contact_ids=["ct1", "ct2", "ct3"])
+    client = Client(
+        org_id=ORG_ID,
+        sk=client_sk("c1"),
+        client_id="c1",
+        name="Acme",
+        account_manager="am",
+        caretakers={"hr": ["hr1"], "accounting": ["acc1", "am"]},
+        contact_ids=["ct1", "ct2", "ct3"],
+    )
     return OrgSettings(
-        ORG_ID, org(), client=client,
+        ORG_ID,
+        org(),
+        client=client,
         members={u: member(u) for u in ("hr1", "acc1", "am")},
         contacts={
             "ct1": _consenting("ct1", email=True, sms=True),
@@ -113,11 +150,14 @@ def _consenting(cid: str, *, email, sms, notify: bool = True):
     return c
 
 
-@pytest.mark.parametrize(("event_type", "expected"), [
-    ("client.activity_hr", {"hr1@org.example"}),
-    ("client.activity_accounting", {"acc1@org.example", "am@org.example"}),
-    ("audit.finished", {"am@org.example"}),
-])
+@pytest.mark.parametrize(
+    ("event_type", "expected"),
+    [
+        ("client.activity_hr", {"hr1@org.example"}),
+        ("client.activity_accounting", {"acc1@org.example", "am@org.example"}),
+        ("audit.finished", {"am@org.example"}),
+    ],
+)
 def test_caretakers_and_account_manager_come_from_the_subjects_client(event_type, expected):
     from notify_core import catalog
 
@@ -154,13 +194,16 @@ def test_buyers_only_on_channels_the_org_enabled_for_that_event():
     buyer = {"email": "b@buyer.example", "phone": "+375447001122", "events": ["invoice.issued"]}
     settings = OrgSettings(ORG_ID, org(buyer_channels={"invoice.issued": ["email"]}))
     result = route("invoice.issued", settings, recipients=[buyer])
-    assert by(result) == [("email", "b@buyer.example", "queued", None),
-                          ("sms", "+375447001122", "skipped", "channel_not_enabled_for_buyers")]
+    assert by(result) == [
+        ("email", "b@buyer.example", "queued", None),
+        ("sms", "+375447001122", "skipped", "channel_not_enabled_for_buyers"),
+    ]
 
 
 def test_an_org_can_switch_an_audience_off_for_an_event_type():
-    settings = OrgSettings(ORG_ID, org(disabled_audiences={"task.created": ["relation:executor"]}),
-                           members={"u7": member("u7")})
+    settings = OrgSettings(
+        ORG_ID, org(disabled_audiences={"task.created": ["relation:executor"]}), members={"u7": member("u7")}
+    )
     event = product_event("task.created", data={"task_title": "x"})
     event.detail.subject.relations["executor"] = ["u7"]
     from notify_core import catalog
@@ -170,8 +213,14 @@ def test_an_org_can_switch_an_audience_off_for_an_event_type():
 
 
 def test_fixed_addresses_of_a_subscription_are_reached():
-    sub = Subscription(org_id=ORG_ID, sk=subscription_sk("activity.summary", "org"), group="activity.summary",
-                       scope="org", channels={}, addresses={"email": ["Owner@Office.example"]})
+    sub = Subscription(
+        org_id=ORG_ID,
+        sk=subscription_sk("activity.summary", "org"),
+        group="activity.summary",
+        scope="org",
+        channels={},
+        addresses={"email": ["Owner@Office.example"]},
+    )
     result = route("activity.summary", OrgSettings(ORG_ID, org(), subscriptions=[sub]))
     assert by(result) == [("email", "owner@office.example", "queued", None)]
     assert result.deliveries[0].reasons == ["fixed_address:activity.summary@org"]
@@ -194,17 +243,29 @@ def test_suppressed_addresses_are_skipped_with_the_reason():
     settings = OrgSettings(ORG_ID, org(), grants={"invoices:edit": [grant("a"), grant("b")]})
     result = route("invoice.overdue", settings, data=OVERDUE)
     result.apply_suppressions({("email", "a@org.example"): "bounce"})
-    assert by(result, channel="email") == [("email", "a@org.example", "skipped", "suppressed:bounce"),
-                                          ("email", "b@org.example", "queued", None)]
+    assert by(result, channel="email") == [
+        ("email", "a@org.example", "skipped", "suppressed:bounce"),
+        ("email", "b@org.example", "queued", None),
+    ]
 
 
 def test_a_preference_exclusion_yields_to_another_rule_that_selects_the_same_address():
     # Ann switched email off as a user, but the org also subscribed her work address explicitly.
     ann = contact("ann", emails=[("ann@org.example", "work")])
-    sub = Subscription(org_id=ORG_ID, sk=subscription_sk("payment.paid_or_reversed", "org"),
-                       group="payment.paid_or_reversed", scope="org", channels={"email": ["ann"]})
-    settings = OrgSettings(ORG_ID, org(), subscriptions=[sub], contacts={"ann": ann},
-                           grants={"payments:edit": [grant("ann", "payments:edit")]})
+    sub = Subscription(
+        org_id=ORG_ID,
+        sk=subscription_sk("payment.paid_or_reversed", "org"),
+        group="payment.paid_or_reversed",
+        scope="org",
+        channels={"email": ["ann"]},
+    )
+    settings = OrgSettings(
+        ORG_ID,
+        org(),
+        subscriptions=[sub],
+        contacts={"ann": ann},
+        grants={"payments:edit": [grant("ann", "payments:edit")]},
+    )
     result = route("payment.paid", settings, email_off={"ann"})
     [email] = [d for d in result.deliveries if d.channel == "email"]
     assert email.status == "queued"

@@ -24,8 +24,16 @@ def jitter(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize(
     ("receive_count", "high", "low"),
-    [(0, 30, 15), (1, 30, 15), (2, 60, 30), (3, 120, 60), (4, 240, 120), (7, 1920, 960), (8, 3600, 1800),
-     (50, 3600, 1800)],
+    [
+        (0, 30, 15),
+        (1, 30, 15),
+        (2, 60, 30),
+        (3, 120, 60),
+        (4, 240, 120),
+        (7, 1920, 960),
+        (8, 3600, 1800),
+        (50, 3600, 1800),
+    ],
 )
 def test_grows_with_receive_count_capped_by_max(jitter, receive_count, high, low):
     jitter("high")

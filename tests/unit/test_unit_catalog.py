@@ -38,20 +38,32 @@ ESIT = {"email", "sms", "inapp", "telegram"}  # RemOnline (SEEDS §2): Telegram 
 # name: (group, channels, audiences, second locale)
 EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     # SEEDS §3 Hutkigrosh (payment.paid / invoice.paid also serve Elorus, SEEDS §1)
-    "payment.paid": (PAID_OR_REVERSED, {"email", "sms", "webhook", "inapp", "slack"},
-                     (SUBSCRIBERS, permission("payments:edit")), "ru"),
+    "payment.paid": (
+        PAID_OR_REVERSED,
+        {"email", "sms", "webhook", "inapp", "slack"},
+        (SUBSCRIBERS, permission("payments:edit")),
+        "ru",
+    ),
     "payment.reversed": (PAID_OR_REVERSED, {"email", "sms", "webhook"}, (SUBSCRIBERS,), "ru"),
     "refund.created": (PAID_OR_REVERSED, {"email", "sms"}, (SUBSCRIBERS,), "ru"),
     "refund.status_changed": (PAID_OR_REVERSED, {"email", "sms"}, (SUBSCRIBERS,), "ru"),
     "invoice.issued": ("buyer.invoice", {"email", "sms"}, (EVENT_RECIPIENTS, SUBSCRIBERS), "ru"),
-    "invoice.paid": ("buyer.invoice", {"email", "sms", "inapp", "slack"},
-                     (EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")), "ru"),
+    "invoice.paid": (
+        "buyer.invoice",
+        {"email", "sms", "inapp", "slack"},
+        (EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")),
+        "ru",
+    ),
     "url_notification.failed": ("url_notification.failed", {"email"}, (SUBSCRIBERS,), "ru"),
     "ftp_list.processed": ("ftp_list.processed", {"email"}, (SUBSCRIBERS,), "ru"),
     "invoice.expiring": ("buyer.invoice", {"email"}, (EVENT_RECIPIENTS, SUBSCRIBERS), "ru"),
     # SEEDS §1 Elorus
-    "payment.failed": ("payment.failed", {"email", "sms", "webhook", "inapp", "slack"},
-                       (SUBSCRIBERS, permission("payments:edit")), "el"),
+    "payment.failed": (
+        "payment.failed",
+        {"email", "sms", "webhook", "inapp", "slack"},
+        (SUBSCRIBERS, permission("payments:edit")),
+        "el",
+    ),
     "invoice.viewed": ("invoice.viewed", EL, (permission("invoices:edit"),), "el"),
     "estimate.viewed": ("estimate.viewed", EL, (permission("estimates:edit"),), "el"),
     "credit_note.viewed": ("credit_note.viewed", EL, (permission("credit_notes:edit"),), "el"),
@@ -68,8 +80,12 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "invitation.accepted": ("invitation.accepted", EL, (permission("account:edit"),), "el"),
     "invitation.declined": ("invitation.declined", EL, (permission("account:edit"),), "el"),
     # SEEDS §2 RemOnline
-    "order.status_changed": ("order.status_changed", ESIT,
-                             (CLIENT_CONTACTS, relation("executor"), relation("manager")), "pl"),
+    "order.status_changed": (
+        "order.status_changed",
+        ESIT,
+        (CLIENT_CONTACTS, relation("executor"), relation("manager")),
+        "pl",
+    ),
     "request.status_changed": ("request.status_changed", ESIT, (CLIENT_CONTACTS, relation("manager")), "pl"),
     "order.contractor_assigned": ("order.contractor_assigned", ESIT, (relation("executor"),), "pl"),
     "request.manager_assigned": ("request.manager_assigned", ESIT, (relation("manager"),), "pl"),
@@ -138,8 +154,13 @@ SHOWN = {
 
 # The language of each product (SEEDS section), and the locale its members and clients carry.
 SECTION_LOCALE = {"1": "el-GR", "2": "pl-PL", "3": "ru-BY", "4": "pl-PL", "5": "it-IT"}
-SECTION_ORG = {"1": "Ergo Consulting", "2": "FixIt Serwis", "3": "Hutki Water", "4": "Biuro Rachunkowe Nowak",
-               "5": "Studio Rossi"}
+SECTION_ORG = {
+    "1": "Ergo Consulting",
+    "2": "FixIt Serwis",
+    "3": "Hutki Water",
+    "4": "Biuro Rachunkowe Nowak",
+    "5": "Studio Rossi",
+}
 
 TEMPLATED = [(name, ch) for name, (_, channels, _, _) in EXPECTED.items() for ch in sorted(channels) if ch != "webhook"]
 WEBHOOK = [name for name, (_, channels, _, _) in EXPECTED.items() if "webhook" in channels]
@@ -160,26 +181,48 @@ def _event(name: str, data: dict[str, Any] | None = None, locale: str | None = N
         "org_id": ORG_ID,
         "event_id": "evt-0001",
         "occurred_at": "2026-03-01T10:15:00Z",
-        "subject": {"type": name.split(".")[0], "id": "subj-981", "client_id": "client-7",
-                    "relations": {"executor": ["u7"], "manager": ["u2"], "author": ["u2"]}},
+        "subject": {
+            "type": name.split(".")[0],
+            "id": "subj-981",
+            "client_id": "client-7",
+            "relations": {"executor": ["u7"], "manager": ["u2"], "author": ["u2"]},
+        },
         "data": copy.deepcopy(catalog.CATALOG[name].example) if data is None else data,
     }
     if locale:
         detail["locale"] = locale
     raw = {
-        "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": name,
-        "source": f"product.{_section(name)}", "account": "111122223333", "time": "2026-03-01T10:15:01Z",
-        "region": "eu-central-1", "resources": [], "detail": detail,
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": name,
+        "source": f"product.{_section(name)}",
+        "account": "111122223333",
+        "time": "2026-03-01T10:15:01Z",
+        "region": "eu-central-1",
+        "resources": [],
+        "detail": detail,
     }
     return validate_detail(parse_envelope(raw), catalog.CATALOG[name].data_model)
 
 
-def _render(name: str, channel: str, locale: str, data: dict[str, Any] | None = None, *,
-            recipient: str | None = "Anna", directory: str) -> templates.Rendered:
+def _render(
+    name: str,
+    channel: str,
+    locale: str,
+    data: dict[str, Any] | None = None,
+    *,
+    recipient: str | None = "Anna",
+    directory: str,
+) -> templates.Rendered:
     event = _event(name, data, locale)
     message = {  # the shape of routing.queue_message, as it travels through SQS
-        "delivery_id": "dlv_0123", "org_id": ORG_ID, "event_id": event.event_id, "event_type": name,
-        "channel": channel, "locale": locale, "recipient_name": recipient,
+        "delivery_id": "dlv_0123",
+        "org_id": ORG_ID,
+        "event_id": event.event_id,
+        "event_type": name,
+        "channel": channel,
+        "locale": locale,
+        "recipient_name": recipient,
         "org": {"name": SECTION_ORG[_section(name)], "email_from": None},
         "event": {
             "source": event.source,
@@ -241,7 +284,10 @@ def test_audiences():
     assert catalog.lookup("bill.overdue").audiences == ("permission:expenses:edit",)
     # RemOnline: the client (contacts with consent) and the employees named on the order, request or task
     assert catalog.lookup("order.status_changed").audiences == (
-        CLIENT_CONTACTS, "relation:executor", "relation:manager")
+        CLIENT_CONTACTS,
+        "relation:executor",
+        "relation:manager",
+    )
     assert catalog.lookup("task.completed").audiences == ("relation:author",)
     # Mobevo: the client's account manager and caretakers, the user themself, configured addresses
     assert catalog.lookup("audit.finished").audiences == (ACCOUNT_MANAGER,)
@@ -300,8 +346,10 @@ def test_an_ftp_list_cannot_fail_more_records_than_it_holds():
 
 @pytest.mark.parametrize(
     ("locale", "title"),
-    [("en", ("Reminder 2 of 3: New message from Laura Bianchi", "New message from Laura Bianchi")),
-     ("it-IT", ("Nuovo messaggio da Laura Bianchi (promemoria 2 di 3)", "Nuovo messaggio da Laura Bianchi"))],
+    [
+        ("en", ("Reminder 2 of 3: New message from Laura Bianchi", "New message from Laura Bianchi")),
+        ("it-IT", ("Nuovo messaggio da Laura Bianchi (promemoria 2 di 3)", "Nuovo messaggio da Laura Bianchi")),
+    ],
 )
 def test_a_reminder_says_which_one_it_is(locale, title, templates_dir):
     reminder, first_notice = title

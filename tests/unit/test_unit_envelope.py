@@ -37,8 +37,13 @@ def test_valid_event_from_json_text():
     assert event.detail.subject.scope.service_id == "svc-water"
     assert event.detail.subject.scope.point_id == "pos-7"
     assert event.detail.data == {
-        "amount": "120.50", "currency": "BYN", "payment_id": "pay-981", "account": "10042",
-        "invoice_number": "42", "payer_name": "Ivan Petrov", "service_name": "Water supply",
+        "amount": "120.50",
+        "currency": "BYN",
+        "payment_id": "pay-981",
+        "account": "10042",
+        "invoice_number": "42",
+        "payer_name": "Ivan Petrov",
+        "service_name": "Water supply",
     }
     assert event.detail.recipients == []
     assert event.detail.locale is None
@@ -157,11 +162,15 @@ def test_same_data_valid_for_one_type_is_invalid_for_another():
 
 
 def test_extra_data_fields_are_kept_and_data_is_normalised():
-    data = {"amount": 120.5, "currency": "BYN", "payment_id": "pay-1", "contract_no": "C-7",
-            "meter": {"reading": 1042}}
+    data = {"amount": 120.5, "currency": "BYN", "payment_id": "pay-1", "contract_no": "C-7", "meter": {"reading": 1042}}
     event = _validate(envelope(data=data))
-    assert event.detail.data == {"amount": "120.5", "currency": "BYN", "payment_id": "pay-1",
-                                 "contract_no": "C-7", "meter": {"reading": 1042}}
+    assert event.detail.data == {
+        "amount": "120.5",
+        "currency": "BYN",
+        "payment_id": "pay-1",
+        "contract_no": "C-7",
+        "meter": {"reading": 1042},
+    }
 
 
 def test_recipients_actor_and_locale_are_parsed():
@@ -169,15 +178,27 @@ def test_recipients_actor_and_locale_are_parsed():
         "invoice.issued",
         locale="ru-BY",
         actor={"id": "user-5", "name": "Olga"},
-        recipients=[{"name": "Buyer", "email": "buyer@example.com", "phone": "+375291234567",
-                     "channels": ["email"], "events": ["invoice.issued"], "locale": "be"}],
+        recipients=[
+            {
+                "name": "Buyer",
+                "email": "buyer@example.com",
+                "phone": "+375291234567",
+                "channels": ["email"],
+                "events": ["invoice.issued"],
+                "locale": "be",
+            }
+        ],
     )
     event = _validate(raw, "invoice.issued")
     assert event.detail.locale == "ru-BY"
     assert event.detail.actor.model_dump() == {"id": "user-5", "type": "user", "name": "Olga"}
     [r] = event.detail.recipients
     assert (r.email, r.phone, r.channels, r.events, r.locale) == (
-        "buyer@example.com", "+375291234567", ["email"], ["invoice.issued"], "be"
+        "buyer@example.com",
+        "+375291234567",
+        ["email"],
+        ["invoice.issued"],
+        "be",
     )
 
 

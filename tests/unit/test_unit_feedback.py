@@ -22,6 +22,7 @@ from tests.ses_events import (
 
 pytestmark = pytest.mark.unit
 
+
 def test_delivery_is_delivered_with_the_smtp_response_and_our_tags():
     e = parse_body(sns_envelope(delivery_event()))
     assert e.kind == feedback.DELIVERED and e.changes_status
@@ -97,8 +98,13 @@ def test_subscription_confirmations_are_bookkeeping():
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", json.dumps({"Type": "Notification", "TopicArn": "t", "Message": "nope"}),
-     json.dumps({"hello": "world"}), json.dumps({"eventType": "Bounce"})],
+    [
+        "not json",
+        "[]",
+        json.dumps({"Type": "Notification", "TopicArn": "t", "Message": "nope"}),
+        json.dumps({"hello": "world"}),
+        json.dumps({"eventType": "Bounce"}),
+    ],
 )
 def test_anything_else_is_malformed(body):
     with pytest.raises(MalformedFeedback):

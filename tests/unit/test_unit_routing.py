@@ -62,8 +62,11 @@ def test_org_subscription_reaches_contacts_work_email_over_personal():
 
 
 def test_contact_with_only_personal_addresses_gets_them():
-    c = contact("boris", emails=[("boris@example.org", "personal"), ("b2@example.org", "personal")],
-                phones=[("+375 44 765-43-21", "personal")])
+    c = contact(
+        "boris",
+        emails=[("boris@example.org", "personal"), ("b2@example.org", "personal")],
+        phones=[("+375 44 765-43-21", "personal")],
+    )
     org = settings(subscriptions=[subscription({"email": ["boris"], "sms": ["boris"]})], contacts=[c])
     assert _cells(_route("payment.paid", org)) == {("email", "boris@example.org"), ("sms", "+375447654321")}
 
@@ -205,14 +208,20 @@ def test_delivery_id_depends_on_every_part():
 
 def test_unknown_or_unusable_targets_are_skipped_with_reasons_and_others_still_routed():
     org = settings(
-        subscriptions=[subscription({
-            "email": ["ghost", "anna"],
-            "sms": ["boris", "anna"],
-            "webhook": ["missing", "old", "erp"],
-        })],
+        subscriptions=[
+            subscription(
+                {
+                    "email": ["ghost", "anna"],
+                    "sms": ["boris", "anna"],
+                    "webhook": ["missing", "old", "erp"],
+                }
+            )
+        ],
         contacts=[anna(), contact("boris", emails=[("boris@hutki.example", "work")])],
-        endpoints=[endpoint("erp", "https://erp.hutki.example/hooks"),
-                   endpoint("old", "https://old.hutki.example/hooks", enabled=False)],
+        endpoints=[
+            endpoint("erp", "https://erp.hutki.example/hooks"),
+            endpoint("old", "https://old.hutki.example/hooks", enabled=False),
+        ],
     )
     result = _route("payment.paid", org)
 
@@ -235,8 +244,13 @@ def test_unknown_or_unusable_targets_are_skipped_with_reasons_and_others_still_r
 def test_event_recipients_get_only_what_they_opted_into():
     recipients = [
         # 0: ticked email only, for invoice.issued
-        {"name": "Buyer", "email": "Buyer@Example.com", "phone": "+375291112233", "channels": ["email"],
-         "events": ["invoice.issued"]},
+        {
+            "name": "Buyer",
+            "email": "Buyer@Example.com",
+            "phone": "+375291112233",
+            "channels": ["email"],
+            "events": ["invoice.issued"],
+        },
         # 1: opted into invoice.paid only
         {"email": "other@example.com", "events": ["invoice.paid"]},
         # 2: no channels named: every channel it has an address for
@@ -278,12 +292,14 @@ def test_recipient_channel_outside_the_event_types_channels_is_skipped():
 
 def test_invalid_email_and_phone_become_failed_deliveries_not_dropped():
     bad = contact("bad", emails=[("not-an-email", "work")], phones=[("12345", "work")])
-    org = settings(subscriptions=[subscription({"email": ["bad", "anna"], "sms": ["bad", "anna"]})],
-                   contacts=[bad, anna()])
+    org = settings(
+        subscriptions=[subscription({"email": ["bad", "anna"], "sms": ["bad", "anna"]})], contacts=[bad, anna()]
+    )
     result = _route("payment.paid", org)
 
     assert {(d.channel, d.address) for d in result.sendable} == {
-        ("email", "anna.smith@hutki.example"), ("sms", "+375291234567"),
+        ("email", "anna.smith@hutki.example"),
+        ("sms", "+375291234567"),
     }
     failed = {(d.channel, d.address): d for d in result.failed}
     assert set(failed) == {("email", "not-an-email"), ("sms", "12345")}
@@ -348,8 +364,10 @@ def _locale_org(org_locale: str = "en", **profile_kw):
     return settings(
         org_profile=profile(locale=org_locale, **profile_kw),
         subscriptions=[subscription({"email": ["ru", "plain"]}, group="buyer.invoice")],
-        contacts=[contact("ru", emails=[("ru@hutki.example", "work")], locale="ru"),
-                  contact("plain", emails=[("plain@hutki.example", "work")])],
+        contacts=[
+            contact("ru", emails=[("ru@hutki.example", "work")], locale="ru"),
+            contact("plain", emails=[("plain@hutki.example", "work")]),
+        ],
     )
 
 
@@ -374,8 +392,11 @@ def test_locale_contact_over_event_over_org():
 
 
 def test_without_an_org_profile_locale_is_english_and_names_fall_back():
-    org = settings(no_profile=True, subscriptions=[subscription({"email": ["c"]})],
-                   contacts=[contact("c", emails=[("c@hutki.example", "work")])])
+    org = settings(
+        no_profile=True,
+        subscriptions=[subscription({"email": ["c"]})],
+        contacts=[contact("c", emails=[("c@hutki.example", "work")])],
+    )
     event = product_event("payment.paid")
     [d] = route(event, catalog.CATALOG["payment.paid"], org).deliveries
     assert d.locale == "en"
@@ -409,15 +430,21 @@ def test_queue_message_carries_what_senders_need():
         "event": {
             "source": "payments",
             "occurred_at": "2026-03-01T10:15:00+00:00",
-            "subject": {"type": "payment", "id": "subj-981", "scope": {"service_id": "s1", "point_id": "p1"},
-                        "relations": {}},
+            "subject": {
+                "type": "payment",
+                "id": "subj-981",
+                "scope": {"service_id": "s1", "point_id": "p1"},
+                "relations": {},
+            },
             "actor": {"id": "erip", "type": "system", "name": None},
             "data": catalog.CATALOG["payment.paid"].example,
         },
     }
     email = routing.queue_message(event, by_channel["email"], org)
     assert (email["address"], email["recipient_name"], email["endpoint_id"]) == (
-        "anna.smith@hutki.example", "Anna Smith", None,
+        "anna.smith@hutki.example",
+        "Anna Smith",
+        None,
     )
     assert "error_code" not in email
     # it travels as JSON through SQS
@@ -425,8 +452,9 @@ def test_queue_message_carries_what_senders_need():
 
 
 def test_queue_message_of_a_failed_delivery_carries_the_error():
-    org = settings(subscriptions=[subscription({"email": ["bad"]})],
-                   contacts=[contact("bad", emails=[("bad@", "work")])])
+    org = settings(
+        subscriptions=[subscription({"email": ["bad"]})], contacts=[contact("bad", emails=[("bad@", "work")])]
+    )
     event = product_event("payment.paid")
     [d] = route(event, catalog.CATALOG["payment.paid"], org).deliveries
     message = routing.queue_message(event, d, org)

@@ -68,15 +68,21 @@ def _error(doc: dict) -> str:
 def test_valid_yaml_parses():
     doc = parse(YAML)
     assert (doc.org_id, doc.name, doc.locale, doc.email_from, doc.default_phone_region) == (
-        "org-hutki", "Hutki Water", "ru-BY", "billing@hutki.example", "BY"
+        "org-hutki",
+        "Hutki Water",
+        "ru-BY",
+        "billing@hutki.example",
+        "BY",
     )
     anna = doc.contacts[0]
     assert [(e.address, e.kind) for e in anna.emails] == [
-        ("anna.smith@hutki.example", "work"), ("anna@example.org", "personal")
+        ("anna.smith@hutki.example", "work"),
+        ("anna@example.org", "personal"),
     ]
     assert [(p.number, p.kind) for p in anna.phones] == [("8 029 123 45 67", "work")]
     assert [(e.id, e.enabled, e.secret) for e in doc.webhook_endpoints] == [
-        ("erp", True, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), ("old", False, None)
+        ("erp", True, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        ("old", False, None),
     ]
     assert [(s.group, s.scope, s.scope_key, s.channels) for s in doc.subscriptions] == [
         ("payment.paid_or_reversed", "org", "org", {"email": ["anna", "boris"], "sms": ["anna"], "webhook": ["erp"]}),
@@ -177,8 +183,10 @@ def test_secret_must_look_like_whsec(secret):
         ({"locale": "Russian"}, "locale"),
         ({"default_phone_region": "by"}, "default_phone_region"),
         ({"webhook_endpoints": [{"id": "erp", "url": "ftp://erp.example/"}]}, "webhook_endpoints.0.url"),
-        ({"contacts": [{"id": "anna", "name": "Anna", "emails": [{"address": "a@x.example", "kind": "home"}]}]},
-         "contacts.0.emails.0.kind"),
+        (
+            {"contacts": [{"id": "anna", "name": "Anna", "emails": [{"address": "a@x.example", "kind": "home"}]}]},
+            "contacts.0.emails.0.kind",
+        ),
         ({"contact": []}, "contact"),  # a typo is an error, not ignored
         ({"contacts": [{"id": "anna", "name": "Anna", "phone": "+375291234567"}]}, "contacts.0.phone"),
     ],
@@ -194,8 +202,10 @@ def test_field_errors_name_the_field(changes, where):
 def test_all_reference_problems_are_reported_together():
     doc = _doc(
         contacts=[{"id": "anna", "name": "A"}, {"id": "anna", "name": "B"}],
-        subscriptions=[{"group": "payment.failed", "channels": {"email": ["zoe"]}},
-                       {"group": "buyer.invoice", "channels": {"webhook": ["nope"]}}],
+        subscriptions=[
+            {"group": "payment.failed", "channels": {"email": ["zoe"]}},
+            {"group": "buyer.invoice", "channels": {"webhook": ["nope"]}},
+        ],
     )
     err = _error(doc)
     assert (

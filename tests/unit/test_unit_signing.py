@@ -27,7 +27,8 @@ def test_headers_verify_with_the_reference_library():
     assert headers["webhook-timestamp"] == str(now)
     assert re.fullmatch(r"v1,[A-Za-z0-9+/]{43}=", headers["webhook-signature"])
     assert Webhook(SECRET).verify(BODY, headers) == {
-        "type": "payment.paid", "data": {"amount": "120.50", "payer_name": "Іван Пятроў"},
+        "type": "payment.paid",
+        "data": {"amount": "120.50", "payer_name": "Іван Пятроў"},
     }
     assert Webhook(SECRET).verify(BODY.encode(), headers)["type"] == "payment.paid"
 
@@ -56,8 +57,9 @@ def test_another_secret_fails_verification():
 
 def test_signature_matches_reference_sign_and_the_spec_vector():
     ts = 1614265330
-    expected = Webhook(SECRET).sign("msg_p5jXN8AQM9LWM0D4loKWxJek", datetime.fromtimestamp(ts, tz=UTC),
-                                    '{"test": 2432232314}')
+    expected = Webhook(SECRET).sign(
+        "msg_p5jXN8AQM9LWM0D4loKWxJek", datetime.fromtimestamp(ts, tz=UTC), '{"test": 2432232314}'
+    )
     assert signing.sign(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", ts, '{"test": 2432232314}') == expected
     assert expected == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 

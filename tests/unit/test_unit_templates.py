@@ -15,8 +15,14 @@ pytestmark = pytest.mark.unit
 
 def _ctx(data: dict | None = None, *, org_name: str = "Hutki Water", recipient: str | None = "Anna") -> dict:
     return {
-        "event": {"type": "payment.paid", "id": "evt-1", "occurred_at": "2026-03-01T10:15:00+00:00",
-                  "subject": {"type": "payment", "id": "pay-1"}, "actor": None, "source": "payments"},
+        "event": {
+            "type": "payment.paid",
+            "id": "evt-1",
+            "occurred_at": "2026-03-01T10:15:00+00:00",
+            "subject": {"type": "payment", "id": "pay-1"},
+            "actor": None,
+            "source": "payments",
+        },
         "data": data if data is not None else {"amount": "120.50", "currency": "BYN", "payment_id": "pay-981"},
         "org": {"name": org_name, "id": "org-hutki"},
         "recipient": {"name": recipient},
@@ -41,8 +47,13 @@ def tmpl(tmp_path: Path):
 
 
 def test_html_block_autoescapes_event_data_while_subject_and_text_do_not(templates_dir):
-    data = {"amount": "120.50", "currency": "BYN", "payment_id": "pay-981", "account": "10042",
-            "payer_name": "<script>alert('x')</script>"}
+    data = {
+        "amount": "120.50",
+        "currency": "BYN",
+        "payment_id": "pay-981",
+        "account": "10042",
+        "payer_name": "<script>alert('x')</script>",
+    }
     r = render("payment.paid", "email", "en", _ctx(data, org_name="Smith & Co"), templates_dir)
 
     assert r.template == "payment.paid/email.j2"
@@ -67,8 +78,12 @@ def test_subject_keeps_ampersand_unescaped(templates_dir):
 
 
 def test_html_escapes_markup_even_in_attributes(templates_dir):
-    data = {"amount": "45", "currency": "BYN", "invoice_number": "42",
-            "pay_url": 'https://pay.example/"><img src=x onerror=alert(1)>'}
+    data = {
+        "amount": "45",
+        "currency": "BYN",
+        "invoice_number": "42",
+        "pay_url": 'https://pay.example/"><img src=x onerror=alert(1)>',
+    }
     r = render("invoice.issued", "email", None, _ctx(data), templates_dir)
     assert '<a href="https://pay.example/&#34;&gt;&lt;img src=x onerror=alert(1)&gt;">Pay online</a>' in r["html"]
     assert "<img" not in r["html"]
@@ -166,8 +181,13 @@ def test_default_webhook_body_is_the_event_as_json(templates_dir):
     assert json.loads(r["body"]) == {
         "type": "payment.paid",
         "timestamp": "2026-03-01T10:15:00+00:00",
-        "data": {"event_id": "evt-1", "org_id": "org-hutki", "subject": {"type": "payment", "id": "pay-1"},
-                 "actor": None, "data": {"amount": "1.00", "note": "<b>&</b>"}},
+        "data": {
+            "event_id": "evt-1",
+            "org_id": "org-hutki",
+            "subject": {"type": "payment", "id": "pay-1"},
+            "actor": None,
+            "data": {"amount": "1.00", "note": "<b>&</b>"},
+        },
     }
 
 
@@ -176,7 +196,8 @@ def test_default_webhook_body_is_the_event_as_json(templates_dir):
 
 def test_newlines_in_subject_are_collapsed(tmpl):
     directory = tmpl(
-        "e", "email.j2",
+        "e",
+        "email.j2",
         "{% block subject %}Payment\r\n  from {{ data.name }}\n\nreceived{% endblock %}"
         "{% block text %}line 1\nline 2{% endblock %}{% block html %}<p>x</p>{% endblock %}",
     )
@@ -232,16 +253,34 @@ def test_most_specific_existing_template_wins(tmpl):
 
 def test_context_for_exposes_only_the_documented_names():
     message = {
-        "delivery_id": "dlv_1", "org_id": "org-hutki", "event_id": "evt-1", "event_type": "payment.paid",
-        "channel": "email", "address": "anna@hutki.example", "recipient_name": "Anna", "endpoint_id": None,
-        "locale": "en", "reasons": [],
+        "delivery_id": "dlv_1",
+        "org_id": "org-hutki",
+        "event_id": "evt-1",
+        "event_type": "payment.paid",
+        "channel": "email",
+        "address": "anna@hutki.example",
+        "recipient_name": "Anna",
+        "endpoint_id": None,
+        "locale": "en",
+        "reasons": [],
         "org": {"name": "Hutki Water", "email_from": "billing@hutki.example"},
-        "event": {"source": "payments", "occurred_at": "2026-03-01T10:15:00+00:00",
-                  "subject": {"type": "payment", "id": "pay-1"}, "actor": None, "data": {"amount": "1.00"}},
+        "event": {
+            "source": "payments",
+            "occurred_at": "2026-03-01T10:15:00+00:00",
+            "subject": {"type": "payment", "id": "pay-1"},
+            "actor": None,
+            "data": {"amount": "1.00"},
+        },
     }
     assert templates.context_for(message) == {
-        "event": {"type": "payment.paid", "id": "evt-1", "occurred_at": "2026-03-01T10:15:00+00:00",
-                  "subject": {"type": "payment", "id": "pay-1"}, "actor": None, "source": "payments"},
+        "event": {
+            "type": "payment.paid",
+            "id": "evt-1",
+            "occurred_at": "2026-03-01T10:15:00+00:00",
+            "subject": {"type": "payment", "id": "pay-1"},
+            "actor": None,
+            "source": "payments",
+        },
         "data": {"amount": "1.00"},
         "org": {"name": "Hutki Water", "id": "org-hutki"},
         "recipient": {"name": "Anna"},

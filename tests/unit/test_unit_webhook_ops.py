@@ -46,6 +46,7 @@ def test_other_channels_keep_their_shorter_schedule():
 
 # -- per-endpoint event filters ----------------------------------------------------------------------
 
+
 def _route(event_type: str, ep) -> routing.RoutingResult:
     from unit_factories import product_event, settings, subscription
 
@@ -79,8 +80,11 @@ def test_a_disabled_endpoint_is_skipped_with_its_reason():
 
 
 def _doc(event_types):
-    return {"org_id": "o", "name": "O",
-            "webhook_endpoints": [{"id": "erp", "url": "https://erp.example/h", "event_types": event_types}]}
+    return {
+        "org_id": "o",
+        "name": "O",
+        "webhook_endpoints": [{"id": "erp", "url": "https://erp.example/h", "event_types": event_types}],
+    }
 
 
 def test_the_settings_document_checks_endpoint_filters_against_the_catalog():
@@ -94,12 +98,29 @@ def test_the_settings_document_checks_endpoint_filters_against_the_catalog():
 
 # -- the alert cannot loop ---------------------------------------------------------------------------
 
+
 def test_the_url_failure_alert_is_an_email_event_and_never_alerts_about_itself():
     assert catalog.CATALOG["url_notification.failed"].channels == frozenset({"email"})
-    message = {"channel": "webhook", "event_type": "url_notification.failed", "org_id": "o",
-               "delivery_id": "d", "address": "https://x.example"}
+    message = {
+        "channel": "webhook",
+        "event_type": "url_notification.failed",
+        "org_id": "o",
+        "delivery_id": "d",
+        "address": "https://x.example",
+    }
     # Returns before any AWS call (the unit pass has no network): nothing is published.
-    assert publish_url_failure(message, event_id="e", last_error="x", attempts=1, http_status=None,
-                               reason="delivery_dead") is False
-    assert publish_url_failure({**message, "event_type": "payment.paid", "channel": "email"}, event_id="e",
-                               last_error="x", attempts=1, http_status=None, reason="delivery_dead") is False
+    assert (
+        publish_url_failure(message, event_id="e", last_error="x", attempts=1, http_status=None, reason="delivery_dead")
+        is False
+    )
+    assert (
+        publish_url_failure(
+            {**message, "event_type": "payment.paid", "channel": "email"},
+            event_id="e",
+            last_error="x",
+            attempts=1,
+            http_status=None,
+            reason="delivery_dead",
+        )
+        is False
+    )

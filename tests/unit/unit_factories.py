@@ -86,7 +86,11 @@ def profile(
     org_id: str = ORG_ID,
 ) -> OrgProfile:
     return OrgProfile(
-        org_id=org_id, sk=ORG_SK, name=name, locale=locale, email_from=email_from,
+        org_id=org_id,
+        sk=ORG_SK,
+        name=name,
+        locale=locale,
+        email_from=email_from,
         default_phone_region=default_phone_region,
     )
 
@@ -102,7 +106,10 @@ def contact(
 ) -> Contact:
     """emails/phones: (value, kind) pairs, kind work|personal."""
     return Contact(
-        org_id=org_id, sk=contact_sk(contact_id), contact_id=contact_id, name=name or contact_id.title(),
+        org_id=org_id,
+        sk=contact_sk(contact_id),
+        contact_id=contact_id,
+        name=name or contact_id.title(),
         locale=locale,
         emails=[EmailAddress(address=a, kind=k) for a, k in emails or []],
         phones=[PhoneNumber(number=n, kind=k) for n, k in phones or []],
@@ -111,7 +118,11 @@ def contact(
 
 def endpoint(endpoint_id: str, url: str, *, enabled: bool = True, org_id: str = ORG_ID) -> WebhookEndpoint:
     return WebhookEndpoint(
-        org_id=org_id, sk=endpoint_sk(endpoint_id), endpoint_id=endpoint_id, url=url, enabled=enabled,
+        org_id=org_id,
+        sk=endpoint_sk(endpoint_id),
+        endpoint_id=endpoint_id,
+        url=url,
+        enabled=enabled,
         secret_parameter=f"/notify/webhook-secrets/{org_id}/{endpoint_id}",
     )
 
@@ -119,9 +130,7 @@ def endpoint(endpoint_id: str, url: str, *, enabled: bool = True, org_id: str = 
 def subscription(
     channels: dict[str, list[str]], *, group: str = PAID_OR_REVERSED, scope: str = "org", org_id: str = ORG_ID
 ) -> Subscription:
-    return Subscription(
-        org_id=org_id, sk=subscription_sk(group, scope), group=group, scope=scope, channels=channels
-    )
+    return Subscription(org_id=org_id, sk=subscription_sk(group, scope), group=group, scope=scope, channels=channels)
 
 
 def settings(

@@ -74,8 +74,9 @@ class Functions(Construct):
     def _add(self, fn: wiring.Function, *, tables: Tables, queues: Queues, buckets: Buckets, bus_name: str) -> None:
         unit = Construct(self, fn.key)
         log_group = logs.LogGroup(unit, "Logs", retention=LOG_RETENTION)
-        access = FunctionAccess(unit, "Access", fn=fn, tables=tables, queues=queues, buckets=buckets,
-                                log_group=log_group, bus_name=bus_name)
+        access = FunctionAccess(
+            unit, "Access", fn=fn, tables=tables, queues=queues, buckets=buckets, log_group=log_group, bus_name=bus_name
+        )
         function = lambda_.Function(
             unit,
             "Function",

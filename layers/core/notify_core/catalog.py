@@ -374,8 +374,22 @@ def caretaker(department: str) -> str:
 # written to the inbox by the router itself, for members only, and cannot be switched off.
 CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack", "telegram"})
 # Sections whose permissions gate member audiences (SEEDS §1): "<section>:edit" / "<section>:view".
-SECTIONS = ("invoices", "estimates", "credit_notes", "expenses", "clients", "cheques", "account", "payments",
-            "orders", "requests", "tasks", "documents", "hr", "accounting")
+SECTIONS = (
+    "invoices",
+    "estimates",
+    "credit_notes",
+    "expenses",
+    "clients",
+    "cheques",
+    "account",
+    "payments",
+    "orders",
+    "requests",
+    "tasks",
+    "documents",
+    "hr",
+    "accounting",
+)
 
 
 @dataclass(frozen=True)
@@ -501,7 +515,6 @@ CATALOG: dict[str, EventType] = {
             audiences=(EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")),
             seeds=("SEEDS §3 buyers: invoice paid", "SEEDS §1 client paid an invoice"),
         ),
-
         # --- Elorus (SEEDS §1): members who can edit the section concerned; always in-app ---------------
         EventType(
             "invoice.viewed",
@@ -706,7 +719,6 @@ CATALOG: dict[str, EventType] = {
             audiences=(permission("account:edit"),),
             seeds=("SEEDS §1 invited user declined",),
         ),
-
         # --- RemOnline (SEEDS §2): clients (with consent), executors, managers, task authors -------------
         EventType(
             "order.status_changed",
@@ -813,7 +825,6 @@ CATALOG: dict[str, EventType] = {
             audiences=(CLIENT_CONTACTS,),
             seeds=("SEEDS §2 appointment reminder",),
         ),
-
         # --- Hutkigrosh (SEEDS §3): organisation-level notices (chosen contacts), buyers' invoices ---------
         EventType(
             "url_notification.failed",
@@ -865,7 +876,6 @@ CATALOG: dict[str, EventType] = {
             audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),
             seeds=("SEEDS §3 buyers: invoice validity expiring",),
         ),
-
         # --- Mobevo (SEEDS §4): account managers, caretakers, the user, configured addresses -------------
         EventType(
             "audit.finished",
@@ -965,7 +975,6 @@ CATALOG: dict[str, EventType] = {
             },
             seeds=("SEEDS §4 absences: to configured addresses",),
         ),
-
         # --- TaxDome Lite (SEEDS §5): the client's users with NOTIFY on; reminders repeat the event -------
         EventType(
             "chat.message_received",

@@ -81,8 +81,9 @@ class Dispatcher:
             member_ids = set(settings.members) | {g.user_id for gs in settings.grants.values() for g in gs}
             email_off = {u for u, prefs in users.load(member_ids).items() if not prefs.email_enabled}
         result = routing.route(product_event, event_type, settings, email_off)
-        reachable = [(d.channel, d.address) for d in result.deliveries
-                     if d.status == "queued" and d.channel in ("email", "sms")]
+        reachable = [
+            (d.channel, d.address) for d in result.deliveries if d.status == "queued" and d.channel in ("email", "sms")
+        ]
         result.apply_suppressions(suppression.suppressed(product_event.org_id, reachable))
         for s in result.skipped:
             logger.warning("recipient skipped", extra={"reason": s.reason, "detail": s.detail})
@@ -121,8 +122,9 @@ class Dispatcher:
             except templates.TemplateRenderError as exc:
                 failed.append({**m, "status": "failed", "error_code": "template_error", "error_detail": str(exc)})
                 continue
-            rows.append({**m, "occurred_at": m["event"]["occurred_at"], "title": rendered["title"],
-                         "body": rendered["body"]})
+            rows.append(
+                {**m, "occurred_at": m["event"]["occurred_at"], "title": rendered["title"], "body": rendered["body"]}
+            )
         if rows:
             inbox.write(rows)
             metrics.add_metric(name="inapp_written", unit=MetricUnit.Count, value=len(rows))

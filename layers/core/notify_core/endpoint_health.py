@@ -104,20 +104,24 @@ class EndpointHealth:
         assert known.failing_since is not None
         if _seconds_since(known.failing_since) < get_config().webhook_disable_after_s:
             return None
-        reason = self._disable(message, SUSTAINED_FAILURE, f"{code}: {detail}"[:500], http_status,
-                               known.failing_since)
+        reason = self._disable(message, SUSTAINED_FAILURE, f"{code}: {detail}"[:500], http_status, known.failing_since)
         if reason is None:
             self._known.pop(key, None)  # the streak changed under us: learn it again next time
         return reason
 
     # ------------------------------------------------------------------------------------ writes
-    def _disable(self, message: dict[str, Any], reason: str, last_error: str, http_status: int | None,
-                 failing_since: str | None) -> str | None:
+    def _disable(
+        self, message: dict[str, Any], reason: str, last_error: str, http_status: int | None, failing_since: str | None
+    ) -> str | None:
         key = (message["org_id"], message["endpoint_id"])
         now = utcnow_iso()
         condition = "enabled = :true"
-        values: dict[str, Any] = {":true": {"BOOL": True}, ":false": {"BOOL": False}, ":why": {"S": reason},
-                                  ":now": {"S": now}}
+        values: dict[str, Any] = {
+            ":true": {"BOOL": True},
+            ":false": {"BOOL": False},
+            ":why": {"S": reason},
+            ":now": {"S": now},
+        }
         if failing_since is not None:
             condition += " AND failing_since = :since"
             values[":since"] = {"S": failing_since}
@@ -146,8 +150,9 @@ class EndpointHealth:
         return reason
 
     @staticmethod
-    def _update(key: tuple[str, str], expression: str, values: dict[str, Any], *, condition: str = "",
-                returns: str = "NONE") -> dict[str, Any] | None:
+    def _update(
+        key: tuple[str, str], expression: str, values: dict[str, Any], *, condition: str = "", returns: str = "NONE"
+    ) -> dict[str, Any] | None:
         """One conditional UpdateItem on the endpoint item; None if the item is gone or the condition failed."""
         org_id, endpoint_id = key
         ddb = clients.client("dynamodb")
@@ -176,8 +181,9 @@ def _attempts(message: dict[str, Any]) -> int:
         return 1
 
 
-def publish_url_failure(message: dict[str, Any], *, event_id: str, last_error: str, attempts: int,
-                        http_status: int | None, reason: str) -> bool:
+def publish_url_failure(
+    message: dict[str, Any], *, event_id: str, last_error: str, attempts: int, http_status: int | None, reason: str
+) -> bool:
     """Publish ``url_notification.failed`` (SEEDS §3) for a webhook delivery on the platform's bus.
 
     The org's contacts subscribed to it get an email. It cannot loop: the event type goes by email only,
@@ -207,12 +213,19 @@ def publish_url_failure(message: dict[str, Any], *, event_id: str, last_error: s
         "data": data,
     }
     resp = clients.client("events").put_events(
-        Entries=[{"Source": PLATFORM_SOURCE, "DetailType": URL_FAILED, "Detail": json.dumps(detail),
-                  "EventBusName": get_config().bus_name}]
+        Entries=[
+            {
+                "Source": PLATFORM_SOURCE,
+                "DetailType": URL_FAILED,
+                "Detail": json.dumps(detail),
+                "EventBusName": get_config().bus_name,
+            }
+        ]
     )
     if resp.get("FailedEntryCount"):
         raise RuntimeError(f"could not publish {URL_FAILED}: {resp.get('Entries')}")
     metrics.add_metric(name="url_failure_alerts", unit=MetricUnit.Count, value=1)
-    logger.info("url failure alert published", extra={"org_id": message["org_id"], "event_id": event_id,
-                                                      "reason": reason})
+    logger.info(
+        "url failure alert published", extra={"org_id": message["org_id"], "event_id": event_id, "reason": reason}
+    )
     return True

@@ -124,8 +124,12 @@ def parse_event(event: Any) -> FeedbackEvent:
     if kind == DELIVERED:
         d = event.get("delivery") or {}
         return FeedbackEvent(
-            kind=kind, **common, timestamp=d.get("timestamp"), recipients=tuple(d.get("recipients") or ()),
-            code="delivery", detail=str(d.get("smtpResponse") or ""),
+            kind=kind,
+            **common,
+            timestamp=d.get("timestamp"),
+            recipients=tuple(d.get("recipients") or ()),
+            code="delivery",
+            detail=str(d.get("smtpResponse") or ""),
         )
     if kind == BOUNCED:
         b = event.get("bounce") or {}
@@ -134,14 +138,19 @@ def parse_event(event: Any) -> FeedbackEvent:
         recipients = _addresses(b.get("bouncedRecipients"))
         diagnostics = [
             r.get("diagnosticCode") or r.get("status") or r.get("action") or ""
-            for r in b.get("bouncedRecipients") or [] if isinstance(r, dict)
+            for r in b.get("bouncedRecipients") or []
+            if isinstance(r, dict)
         ]
         # Only a Permanent bounce says the address is dead; Transient (mailbox full, auto-reply) and
         # Undetermined do not: suppressing them would silence recipients who can still read mail.
         suppress = tuple((a, "bounce") for a in recipients) if bounce_type == "Permanent" else ()
         return FeedbackEvent(
-            kind=kind, **common, timestamp=b.get("timestamp"), recipients=recipients,
-            code=f"bounce:{bounce_type}/{sub_type}", detail="; ".join(filter(None, diagnostics)) or sub_type,
+            kind=kind,
+            **common,
+            timestamp=b.get("timestamp"),
+            recipients=recipients,
+            code=f"bounce:{bounce_type}/{sub_type}",
+            detail="; ".join(filter(None, diagnostics)) or sub_type,
             suppress=suppress,
         )
     if kind == COMPLAINED:
@@ -149,21 +158,32 @@ def parse_event(event: Any) -> FeedbackEvent:
         recipients = _addresses(c.get("complainedRecipients")) or tuple(mail.get("destination") or ())
         feedback_type = c.get("complaintFeedbackType") or c.get("complaintSubType") or "complaint"
         return FeedbackEvent(
-            kind=kind, **common, timestamp=c.get("timestamp"), recipients=recipients,
-            code=f"complaint:{feedback_type}", detail=str(c.get("userAgent") or feedback_type),
+            kind=kind,
+            **common,
+            timestamp=c.get("timestamp"),
+            recipients=recipients,
+            code=f"complaint:{feedback_type}",
+            detail=str(c.get("userAgent") or feedback_type),
             suppress=tuple((a, "complaint") for a in recipients),
         )
     if kind == REJECTED:
         r = event.get("reject") or {}
         return FeedbackEvent(
-            kind=kind, **common, timestamp=mail.get("timestamp"), recipients=tuple(mail.get("destination") or ()),
-            code="reject", detail=str(r.get("reason") or ""),
+            kind=kind,
+            **common,
+            timestamp=mail.get("timestamp"),
+            recipients=tuple(mail.get("destination") or ()),
+            code="reject",
+            detail=str(r.get("reason") or ""),
         )
     if kind == DELAYED:
         dd = event.get("deliveryDelay") or {}
         delayed = [r for r in dd.get("delayedRecipients") or [] if isinstance(r, dict)]
         return FeedbackEvent(
-            kind=kind, **common, timestamp=dd.get("timestamp"), recipients=_addresses(delayed),
+            kind=kind,
+            **common,
+            timestamp=dd.get("timestamp"),
+            recipients=_addresses(delayed),
             code=f"delay:{dd.get('delayType') or 'Undetermined'}",
             detail="; ".join(filter(None, (r.get("diagnosticCode") or r.get("status") for r in delayed))),
         )
@@ -212,12 +232,19 @@ def _record_on_delivery(event: FeedbackEvent) -> str:
         return UNKNOWN_DELIVERY
     if item.channel != "email" or (event.org_id and tag_value(item.org_id) != event.org_id):
         return UNKNOWN_DELIVERY
-    return record_outcome(item, kind=event.kind, code=event.code, detail=event.detail, at=event.timestamp,
-                          provider_message_id=event.message_id)
+    return record_outcome(
+        item,
+        kind=event.kind,
+        code=event.code,
+        detail=event.detail,
+        at=event.timestamp,
+        provider_message_id=event.message_id,
+    )
 
 
-def record_outcome(item: Any, *, kind: str, code: str, detail: str, at: str | None,
-                   provider_message_id: str | None) -> str:
+def record_outcome(
+    item: Any, *, kind: str, code: str, detail: str, at: str | None, provider_message_id: str | None
+) -> str:
     """What a provider reported after it accepted a message, on its delivery log item (email and SMS).
 
     The one ranked write: the attempt entry is always appended, the status only replaces a weaker one

@@ -47,18 +47,30 @@ def write(items: list[dict[str, Any]]) -> None:
     now = utcnow_iso()
     with InboxItem.batch_write() as batch:
         for i in items:
-            batch.save(InboxItem(
-                inbox_id=inbox_id(i["org_id"], i["user_id"]), sk=f"{i['occurred_at']}#{i['delivery_id']}",
-                org_id=i["org_id"], user_id=i["user_id"], delivery_id=i["delivery_id"], event_id=i["event_id"],
-                event_type=i["event_type"], title=i["title"], body=i["body"], reasons=list(i["reasons"]),
-                read=False, created_at=now, expires_at=RETENTION,
-            ))
+            batch.save(
+                InboxItem(
+                    inbox_id=inbox_id(i["org_id"], i["user_id"]),
+                    sk=f"{i['occurred_at']}#{i['delivery_id']}",
+                    org_id=i["org_id"],
+                    user_id=i["user_id"],
+                    delivery_id=i["delivery_id"],
+                    event_id=i["event_id"],
+                    event_type=i["event_type"],
+                    title=i["title"],
+                    body=i["body"],
+                    reasons=list(i["reasons"]),
+                    read=False,
+                    created_at=now,
+                    expires_at=RETENTION,
+                )
+            )
 
 
 def list_items(org_id: str, user_id: str, *, limit: int = 20, unread_only: bool = False) -> list[InboxItem]:
     condition = InboxItem.read == False if unread_only else None  # noqa: E712 (a PynamoDB condition)
-    return list(InboxItem.query(inbox_id(org_id, user_id), scan_index_forward=False, limit=limit,
-                                filter_condition=condition))
+    return list(
+        InboxItem.query(inbox_id(org_id, user_id), scan_index_forward=False, limit=limit, filter_condition=condition)
+    )
 
 
 def unread_count(org_id: str, user_id: str) -> int:
@@ -67,4 +79,5 @@ def unread_count(org_id: str, user_id: str) -> int:
 
 def mark_read(org_id: str, user_id: str, sk: str) -> None:
     InboxItem(inbox_id=inbox_id(org_id, user_id), sk=sk).update(
-        actions=[InboxItem.read.set(True)], condition=InboxItem.inbox_id.exists())
+        actions=[InboxItem.read.set(True)], condition=InboxItem.inbox_id.exists()
+    )

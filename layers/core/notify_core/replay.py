@@ -47,8 +47,9 @@ def replay_delivery(org_id: str, delivery_id: str) -> ReplayResult:
     return result
 
 
-def replay_since(org_id: str, since: str, *, endpoint_id: str | None = None,
-                 statuses: tuple[str, ...] = REPLAYABLE) -> ReplayResult:
+def replay_since(
+    org_id: str, since: str, *, endpoint_id: str | None = None, statuses: tuple[str, ...] = REPLAYABLE
+) -> ReplayResult:
     """Replay every dead/failed delivery of an org created at or after ``since`` (ISO 8601), optionally
     only those to one webhook endpoint."""
     result = ReplayResult()

@@ -18,10 +18,29 @@ from typing import Any
 from notify_core.addresses import InvalidAddress, normalise_email, normalise_phone
 from notify_core.delivery_log import SENT, Delivery, org_channel_key, org_recipient_key
 
-SMS_COLUMNS = ("created_at", "sent_at", "delivery_id", "event_type", "event_id", "to", "recipient_name",
-               "status", "provider_message_id", "attempts")
-HISTORY_COLUMNS = ("created_at", "delivery_id", "channel", "event_type", "event_id", "to", "status",
-                   "error_code", "attempts")
+SMS_COLUMNS = (
+    "created_at",
+    "sent_at",
+    "delivery_id",
+    "event_type",
+    "event_id",
+    "to",
+    "recipient_name",
+    "status",
+    "provider_message_id",
+    "attempts",
+)
+HISTORY_COLUMNS = (
+    "created_at",
+    "delivery_id",
+    "channel",
+    "event_type",
+    "event_id",
+    "to",
+    "status",
+    "error_code",
+    "attempts",
+)
 
 
 def _upper_bound(to: str) -> str:
@@ -43,8 +62,14 @@ def sent_sms(org_id: str, date_from: str, date_to: str, *, statuses: tuple[str, 
     return [_row(d) for d in items]
 
 
-def recipient_history(org_id: str, address: str, *, channels: Iterable[str] = ("email", "sms"),
-                      default_region: str | None = None, limit: int | None = None) -> list[dict]:
+def recipient_history(
+    org_id: str,
+    address: str,
+    *,
+    channels: Iterable[str] = ("email", "sms"),
+    default_region: str | None = None,
+    limit: int | None = None,
+) -> list[dict]:
     """Every delivery to ``address`` in the org (an email address or a phone number), newest first."""
     rows: list[dict] = []
     for channel in channels:

@@ -207,8 +207,7 @@ class _Collector:
 
 
 class _Router:
-    def __init__(self, event: ProductEvent, event_type: EventType, settings: OrgSettings,
-                 email_off: set[str]) -> None:
+    def __init__(self, event: ProductEvent, event_type: EventType, settings: OrgSettings, email_off: set[str]) -> None:
         self.event = event
         self.event_type = event_type
         self.settings = settings
@@ -230,13 +229,13 @@ class _Router:
                 self.collector.add("inapp", m.user_id, reason=reason, locale=locale, name=m.name, user_id=m.user_id)
             elif channel == "email" and m.email:
                 off = "preference:email_off" if m.user_id in self.email_off else None
-                self.collector.add("email", m.email, reason=reason, locale=locale, name=m.name, user_id=m.user_id,
-                                   skip_reason=off)
+                self.collector.add(
+                    "email", m.email, reason=reason, locale=locale, name=m.name, user_id=m.user_id, skip_reason=off
+                )
             elif channel == "sms" and m.phone:
                 self.collector.add("sms", m.phone, reason=reason, locale=locale, name=m.name, user_id=m.user_id)
             elif channel == "telegram" and m.telegram:
-                self.collector.add("telegram", m.telegram, reason=reason, locale=locale, name=m.name,
-                                   user_id=m.user_id)
+                self.collector.add("telegram", m.telegram, reason=reason, locale=locale, name=m.name, user_id=m.user_id)
 
     def members_by_id(self, user_ids: Iterable[str], reason: str) -> None:
         for user_id in user_ids:
@@ -256,8 +255,9 @@ class _Router:
         exclusion = None
         if agreed is False or (consent_required and agreed is not True):
             exclusion = f"no_consent:{channel}"
-        self.collector.add(channel, address, reason=reason, locale=c.locale or self.default_locale, name=c.name,
-                           skip_reason=exclusion)
+        self.collector.add(
+            channel, address, reason=reason, locale=c.locale or self.default_locale, name=c.name, skip_reason=exclusion
+        )
 
     # -- audiences --------------------------------------------------------------------------------------
     def run(self) -> RoutingResult:
@@ -298,11 +298,14 @@ class _Router:
                 self.members_by_id([self.event.detail.actor.id], "actor")
         elif audience in (ACCOUNT_MANAGER, CLIENT_CONTACTS) or audience.startswith("caretaker:"):
             if client is None:
-                self.skip("unknown_client", f"{audience}: the subject names no known client "
-                                            f"({subject.client_id or 'no client_id'})")
+                self.skip(
+                    "unknown_client",
+                    f"{audience}: the subject names no known client ({subject.client_id or 'no client_id'})",
+                )
             elif audience == ACCOUNT_MANAGER:
-                self.members_by_id([client.account_manager] if client.account_manager else [],
-                                   f"account_manager:{client.client_id}")
+                self.members_by_id(
+                    [client.account_manager] if client.account_manager else [], f"account_manager:{client.client_id}"
+                )
             elif audience == CLIENT_CONTACTS:
                 self.client_contacts()
             else:
@@ -327,8 +330,14 @@ class _Router:
                 if c.notify:
                     self.contact(c, channel, reason, consent_required=True)
                 else:
-                    self.collector.add(channel, address, reason=reason, locale=c.locale or self.default_locale,
-                                       name=c.name, skip_reason="notify_off")
+                    self.collector.add(
+                        channel,
+                        address,
+                        reason=reason,
+                        locale=c.locale or self.default_locale,
+                        name=c.name,
+                        skip_reason="notify_off",
+                    )
 
     def subscribers(self) -> None:
         scopes = matching_scopes(self.event)
@@ -344,8 +353,12 @@ class _Router:
             for channel, addresses in sub.fixed_addresses().items():
                 if channel in self.channels:
                     for address in addresses:
-                        self.collector.add(channel, address, reason=f"fixed_address:{sub.group}@{sub.scope}",
-                                           locale=self.default_locale)
+                        self.collector.add(
+                            channel,
+                            address,
+                            reason=f"fixed_address:{sub.group}@{sub.scope}",
+                            locale=self.default_locale,
+                        )
 
     def subscriber(self, channel: str, target_id: str, reason: str) -> None:
         if channel == "webhook":
@@ -353,13 +366,16 @@ class _Router:
             if endpoint is None:
                 self.skip("unknown_endpoint", f"{reason} names endpoint {target_id!r}")
             elif not endpoint.enabled:
-                self.skip("endpoint_disabled", f"endpoint {target_id!r}"
-                          + (f" ({endpoint.disabled_reason})" if endpoint.disabled_reason else ""))
+                self.skip(
+                    "endpoint_disabled",
+                    f"endpoint {target_id!r}" + (f" ({endpoint.disabled_reason})" if endpoint.disabled_reason else ""),
+                )
             elif not endpoint.accepts(self.event.event_type):
                 self.skip("endpoint_filtered", f"endpoint {target_id!r} does not take {self.event.event_type}")
             else:
-                self.collector.add(channel, endpoint.url, reason=reason, locale=self.default_locale,
-                                   endpoint_id=endpoint.endpoint_id)
+                self.collector.add(
+                    channel, endpoint.url, reason=reason, locale=self.default_locale, endpoint_id=endpoint.endpoint_id
+                )
             return
         contact = self.settings.contacts.get(target_id)
         if contact is None:
@@ -385,12 +401,19 @@ class _Router:
                     self.skip("no_address", f"recipients[{i}] has no {channel} address")
                     continue
                 exclusion = None if channel in enabled else "channel_not_enabled_for_buyers"
-                self.collector.add(channel, address, reason="event_recipient", locale=r.locale or self.default_locale,
-                                   name=r.name, skip_reason=exclusion)
+                self.collector.add(
+                    channel,
+                    address,
+                    reason="event_recipient",
+                    locale=r.locale or self.default_locale,
+                    name=r.name,
+                    skip_reason=exclusion,
+                )
 
 
-def route(event: ProductEvent, event_type: EventType, settings: OrgSettings,
-          email_off: Iterable[str] = ()) -> RoutingResult:
+def route(
+    event: ProductEvent, event_type: EventType, settings: OrgSettings, email_off: Iterable[str] = ()
+) -> RoutingResult:
     """Resolve every audience of the event type; ``email_off``: users who switched email off everywhere."""
     return _Router(event, event_type, settings, set(email_off)).run()
 

@@ -176,9 +176,11 @@ class SubscriptionDoc(_Doc):
             raise ValueError(f"unknown subscription group {v!r}; known: {sorted(catalog.subscribable_groups())}")
         if v not in catalog.subscribable_groups():
             # Accepting it would store a subscription the router never reads: refuse it, and say why.
-            raise ValueError(f"nobody can subscribe to {v!r}: its events reach "
-                             f"{sorted({a for e in catalog.CATALOG.values() if e.group == v for a in e.audiences})}, "
-                             "not subscribers")
+            raise ValueError(
+                f"nobody can subscribe to {v!r}: its events reach "
+                f"{sorted({a for e in catalog.CATALOG.values() if e.group == v for a in e.audiences})}, "
+                "not subscribers"
+            )
         return v
 
     @field_validator("scope")
@@ -426,7 +428,9 @@ def apply(doc: SettingsDocument) -> ApplyResult:
         )
     if doc.telegram and doc.telegram.bot_token:
         ssm.put_parameter(
-            Name=telegram_parameter_name(doc.org_id), Value=doc.telegram.bot_token, Type="SecureString",
+            Name=telegram_parameter_name(doc.org_id),
+            Value=doc.telegram.bot_token,
+            Type="SecureString",
             Overwrite=True,
         )
     items = _items(doc)

@@ -44,8 +44,13 @@ def key(channel: str, address: str) -> str:
 
 
 def suppress(channel: str, address: str, reason: str, org_id: str | None = None, detail: str | None = None) -> None:
-    Suppression(address_key=key(channel, address), scope=org_id or EVERY_ORG, reason=reason,
-                created_at=utcnow_iso(), detail=(detail or None) and detail[:1000]).save()
+    Suppression(
+        address_key=key(channel, address),
+        scope=org_id or EVERY_ORG,
+        reason=reason,
+        created_at=utcnow_iso(),
+        detail=(detail or None) and detail[:1000],
+    ).save()
 
 
 def suppressed(org_id: str, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:

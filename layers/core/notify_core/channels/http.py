@@ -44,8 +44,9 @@ class Answer:
     retry_after_s: int | None  # from a Retry-After header
 
 
-def post(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolver = ssrf.system_resolver,
-         max_body: int = 512) -> Answer:
+def post(
+    url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolver = ssrf.system_resolver, max_body: int = 512
+) -> Answer:
     """POST ``body`` to a vetted address; return the answer whatever its status.
 
     Raises PermanentDeliveryError for a URL the SSRF guard refuses and TransientDeliveryError when no
@@ -61,14 +62,21 @@ def post(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolve
     timeout = urllib3.Timeout(total=cfg.webhook_timeout_s)
     if target.scheme == "https":
         pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            target.address, target.port, timeout=timeout, retries=False, maxsize=1,
-            server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+            target.address,
+            target.port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
         )
     else:
         pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False, maxsize=1)
     try:
-        resp = pool.urlopen("POST", target.path, body=body.encode(), headers=headers, redirect=False,
-                            preload_content=False)
+        resp = pool.urlopen(
+            "POST", target.path, body=body.encode(), headers=headers, redirect=False, preload_content=False
+        )
         status = resp.status
         excerpt = resp.read(max_body).decode("utf-8", "replace")
         wait = retry_after(resp.headers.get("retry-after"))
@@ -84,8 +92,14 @@ def post(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolve
     return Answer(status, excerpt, wait)
 
 
-def post_json(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Resolver = ssrf.system_resolver,
-              ok_body: str | None = None) -> SendResult:
+def post_json(
+    url: str,
+    body: str,
+    headers: dict[str, str],
+    *,
+    resolver: ssrf.Resolver = ssrf.system_resolver,
+    ok_body: str | None = None,
+) -> SendResult:
     """POST ``body``; raise Permanent/TransientDeliveryError unless the answer is a 2xx.
 
     ``ok_body``: a receiver that answers 200 with another body than this failed (Slack answers 200 "ok").
@@ -98,6 +112,7 @@ def post_json(url: str, body: str, headers: dict[str, str], *, resolver: ssrf.Re
             raise PermanentDeliveryError("rejected", detail, http_status=status)
         return SendResult(http_status=status)
     if status in (408, 429) or status >= 500:
-        raise TransientDeliveryError(f"http_{status}", detail, http_status=status,
-                                     retry_after_s=wait if status in (429, 503) else None)
+        raise TransientDeliveryError(
+            f"http_{status}", detail, http_status=status, retry_after_s=wait if status in (429, 503) else None
+        )
     raise PermanentDeliveryError(f"http_{status}", detail, http_status=status)

@@ -62,8 +62,9 @@ class WebhookChannel:
             disabled = self._record(message, exc)
             if disabled and isinstance(exc, TransientDeliveryError):
                 # This failure disabled the endpoint: stop retrying it (replay it once the endpoint is back).
-                raise PermanentDeliveryError("endpoint_disabled", f"{disabled}; last error {exc.code}: {exc.detail}",
-                                             http_status=exc.http_status) from exc
+                raise PermanentDeliveryError(
+                    "endpoint_disabled", f"{disabled}; last error {exc.code}: {exc.detail}", http_status=exc.http_status
+                ) from exc
             raise
         self._record(message, None)
         return result
@@ -78,6 +79,8 @@ class WebhookChannel:
                 return None
             return self._health.failure(message, code=exc.code, detail=exc.detail, http_status=exc.http_status)
         except Exception:  # the delivery's outcome stands whatever happens to the health bookkeeping
-            logger.exception("could not record webhook endpoint health",
-                             extra={"org_id": message.get("org_id"), "endpoint_id": message.get("endpoint_id")})
+            logger.exception(
+                "could not record webhook endpoint health",
+                extra={"org_id": message.get("org_id"), "endpoint_id": message.get("endpoint_id")},
+            )
             return None
