@@ -630,7 +630,8 @@ class LocalRuntime:
         return pending
 
     def outbox(self) -> Outbox:
-        data = json.load(urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=10))
+        # moto dumps every backend here: after a 10,000-delivery storm that takes well over 10 s.
+        data = json.load(urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=300))
         emails = [
             Email(
                 to=m["destinations"].get("ToAddresses", []),
