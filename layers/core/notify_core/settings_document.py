@@ -112,6 +112,16 @@ class MemberDoc(_Doc):
 
     check_telegram = field_validator("telegram")(_telegram_chat_id)
 
+    def reach(self) -> dict[str, Any]:
+        """Who the member is and where to reach them: on the member item and copied into each grant."""
+        return {
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "telegram": self.telegram,
+            "locale": self.locale,
+        }
+
     def all_permissions(self) -> list[str]:
         if "admin" in self.roles:
             return [f"{s}:{level}" for s in catalog.SECTIONS for level in ("edit", "view")]
@@ -335,11 +345,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
                 org_id=org,
                 sk=member_sk(m.user_id),
                 user_id=m.user_id,
-                name=m.name,
-                email=m.email,
-                phone=m.phone,
-                telegram=m.telegram,
-                locale=m.locale,
+                **m.reach(),
                 roles=list(m.roles),
                 permissions=list(m.permissions),
             )
@@ -348,15 +354,7 @@ def _items(doc: SettingsDocument) -> list[SettingsItem]:
         for perm in m.all_permissions():
             items.append(
                 PermissionGrant(
-                    org_id=org,
-                    sk=grant_sk(perm, m.user_id),
-                    permission=perm,
-                    user_id=m.user_id,
-                    name=m.name,
-                    email=m.email,
-                    phone=m.phone,
-                    telegram=m.telegram,
-                    locale=m.locale,
+                    org_id=org, sk=grant_sk(perm, m.user_id), permission=perm, user_id=m.user_id, **m.reach()
                 )
             )
     for cl in doc.clients:
