@@ -1,23 +1,9 @@
-"""Router: EventBridge (via the events queue) -> validated, resolved, queued deliveries."""
+"""Router: EventBridge (via the events queue) -> validated, resolved, queued deliveries.
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+The handler is built on the first invocation from this function's environment (``notify_core.compose.router``).
+"""
 
-from notify_core.batch import BackoffBatchProcessor
-from notify_core.dispatch import Dispatcher
-from notify_core.observability import logger, metrics
+from notify_core.compose.router import build
+from notify_core.handlers.entry import LazyHandler
 
-processor = BackoffBatchProcessor()
-dispatcher = Dispatcher()
-
-
-def record_handler(record: SQSRecord) -> dict:
-    return dispatcher.handle_body(record.body, message_id=record.message_id)
-
-
-@logger.inject_lambda_context
-@metrics.log_metrics
-def handler(event: dict, context: LambdaContext) -> dict:
-    dispatcher.register_context(context)
-    return process_partial_response(event, record_handler, processor, context)
+handler = LazyHandler(build)

@@ -1,10 +1,9 @@
 """Sender for chat channels (Slack, Telegram): one delivery per SQS message, exactly once, retried with backoff.
 
-The chat queue carries both; each message goes through the adapter its ``channel`` names.
+The handler is built on the first invocation from this function's environment (``notify_core.compose.send_chat``).
 """
 
-from notify_core.channels.slack import SlackChannel
-from notify_core.channels.telegram import TelegramChannel
-from notify_core.sending import sqs_handler
+from notify_core.compose.send_chat import build
+from notify_core.handlers.entry import LazyHandler
 
-handler = sqs_handler(SlackChannel(), TelegramChannel())
+handler = LazyHandler(build)

@@ -1,6 +1,9 @@
-"""Sender for the sms channel: one delivery per SQS message, exactly once, retried with backoff."""
+"""Sender for the sms channel: one delivery per SQS message, exactly once, retried with backoff.
 
-from notify_core.channels.sms import SmsChannel
-from notify_core.sending import sqs_handler
+The handler is built on the first invocation from this function's environment (``notify_core.compose.send_sms``).
+"""
 
-handler = sqs_handler(SmsChannel())
+from notify_core.compose.send_sms import build
+from notify_core.handlers.entry import LazyHandler
+
+handler = LazyHandler(build)

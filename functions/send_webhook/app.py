@@ -1,8 +1,9 @@
-"""Sender for the webhook channel: one delivery per SQS message, exactly once, retried with backoff."""
+"""Sender for the webhook channel: signed POSTs, exactly once, retried with backoff; endpoint health.
 
-from notify_core.channels.webhook import WebhookChannel
-from notify_core.endpoint_health import EndpointHealth
-from notify_core.sending import sqs_handler
+The handler is built on the first invocation from this function's environment (``notify_core.compose.send_webhook``).
+"""
 
-# Outcomes feed each endpoint's health: 410 Gone or sustained failure disables it and alerts the org.
-handler = sqs_handler(WebhookChannel(health=EndpointHealth()))
+from notify_core.compose.send_webhook import build
+from notify_core.handlers.entry import LazyHandler
+
+handler = LazyHandler(build)

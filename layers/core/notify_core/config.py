@@ -1,90 +1,236 @@
-"""Runtime configuration, read once from the environment the wiring description sets."""
+"""The configuration contract between the wiring (``infra/notify_infra/wiring.py``) and the functions.
+
+Two halves, both owned here and imported by the wiring, so neither side spells a name the other reads:
+
+- **names**: every environment variable a function may read, and the platform's constants (the source its own
+  events carry, the metrics namespace). The wiring builds each function's environment from these names; the
+  CDK stack and the local runtime both use that one builder.
+- **one settings model per function** (``ROUTER``, ``SEND_EMAIL`` …, keyed like ``wiring.FUNCTIONS``): a frozen
+  pydantic model validated from the function's environment when its handler is *built* (first invocation on
+  AWS, ``LocalRuntime`` start locally), never at import. Resource names have no defaults: a function missing one
+  fails at once, with the variable's name, on AWS and locally alike; an infra test validates every
+  synthesized function environment against its model.
+
+Pure: pydantic and the standard library only.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+# ------------------------------------------------------------------------------------------------- constants
+DEFAULT_BUS_NAME = "notify"
+PLATFORM_SOURCE = "notify.platform"  # the source of the events the platform publishes itself (alerts)
+METRICS_NAMESPACE = "Notify"
+
+# --------------------------------------------------------------------------------- environment variable names
+# Tables (physical names: CDK names tables itself, so every one must reach the function).
+SETTINGS_TABLE = "SETTINGS_TABLE"
+DELIVERIES_TABLE = "DELIVERIES_TABLE"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+USERS_TABLE = "USERS_TABLE"
+INBOX_TABLE = "INBOX_TABLE"
+SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
+# Queues (URLs).
+EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
+EMAIL_QUEUE_URL = "EMAIL_QUEUE_URL"
+SMS_QUEUE_URL = "SMS_QUEUE_URL"
+WEBHOOK_QUEUE_URL = "WEBHOOK_QUEUE_URL"
+CHAT_QUEUE_URL = "CHAT_QUEUE_URL"
+FEEDBACK_QUEUE_URL = "FEEDBACK_QUEUE_URL"
+SMS_INBOUND_QUEUE_URL = "SMS_INBOUND_QUEUE_URL"
+QUARANTINE_QUEUE_URL = "QUARANTINE_QUEUE_URL"
+# Buckets.
+ATTACHMENTS_BUCKET = "ATTACHMENTS_BUCKET"
+# Everything else a function is told.
+NOTIFY_BUS_NAME = "NOTIFY_BUS_NAME"
+NOTIFY_TEMPLATES_DIR = "NOTIFY_TEMPLATES_DIR"
+DEFAULT_EMAIL_FROM = "DEFAULT_EMAIL_FROM"
+SES_CONFIGURATION_SET = "SES_CONFIGURATION_SET"
+RETRY_BASE_DELAY_S = "RETRY_BASE_DELAY_S"
+RETRY_MAX_DELAY_S = "RETRY_MAX_DELAY_S"
+DELIVERY_RETENTION_DAYS = "DELIVERY_RETENTION_DAYS"
+WEBHOOK_SECRET_PREFIX = "WEBHOOK_SECRET_PREFIX"
+CHAT_SECRET_PREFIX = "CHAT_SECRET_PREFIX"
+WEBHOOK_TIMEOUT_S = "WEBHOOK_TIMEOUT_S"
+WEBHOOK_DISABLE_AFTER_S = "WEBHOOK_DISABLE_AFTER_S"
+TELEGRAM_API_BASE = "TELEGRAM_API_BASE"
+NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the local runtime sets it
+ATTACHMENT_MAX_FILE_BYTES = "ATTACHMENT_MAX_FILE_BYTES"
+ATTACHMENT_MAX_TOTAL_BYTES = "ATTACHMENT_MAX_TOTAL_BYTES"
+POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 
 
-def _default_templates_dir() -> str:
-    # In Lambda the layer puts templates under /opt/templates (NOTIFY_TEMPLATES_DIR says so);
-    # in a checkout they sit at the repository root, three levels above this file.
-    return str(Path(__file__).resolve().parents[3] / "templates")
+class ConfigurationError(RuntimeError):
+    """A function's environment does not satisfy its settings model (names every missing or bad variable)."""
 
 
-@dataclass(frozen=True)
-class Config:
-    settings_table: str
-    deliveries_table: str
-    idempotency_table: str
-    users_table: str
-    inbox_table: str
-    suppressions_table: str
-    chat_secret_prefix: str
-    queue_urls: dict[str, str]  # queue key -> url
-    templates_dir: str
-    default_email_from: str
-    retry_base_delay_s: int
-    retry_max_delay_s: int
-    allow_loopback_webhooks: bool
-    webhook_secret_prefix: str
-    webhook_timeout_s: float
-    delivery_retention_days: int
-    ses_configuration_set: str = ""  # every email is sent with it: its events come back as feedback
-    webhook_disable_after_s: int = 5 * 86400  # only failures for this long: the endpoint is disabled
-    bus_name: str = "notify"  # where the platform publishes its own events (alerts)
-    telegram_api_base: str = "https://api.telegram.org"  # the local runtime points it at its receiver
-    attachments_bucket: str = ""  # the platform's documents bucket (objects under <org_id>/)
-    # Attachment limits, raw bytes. Base64 grows them by 4/3: 10 MiB total is ~14 MB of message, well under
-    # the 40 MB SES v2 accepts, and keeps a 256 MB sender's memory (bytes + MIME copy) comfortable.
-    attachment_max_file_bytes: int = 5 * 1024 * 1024
-    attachment_max_total_bytes: int = 10 * 1024 * 1024
+def _repo_templates_dir() -> str:
+    # In Lambda the layer puts templates under /opt/templates and the stack says so (NOTIFY_TEMPLATES_DIR);
+    # an installed wheel carries them next to this package; a checkout keeps them at the repository root.
+    packaged = Path(__file__).resolve().parent / "templates"
+    return str(packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "templates")
 
-    def queue_url(self, key: str) -> str:
+
+def _flag(value: Any) -> Any:
+    return value == "1" if isinstance(value, str) else value
+
+
+Name = Annotated[str, Field(min_length=1)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def _req(env: str, **kwargs: Any) -> Any:
+    return Field(alias=env, **kwargs)
+
+
+class FunctionSettings(BaseModel):
+    """Base of the per-function models: built from an environment mapping, frozen, ignoring what it does not use
+    (Lambda and Powertools put their own variables next to ours)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    function: ClassVar[str] = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Self:
         try:
-            return self.queue_urls[key]
-        except KeyError:
-            raise RuntimeError(f"queue {key!r} is not configured for this function") from None
+            return cls.model_validate(dict(env))
+        except ValidationError as exc:
+            problems = []
+            for e in exc.errors():
+                name = ".".join(str(p) for p in e["loc"])
+                problems.append(f"{name} is not set" if e["type"] == "missing" else f"{name}: {e['msg']}")
+            where = f"the {cls.function} function" if cls.function else cls.__name__
+            raise ConfigurationError(f"{where} cannot start: {'; '.join(problems)}") from None
+
+    @classmethod
+    def required_env(cls) -> frozenset[str]:
+        """The environment variables this function cannot start without."""
+        return frozenset(f.alias or name for name, f in cls.model_fields.items() if f.is_required())
+
+    @classmethod
+    def known_env(cls) -> frozenset[str]:
+        """Every environment variable this function reads."""
+        return frozenset(f.alias or name for name, f in cls.model_fields.items())
 
 
-_QUEUE_ENV = {
-    "events": "EVENTS_QUEUE_URL",
-    "email": "EMAIL_QUEUE_URL",
-    "sms": "SMS_QUEUE_URL",
-    "webhook": "WEBHOOK_QUEUE_URL",
-    "chat": "CHAT_QUEUE_URL",
-    "quarantine": "QUARANTINE_QUEUE_URL",
-}
+class _Templates(FunctionSettings):
+    templates_dir: Name = Field(alias=NOTIFY_TEMPLATES_DIR, default_factory=_repo_templates_dir)
 
 
-@cache
-def get_config() -> Config:
-    env = os.environ
-    return Config(
-        settings_table=env.get("SETTINGS_TABLE", "notify-settings"),
-        deliveries_table=env.get("DELIVERIES_TABLE", "notify-deliveries"),
-        idempotency_table=env.get("IDEMPOTENCY_TABLE", "notify-idempotency"),
-        users_table=env.get("USERS_TABLE", "notify-users"),
-        inbox_table=env.get("INBOX_TABLE", "notify-inbox"),
-        suppressions_table=env.get("SUPPRESSIONS_TABLE", "notify-suppressions"),
-        chat_secret_prefix=env.get("CHAT_SECRET_PREFIX", "/notify/chat-secrets/"),
-        queue_urls={k: env[v] for k, v in _QUEUE_ENV.items() if env.get(v)},
-        templates_dir=env.get("NOTIFY_TEMPLATES_DIR") or _default_templates_dir(),
-        default_email_from=env.get("DEFAULT_EMAIL_FROM", "notifications@notify.example"),
-        retry_base_delay_s=int(env.get("RETRY_BASE_DELAY_S", "30")),
-        retry_max_delay_s=int(env.get("RETRY_MAX_DELAY_S", "3600")),
-        # Only the embedded local runtime sets this: its webhook receiver listens on 127.0.0.1.
-        allow_loopback_webhooks=env.get("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS") == "1",
-        webhook_secret_prefix=env.get("WEBHOOK_SECRET_PREFIX", "/notify/webhook-secrets/"),
-        webhook_timeout_s=float(env.get("WEBHOOK_TIMEOUT_S", "15")),
-        delivery_retention_days=int(env.get("DELIVERY_RETENTION_DAYS", "400")),
-        ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
-        webhook_disable_after_s=int(env.get("WEBHOOK_DISABLE_AFTER_S", str(5 * 86400))),
-        bus_name=env.get("NOTIFY_BUS_NAME", "notify"),
-        telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
-        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
-        attachment_max_file_bytes=int(env.get("ATTACHMENT_MAX_FILE_BYTES", str(5 * 1024 * 1024))),
-        attachment_max_total_bytes=int(env.get("ATTACHMENT_MAX_TOTAL_BYTES", str(10 * 1024 * 1024))),
+class _Retry(FunctionSettings):
+    """Backoff of retried records: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter."""
+
+    retry_base_delay_s: int = _req(RETRY_BASE_DELAY_S, ge=0)
+    retry_max_delay_s: int = _req(RETRY_MAX_DELAY_S, ge=0)
+
+
+class _DeliveryLog(FunctionSettings):
+    deliveries_table: Name = _req(DELIVERIES_TABLE)
+    # How long a delivery (and so its "sent exactly once" guard) is kept before DynamoDB's TTL removes it.
+    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=400, ge=1)
+
+
+class RouterSettings(_Templates, _Retry, _DeliveryLog):
+    function: ClassVar[str] = "router"
+    settings_table: Name = _req(SETTINGS_TABLE)
+    users_table: Name = _req(USERS_TABLE)
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+    idempotency_table: Name = _req(IDEMPOTENCY_TABLE)
+    inbox_table: Name = _req(INBOX_TABLE)
+    email_queue_url: Name = _req(EMAIL_QUEUE_URL)
+    sms_queue_url: Name = _req(SMS_QUEUE_URL)
+    webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
+    chat_queue_url: Name = _req(CHAT_QUEUE_URL)
+    quarantine_queue_url: Name = _req(QUARANTINE_QUEUE_URL)
+
+    def delivery_queue_urls(self) -> dict[str, str]:
+        """Queue key -> URL of the channel queues (``adapters.sqs.CHANNEL_QUEUES`` maps channels to keys)."""
+        return {
+            "email": self.email_queue_url,
+            "sms": self.sms_queue_url,
+            "webhook": self.webhook_queue_url,
+            "chat": self.chat_queue_url,
+        }
+
+
+class _Sender(_Templates, _Retry, _DeliveryLog):
+    pass
+
+
+class _Http(FunctionSettings):
+    webhook_timeout_s: float = _req(WEBHOOK_TIMEOUT_S, gt=0)
+    allow_loopback_webhooks: Flag = Field(alias=NOTIFY_ALLOW_LOOPBACK_WEBHOOKS, default=False)
+
+
+class SendEmailSettings(_Sender):
+    function: ClassVar[str] = "send_email"
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+    attachments_bucket: Name = _req(ATTACHMENTS_BUCKET)
+    # Every email is sent with it: its events come back as feedback.
+    ses_configuration_set: Name = _req(SES_CONFIGURATION_SET)
+    default_email_from: Name = _req(DEFAULT_EMAIL_FROM)
+    attachment_max_file_bytes: int = _req(ATTACHMENT_MAX_FILE_BYTES, gt=0)
+    attachment_max_total_bytes: int = _req(ATTACHMENT_MAX_TOTAL_BYTES, gt=0)
+
+
+class SendSmsSettings(_Sender):
+    function: ClassVar[str] = "send_sms"
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+
+
+class SendWebhookSettings(_Sender, _Http):
+    function: ClassVar[str] = "send_webhook"
+    settings_table: Name = _req(SETTINGS_TABLE)  # endpoint health (UpdateItem only)
+    webhook_secret_prefix: Name = _req(WEBHOOK_SECRET_PREFIX)
+    webhook_disable_after_s: int = _req(WEBHOOK_DISABLE_AFTER_S, gt=0)
+    bus_name: Name = _req(NOTIFY_BUS_NAME)  # the "URL notification failed" alert
+
+
+class SendChatSettings(_Sender, _Http):
+    function: ClassVar[str] = "send_chat"
+    chat_secret_prefix: Name = _req(CHAT_SECRET_PREFIX)
+    # The local runtime points it at its receiver, which plays the Bot API.
+    telegram_api_base: Name = Field(alias=TELEGRAM_API_BASE, default="https://api.telegram.org")
+
+
+class FeedbackSettings(_DeliveryLog):
+    function: ClassVar[str] = "feedback"
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+
+
+class SmsStatusSettings(_DeliveryLog):
+    function: ClassVar[str] = "sms_status"
+
+
+class SmsInboundSettings(_DeliveryLog):
+    function: ClassVar[str] = "sms_inbound"
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+
+
+class DeadLetterSettings(_DeliveryLog):
+    function: ClassVar[str] = "dead_letter"
+    bus_name: Name = _req(NOTIFY_BUS_NAME)
+
+
+# Function key (``wiring.Function.key``) -> its settings model. An infra test checks both lists name the same
+# functions and that every synthesized environment validates.
+FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {
+    m.function: m
+    for m in (
+        RouterSettings,
+        SendEmailSettings,
+        SendSmsSettings,
+        SendWebhookSettings,
+        SendChatSettings,
+        FeedbackSettings,
+        SmsStatusSettings,
+        SmsInboundSettings,
+        DeadLetterSettings,
     )
+}

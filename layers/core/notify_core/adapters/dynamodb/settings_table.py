@@ -1,0 +1,455 @@
+"""Per-org settings in one DynamoDB table (PynamoDB, single-table design), read and written as domain values.
+
+Every item's partition key is the org id, so every read names its tenant: an org's subscription can only ever
+reach that org's contacts and endpoints. Item kinds (sort key):
+
+- ``ORG``                          the org's profile: name, locale, sender identity
+- ``CONTACT#<id>``                 a person: emails and phones, each tagged work/personal; a Telegram chat id
+- ``ENDPOINT#<id>``                a webhook endpoint: URL; its secret lives in SSM, never here
+- ``SUB#<group>#<scope>``          a subscription cell set: channel -> chosen contacts/endpoints and fixed
+                                   addresses, at scope ``org``, ``service#<id>`` or ``point#<id>``
+- ``MEMBER#<user_id>``             a member: roles, permissions, addresses
+- ``PERM#<permission>#<user_id>``  who holds a permission, with the member's addresses copied in, so the
+                                   holders of ``invoices:edit`` are one (paged) Query away
+- ``CLIENT#<id>``                  a client account: account manager, caretakers per department, contacts
+
+Resolving an event costs a fixed number of round trips whatever the org's size (each paged): the group's
+subscriptions and the permission holders (Queries), then the profile, contacts, endpoints, client and related
+members (BatchGetItem, 100 keys a call), then the client's caretakers and contacts.
+
+The PynamoDB models are defined per table binding (``SettingsTable(name)``): each built function gets its own
+classes and connection, named by its validated settings, instead of module-level models reading the
+environment at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.models import Model
+
+from notify_core.domain.org_settings import (
+    Client,
+    Contact,
+    Member,
+    OrgDirectory,
+    OrgProfile,
+    OrgSettings,
+    PermissionGrant,
+    Subscription,
+    Tagged,
+    WebhookEndpoint,
+)
+
+ORG_SK = "ORG"
+
+
+def contact_sk(contact_id: str) -> str:
+    return f"CONTACT#{contact_id}"
+
+
+def endpoint_sk(endpoint_id: str) -> str:
+    return f"ENDPOINT#{endpoint_id}"
+
+
+def subscription_sk(group: str, scope: str) -> str:
+    return f"SUB#{group}#{scope}"
+
+
+def member_sk(user_id: str) -> str:
+    return f"MEMBER#{user_id}"
+
+
+def grant_sk(permission: str, user_id: str) -> str:
+    return f"PERM#{permission}#{user_id}"
+
+
+def client_sk(client_id: str) -> str:
+    return f"CLIENT#{client_id}"
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return value.as_dict() if isinstance(value, MapAttribute) else dict(value or {})  # type: ignore[call-overload]
+
+
+def _tuples(value: object) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in _as_dict(value).items()}
+
+
+class _Models:
+    """The item classes of one settings table (a fresh set per binding: own connection, own discriminator map)."""
+
+    def __init__(self, bound_table: str) -> None:
+        class SettingsItem(Model):
+            class Meta:
+                table_name = bound_table
+
+            org_id = UnicodeAttribute(hash_key=True)
+            sk = UnicodeAttribute(range_key=True)
+            kind = DiscriminatorAttribute()
+
+        class EmailAddress(MapAttribute):  # type: ignore[type-arg]
+            address = UnicodeAttribute()
+            kind = UnicodeAttribute(default="work")
+
+        class PhoneNumber(MapAttribute):  # type: ignore[type-arg]
+            number = UnicodeAttribute()
+            kind = UnicodeAttribute(default="work")
+
+        class ProfileItem(SettingsItem, discriminator="org"):  # type: ignore[valid-type,misc]
+            name = UnicodeAttribute()
+            locale = UnicodeAttribute(default="en")
+            email_from = UnicodeAttribute(null=True)
+            default_phone_region = UnicodeAttribute(null=True)
+            slack_enabled = BooleanAttribute(default=False)
+            telegram_enabled = BooleanAttribute(default=False)
+            buyer_channels = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            disabled_audiences = MapAttribute(default=dict)  # type: ignore[var-annotated]
+
+        class ContactItem(SettingsItem, discriminator="contact"):  # type: ignore[valid-type,misc]
+            contact_id = UnicodeAttribute()
+            name = UnicodeAttribute()
+            position = UnicodeAttribute(null=True)
+            locale = UnicodeAttribute(null=True)
+            emails = ListAttribute(of=EmailAddress, default=list)  # type: ignore[var-annotated]
+            phones = ListAttribute(of=PhoneNumber, default=list)  # type: ignore[var-annotated]
+            telegram = UnicodeAttribute(null=True)
+            consent = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            notify = BooleanAttribute(default=True)
+
+        class EndpointItem(SettingsItem, discriminator="endpoint"):  # type: ignore[valid-type,misc]
+            endpoint_id = UnicodeAttribute()
+            url = UnicodeAttribute()
+            description = UnicodeAttribute(null=True)
+            enabled = BooleanAttribute(default=True)
+            secret_parameter = UnicodeAttribute()
+            event_types = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+            # Health, kept by the webhook sender with plain UpdateItem calls (services.endpoint_health).
+            failing_since = UnicodeAttribute(null=True)
+            last_success_at = UnicodeAttribute(null=True)
+            disabled_reason = UnicodeAttribute(null=True)
+            disabled_at = UnicodeAttribute(null=True)
+
+        class SubscriptionItem(SettingsItem, discriminator="subscription"):  # type: ignore[valid-type,misc]
+            group = UnicodeAttribute()
+            scope = UnicodeAttribute()
+            channels = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            addresses = MapAttribute(default=dict)  # type: ignore[var-annotated]
+
+        class MemberItem(SettingsItem, discriminator="member"):  # type: ignore[valid-type,misc]
+            user_id = UnicodeAttribute()
+            name = UnicodeAttribute()
+            email = UnicodeAttribute(null=True)
+            phone = UnicodeAttribute(null=True)
+            telegram = UnicodeAttribute(null=True)
+            locale = UnicodeAttribute(null=True)
+            roles = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+            permissions = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+
+        class GrantItem(SettingsItem, discriminator="grant"):  # type: ignore[valid-type,misc]
+            permission = UnicodeAttribute()
+            user_id = UnicodeAttribute()
+            name = UnicodeAttribute()
+            email = UnicodeAttribute(null=True)
+            phone = UnicodeAttribute(null=True)
+            telegram = UnicodeAttribute(null=True)
+            locale = UnicodeAttribute(null=True)
+
+        class ClientItem(SettingsItem, discriminator="client"):  # type: ignore[valid-type,misc]
+            client_id = UnicodeAttribute()
+            name = UnicodeAttribute()
+            account_manager = UnicodeAttribute(null=True)
+            caretakers = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            contact_ids = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+
+        self.Item = SettingsItem
+        self.EmailAddress, self.PhoneNumber = EmailAddress, PhoneNumber
+        self.Profile, self.Contact, self.Endpoint = ProfileItem, ContactItem, EndpointItem
+        self.Subscription, self.Member, self.Grant, self.Client = SubscriptionItem, MemberItem, GrantItem, ClientItem
+
+
+class SettingsTable:
+    """The settings table: the slice an event needs (routing), whole directories (settings documents),
+    one endpoint (replay)."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+        self.m = _Models(table_name)
+
+    # ------------------------------------------------------------------------------------------ reading
+    def load_for_event(
+        self,
+        org_id: str,
+        group: str,
+        *,
+        audiences: Iterable[str] = ("subscribers",),
+        client_id: str | None = None,
+        member_ids: Iterable[str] = (),
+    ) -> OrgSettings:
+        """Load the slice of the org's settings an event needs: never a Scan, never a call per member."""
+        audiences = tuple(audiences)
+        settings = OrgSettings(org_id=org_id, profile=None)
+        if "subscribers" in audiences:
+            settings.subscriptions = [self._value(i) for i in self._query(org_id, f"SUB#{group}#")]
+        for perm in _needs(audiences, "permission:"):
+            settings.grants[perm] = [
+                self._value(g) for g in self._query(org_id, f"PERM#{perm}#") if isinstance(g, self.m.Grant)
+            ]
+        contact_ids: set[str] = set()
+        endpoint_ids: set[str] = set()
+        for sub in settings.subscriptions:
+            for channel, ids in sub.channels.items():
+                (endpoint_ids if channel == "webhook" else contact_ids).update(ids)
+        keys = [(org_id, ORG_SK)]
+        keys += [(org_id, contact_sk(c)) for c in sorted(contact_ids)]
+        keys += [(org_id, endpoint_sk(e)) for e in sorted(endpoint_ids)]
+        keys += [(org_id, member_sk(u)) for u in sorted(set(member_ids))]
+        if client_id:
+            keys.append((org_id, client_sk(client_id)))
+        self._collect(settings, self._batch_get(keys))
+        client = settings.client
+        if client is not None:
+            second: set[tuple[str, str]] = set()
+            if "client_contacts" in audiences:
+                second.update((org_id, contact_sk(c)) for c in client.contact_ids)
+            if "account_manager" in audiences and client.account_manager:
+                second.add((org_id, member_sk(client.account_manager)))
+            for department in _needs(audiences, "caretaker:"):
+                second.update((org_id, member_sk(u)) for u in client.caretakers_in(department))
+            second -= set(keys)
+            if second:
+                self._collect(settings, self._batch_get(sorted(second)))
+        return settings
+
+    def endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint | None:
+        try:
+            item = self.m.Item.get(org_id, endpoint_sk(endpoint_id))
+        except self.m.Item.DoesNotExist:
+            return None
+        return self._value(item) if isinstance(item, self.m.Endpoint) else None
+
+    def directory(self, org_id: str) -> OrgDirectory | None:
+        """Everything the org's settings document holds (None: the org has no profile)."""
+        values = [self._value(i) for i in self.m.Item.query(org_id)]
+        profile = next((v for v in values if isinstance(v, OrgProfile)), None)
+        if profile is None:
+            return None
+        d = OrgDirectory(org_id=org_id, profile=profile)
+        for v in values:
+            for kind, bucket in (
+                (Contact, d.contacts),
+                (WebhookEndpoint, d.endpoints),
+                (Subscription, d.subscriptions),
+                (Member, d.members),
+                (Client, d.clients),
+                (PermissionGrant, d.grants),
+            ):
+                if isinstance(v, kind):
+                    bucket.append(v)  # type: ignore[attr-defined]
+        return d
+
+    # ------------------------------------------------------------------------------------------ writing
+    def replace_directory(self, directory: OrgDirectory) -> tuple[int, int]:
+        """Make the org's items exactly the directory's: (items written, stale items deleted)."""
+        items = self._items(directory)
+        keep = {i.sk for i in items}
+        stale = [i for i in self.m.Item.query(directory.org_id) if i.sk not in keep]
+        with self.m.Item.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+            for item in stale:
+                batch.delete(item)
+        return len(items), len(stale)
+
+    # ------------------------------------------------------------------------------------------ mapping
+    def _items(self, d: OrgDirectory) -> list[Model]:
+        m, org = self.m, d.org_id
+        p = d.profile
+        items: list[Model] = [
+            m.Profile(
+                org_id=org,
+                sk=ORG_SK,
+                name=p.name,
+                locale=p.locale,
+                email_from=p.email_from,
+                default_phone_region=p.default_phone_region,
+                slack_enabled=p.slack_enabled,
+                telegram_enabled=p.telegram_enabled,
+                buyer_channels={k: list(v) for k, v in p.buyer_channels.items()},
+                disabled_audiences={k: list(v) for k, v in p.disabled_audiences.items()},
+            )
+        ]
+        for c in d.contacts:
+            items.append(
+                m.Contact(
+                    org_id=org,
+                    sk=contact_sk(c.contact_id),
+                    contact_id=c.contact_id,
+                    name=c.name,
+                    position=c.position,
+                    locale=c.locale,
+                    emails=[m.EmailAddress(address=e.value, kind=e.kind) for e in c.emails],
+                    phones=[m.PhoneNumber(number=t.value, kind=t.kind) for t in c.phones],
+                    telegram=c.telegram,
+                    consent=dict(c.consent),
+                    notify=c.notify,
+                )
+            )
+        for mb in d.members:
+            items.append(
+                m.Member(
+                    org_id=org,
+                    sk=member_sk(mb.user_id),
+                    user_id=mb.user_id,
+                    **_reach(mb),
+                    roles=list(mb.roles),
+                    permissions=list(mb.permissions),
+                )
+            )
+        for g in d.grants:
+            items.append(
+                m.Grant(
+                    org_id=org, sk=grant_sk(g.permission, g.user_id), permission=g.permission, user_id=g.user_id,
+                    **_reach(g),
+                )
+            )  # fmt: skip
+        for cl in d.clients:
+            items.append(
+                m.Client(
+                    org_id=org,
+                    sk=client_sk(cl.client_id),
+                    client_id=cl.client_id,
+                    name=cl.name,
+                    account_manager=cl.account_manager,
+                    caretakers={k: list(v) for k, v in cl.caretakers.items()},
+                    contact_ids=list(cl.contact_ids),
+                )
+            )
+        for e in d.endpoints:
+            items.append(
+                m.Endpoint(
+                    org_id=org,
+                    sk=endpoint_sk(e.endpoint_id),
+                    endpoint_id=e.endpoint_id,
+                    url=e.url,
+                    description=e.description,
+                    enabled=e.enabled,
+                    secret_parameter=e.secret_parameter,
+                    event_types=None if e.event_types is None else list(e.event_types),
+                )
+            )
+        for s in d.subscriptions:
+            items.append(
+                m.Subscription(
+                    org_id=org,
+                    sk=subscription_sk(s.group, s.scope),
+                    group=s.group,
+                    scope=s.scope,
+                    channels={k: list(v) for k, v in s.channels.items()},
+                    addresses={k: list(v) for k, v in s.addresses.items()},
+                )
+            )
+        return items
+
+    def _value(self, item: Any) -> Any:
+        m = self.m
+        if isinstance(item, m.Profile):
+            return OrgProfile(
+                name=item.name,
+                locale=item.locale or "en",
+                email_from=item.email_from,
+                default_phone_region=item.default_phone_region,
+                slack_enabled=bool(item.slack_enabled),
+                telegram_enabled=bool(item.telegram_enabled),
+                buyer_channels=_tuples(item.buyer_channels),
+                disabled_audiences=_tuples(item.disabled_audiences),
+            )
+        if isinstance(item, m.Contact):
+            return Contact(
+                contact_id=item.contact_id,
+                name=item.name,
+                position=item.position,
+                locale=item.locale,
+                emails=tuple(Tagged(e.address, e.kind) for e in item.emails or []),
+                phones=tuple(Tagged(p.number, p.kind) for p in item.phones or []),
+                telegram=item.telegram,
+                consent={k: bool(v) for k, v in _as_dict(item.consent).items()},
+                notify=bool(item.notify),
+            )
+        if isinstance(item, m.Endpoint):
+            return WebhookEndpoint(
+                endpoint_id=item.endpoint_id,
+                url=item.url,
+                secret_parameter=item.secret_parameter,
+                description=item.description,
+                enabled=bool(item.enabled),
+                event_types=None if item.event_types is None else tuple(item.event_types),
+                failing_since=item.failing_since,
+                last_success_at=item.last_success_at,
+                disabled_reason=item.disabled_reason,
+                disabled_at=item.disabled_at,
+            )
+        if isinstance(item, m.Subscription):
+            return Subscription(
+                group=item.group,
+                scope=item.scope,
+                channels=_tuples(item.channels),
+                addresses=_tuples(item.addresses),
+            )
+        if isinstance(item, m.Member):
+            return Member(
+                user_id=item.user_id,
+                **_reach(item),
+                roles=tuple(item.roles or ()),
+                permissions=tuple(item.permissions or ()),
+            )
+        if isinstance(item, m.Grant):
+            return PermissionGrant(permission=item.permission, user_id=item.user_id, **_reach(item))
+        if isinstance(item, m.Client):
+            return Client(
+                client_id=item.client_id,
+                name=item.name,
+                account_manager=item.account_manager,
+                caretakers=_tuples(item.caretakers),
+                contact_ids=tuple(item.contact_ids or ()),
+            )
+        raise ValueError(f"unknown settings item kind {type(item).__name__}")
+
+    def _collect(self, settings: OrgSettings, items: Iterable[Any]) -> None:
+        for item in items:
+            value = self._value(item)
+            if isinstance(value, OrgProfile):
+                settings.profile = value
+            elif isinstance(value, Contact):
+                settings.contacts[value.contact_id] = value
+            elif isinstance(value, WebhookEndpoint):
+                settings.endpoints[value.endpoint_id] = value
+            elif isinstance(value, Member):
+                settings.members[value.user_id] = value
+            elif isinstance(value, Client):
+                settings.client = value
+
+    def _query(self, org_id: str, prefix: str) -> list[Any]:
+        # One call per 1 MB page: a permission held by 10,000 members is a couple of pages.
+        return list(self.m.Item.query(org_id, self.m.Item.sk.startswith(prefix)))
+
+    def _batch_get(self, keys: list[tuple[str, str]]) -> list[Any]:
+        # PynamoDB pages BatchGetItem by 100 keys and retries unprocessed keys itself.
+        return list(self.m.Item.batch_get(keys))
+
+
+def _reach(m: Any) -> dict[str, Any]:
+    """Who a member is and where to reach them: on the member item and copied into each of its grants."""
+    return {"name": m.name, "email": m.email, "phone": m.phone, "telegram": m.telegram, "locale": m.locale}
+
+
+def _needs(audiences: Iterable[str], prefix: str) -> list[str]:
+    return [a.split(":", 1)[1] for a in audiences if a.startswith(prefix)]

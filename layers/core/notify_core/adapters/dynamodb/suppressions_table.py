@@ -1,0 +1,99 @@
+"""Addresses we must not send to: hard bounces and complaints (every org), SMS opt-outs (one org).
+
+Checked after recipients are resolved, in one BatchGetItem per 50 addresses (two scopes each), and once more
+by the email and SMS channels right before they send (a bounce, complaint or opt-out may arrive after the
+message was queued).
+
+- ``scope = "*"``: every org. SES feedback (``services.feedback``) puts hard-bounced and complaining email
+  addresses here: a mailbox that does not exist does not exist for any org, and complaints hurt the sending
+  reputation every org shares.
+- ``scope = <org id>``: that org only. SMS opt-outs (``opt_out``/``opt_in``, the ``notify sms`` CLI, STOP
+  replies to an org's SMS): a person who told one business to stop texting still hears from the others. A
+  STOP reply we cannot attribute to one org (``services.sms_feedback``) is an opt-out with scope "*".
+
+Our own list, not SNS's opt-out list: SNS keeps one per account (all orgs), and moto's is a fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
+
+from notify_core.adapters.dynamodb.binding import bind
+from notify_core.domain.addresses import normalise_phone
+from notify_core.domain.delivery import utcnow_iso
+from notify_core.domain.errors import PermanentDeliveryError
+
+EVERY_ORG = "*"
+BOUNCE, COMPLAINT, OPT_OUT, MANUAL = "bounce", "complaint", "opt_out", "manual"
+
+
+class SuppressionItem(Model):
+    address_key = UnicodeAttribute(hash_key=True)  # <channel>#<normalised address>
+    scope = UnicodeAttribute(range_key=True)  # "*" or an org id
+    reason = UnicodeAttribute()  # bounce | complaint | opt_out | manual
+    created_at = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)  # e.g. the bounce type and the provider's diagnostic
+
+
+def key(channel: str, address: str) -> str:
+    return f"{channel}#{address}"
+
+
+class SuppressionsTable:
+    def __init__(self, table_name: str) -> None:
+        self.Item = bind(SuppressionItem, table_name)
+
+    def suppress(
+        self, channel: str, address: str, reason: str, org_id: str | None = None, detail: str | None = None
+    ) -> None:
+        self.Item(
+            address_key=key(channel, address),
+            scope=org_id or EVERY_ORG,
+            reason=reason,
+            created_at=utcnow_iso(),
+            detail=(detail or None) and detail[:1000],
+        ).save()
+
+    def suppressed(self, org_id: str, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """(channel, address) -> reason, for the targets suppressed for this org or for every org."""
+        wanted = sorted(set(targets))
+        keys = [(key(c, a), scope) for c, a in wanted for scope in (EVERY_ORG, org_id)]
+        found: dict[tuple[str, str], str] = {}
+        if not keys:
+            return found
+        for item in self.Item.batch_get(keys):
+            channel, _, address = item.address_key.partition("#")
+            found[(channel, address)] = item.reason
+        return found
+
+    def ensure_not_suppressed(
+        self, channel: str, org_id: str, address: str, opted_out_code: str = "suppressed"
+    ) -> None:
+        """Raise a permanent delivery failure if the address is suppressed for this org (or every org)."""
+        reason = self.suppressed(org_id, [(channel, address)]).get((channel, address))
+        if reason:
+            raise PermanentDeliveryError(opted_out_code if reason == OPT_OUT else "suppressed", f"suppressed:{reason}")
+
+    def opt_out(self, org_id: str, phone: str, default_region: str | None = None, detail: str | None = None) -> str:
+        """The number no longer gets SMS from this org (other orgs unaffected). Returns it in E.164.
+
+        ``org_id=EVERY_ORG``: from no org at all (a STOP reply we cannot attribute to one org).
+        """
+        number = normalise_phone(phone, default_region)
+        self.suppress("sms", number, OPT_OUT, org_id=org_id, detail=detail)
+        return number
+
+    def opt_in(self, org_id: str, phone: str, default_region: str | None = None) -> tuple[str, bool]:
+        """Undo ``opt_out`` for this org: (the number in E.164, whether it was opted out)."""
+        number = normalise_phone(phone, default_region)
+        try:
+            item = self.Item.get(key("sms", number), org_id, consistent_read=True)
+        except self.Item.DoesNotExist:
+            return number, False
+        if org_id == EVERY_ORG and item.reason != OPT_OUT:
+            return number, False  # an every-org entry for another reason is not the person's to lift
+        item.delete()
+        return number, True

@@ -1,0 +1,28 @@
+"""Events the platform publishes itself (alerts such as "URL notification failed") on its own bus."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from notify_core.config import PLATFORM_SOURCE
+
+
+class PlatformEvents:
+    def __init__(self, events: Any, bus_name: str) -> None:
+        self.events = events
+        self.bus_name = bus_name
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        resp = self.events.put_events(
+            Entries=[
+                {
+                    "Source": PLATFORM_SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self.bus_name,
+                }
+            ]
+        )
+        if resp.get("FailedEntryCount"):
+            raise RuntimeError(f"could not publish {detail_type}: {resp.get('Entries')}")

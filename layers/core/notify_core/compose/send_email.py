@@ -1,0 +1,30 @@
+"""The email sender: SES v2, with documents from the attachments bucket, suppressions checked again."""
+
+from __future__ import annotations
+
+from notify_core.adapters.aws import AwsClients
+from notify_core.adapters.channels.email import EmailChannel
+from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
+from notify_core.adapters.s3_attachments import AttachmentStore
+from notify_core.compose import Env
+from notify_core.compose._sender import sender_handler
+from notify_core.config import SendEmailSettings
+from notify_core.handlers.entry import Handler
+
+
+def build(env: Env) -> Handler:
+    s = SendEmailSettings.from_env(env)
+    aws = AwsClients()
+    channel = EmailChannel(
+        aws("sesv2"),
+        suppressions=SuppressionsTable(s.suppressions_table),
+        attachments=AttachmentStore(
+            aws("s3"),
+            s.attachments_bucket,
+            max_file_bytes=s.attachment_max_file_bytes,
+            max_total_bytes=s.attachment_max_total_bytes,
+        ),
+        default_from=s.default_email_from,
+        configuration_set=s.ses_configuration_set,
+    )
+    return sender_handler(s, aws, channel)

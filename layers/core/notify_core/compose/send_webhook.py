@@ -1,0 +1,33 @@
+"""The webhook sender: signed HTTPS POSTs, SSRF-guarded; outcomes feed each endpoint's health."""
+
+from __future__ import annotations
+
+from notify_core.adapters import ssm
+from notify_core.adapters.aws import AwsClients
+from notify_core.adapters.channels.webhook import WebhookChannel
+from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
+from notify_core.adapters.dynamodb.endpoint_state import EndpointStateTable
+from notify_core.adapters.eventbridge import PlatformEvents
+from notify_core.compose import Env
+from notify_core.compose._sender import http_policy, sender_handler
+from notify_core.config import SendWebhookSettings
+from notify_core.handlers.entry import Handler
+from notify_core.services.alerts import UrlFailureAlerts
+from notify_core.services.endpoint_health import EndpointHealth
+
+
+def build(env: Env) -> Handler:
+    s = SendWebhookSettings.from_env(env)
+    aws = AwsClients()
+    deliveries = DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days)
+    alerts = UrlFailureAlerts(publisher=PlatformEvents(aws("events"), s.bus_name), deliveries=deliveries)
+    # 410 Gone or sustained failure disables the endpoint and alerts the org.
+    health = EndpointHealth(
+        state=EndpointStateTable(aws("dynamodb"), s.settings_table),
+        alerts=alerts,
+        disable_after_s=s.webhook_disable_after_s,
+    )
+    channel = WebhookChannel(
+        ssm.SecretReader(aws("ssm")), secret_prefix=s.webhook_secret_prefix, policy=http_policy(s), health=health
+    )
+    return sender_handler(s, aws, channel)

@@ -1,0 +1,184 @@
+"""An org's settings as plain values: what routing decides on and what a settings document describes.
+
+The settings table adapter (``adapters.dynamodb.settings_table``) maps its items into these and back; nothing
+here knows how or where they are stored. Frozen: routing reads them, it never changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+ORG_SCOPE = "org"
+WORK, PERSONAL = "work", "personal"
+
+
+def scope_key(level: str, scope_id: str | None = None) -> str:
+    """``org``, ``service#<id>`` or ``point#<id>``: where a subscription sits in the org's hierarchy."""
+    if level == ORG_SCOPE:
+        return ORG_SCOPE
+    if level in ("service", "point") and scope_id:
+        return f"{level}#{scope_id}"
+    raise ValueError(f"scope must be org, service#<id> or point#<id>, not {level!r}")
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """An email address or phone number of a contact, marked work or personal."""
+
+    value: str
+    kind: str = WORK
+
+
+def _preferred(values: tuple[Tagged, ...]) -> str | None:
+    # A subscription reaches a person once per channel: their work address if they have one.
+    for v in values:
+        if v.kind == WORK:
+            return v.value
+    return values[0].value if values else None
+
+
+@dataclass(frozen=True)
+class OrgProfile:
+    name: str
+    locale: str = "en"
+    email_from: str | None = None
+    default_phone_region: str | None = None  # e.g. BY: lets contacts keep national numbers
+    slack_enabled: bool = False  # Slack is configured per org (products.md §1)
+    # The org's Telegram bot (its token in SSM): without it no Telegram message is queued (§2)
+    telegram_enabled: bool = False
+    # event type -> channels buyers (recipients on the event) may be notified on (§3)
+    buyer_channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # event type -> audiences switched off for this org (e.g. RemOnline's "executors" group of orders)
+    disabled_audiences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def buyer_channels_for(self, event_type: str) -> frozenset[str]:
+        return frozenset(self.buyer_channels.get(event_type, ()))
+
+    def audiences_disabled_for(self, event_type: str) -> frozenset[str]:
+        return frozenset(self.disabled_audiences.get(event_type, ()))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person of the org or of one of its clients: addresses, consent per channel, the NOTIFY switch."""
+
+    contact_id: str
+    name: str
+    position: str | None = None
+    locale: str | None = None
+    emails: tuple[Tagged, ...] = ()
+    phones: tuple[Tagged, ...] = ()
+    telegram: str | None = None  # a Telegram chat id (normalised), where the org's bot reaches them
+    # channel -> agreed (§2): a client contact is offered a channel only with its consent
+    consent: Mapping[str, bool] = field(default_factory=dict)
+    notify: bool = True  # TaxDome's NOTIFY switch on a client's linked user
+
+    def consent_for(self, channel: str) -> bool | None:
+        return self.consent.get(channel)
+
+    def address_for(self, channel: str) -> str | None:
+        if channel == "email":
+            return _preferred(self.emails)
+        if channel == "sms":
+            return _preferred(self.phones)
+        return self.telegram if channel == "telegram" else None
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    endpoint_id: str
+    url: str
+    secret_parameter: str  # the SSM SecureString holding its whsec_ secret
+    description: str | None = None
+    enabled: bool = True
+    event_types: tuple[str, ...] | None = None  # only these event types (None: every one)
+    # Health, kept by the webhook sender (services.endpoint_health); disabling sets the last two.
+    failing_since: str | None = None
+    last_success_at: str | None = None
+    disabled_reason: str | None = None  # gone (410) | sustained_failure
+    disabled_at: str | None = None
+
+    def accepts(self, event_type: str) -> bool:
+        return self.event_types is None or event_type in self.event_types
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """The cells of one group at one scope: channel -> contact ids (endpoint ids for webhook), and fixed
+    addresses (Mobevo's summary recipients: a supervisor, the owner)."""
+
+    group: str
+    scope: str  # org | service#<id> | point#<id>
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    addresses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user of the org: who they are in it (roles, permissions) and where to reach them."""
+
+    user_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    telegram: str | None = None
+    locale: str | None = None
+    roles: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PermissionGrant:
+    """A member holding a permission, with the member's addresses (the settings table keeps a copy of them
+    under the permission, so the holders of ``invoices:edit`` are one Query away)."""
+
+    permission: str
+    user_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    telegram: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client account of the org (an accounting office's client, a repair shop's customer)."""
+
+    client_id: str
+    name: str
+    account_manager: str | None = None  # a member's user id
+    caretakers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # department -> member user ids
+    contact_ids: tuple[str, ...] = ()  # its people, as org contacts
+
+    def caretakers_in(self, department: str) -> tuple[str, ...]:
+        return tuple(self.caretakers.get(department, ()))
+
+
+@dataclass
+class OrgSettings:
+    """The slice of an org's settings one event needs (``SettingsReader.load_for_event``)."""
+
+    org_id: str
+    profile: OrgProfile | None
+    subscriptions: list[Subscription] = field(default_factory=list)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    endpoints: dict[str, WebhookEndpoint] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)  # by user id
+    grants: dict[str, list[PermissionGrant]] = field(default_factory=dict)  # permission -> holders
+    client: Client | None = None
+
+
+@dataclass
+class OrgDirectory:
+    """Everything an org's settings document holds, as values (what ``apply`` writes and ``export`` reads)."""
+
+    org_id: str
+    profile: OrgProfile
+    contacts: list[Contact] = field(default_factory=list)
+    endpoints: list[WebhookEndpoint] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    clients: list[Client] = field(default_factory=list)
+    grants: list[PermissionGrant] = field(default_factory=list)  # derived from the members' roles and permissions

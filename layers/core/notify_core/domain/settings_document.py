@@ -1,0 +1,448 @@
+"""The org settings document: contacts, members, clients, webhook endpoints and subscriptions of one org.
+
+The same document is loaded by ``notify settings apply FILE`` (locally or on AWS) and will be exported and
+imported by the admin API ("Copy data", products.md §3). This module is the pure half: the document's schema
+and its checks, and its translation to and from the org's settings as values (``OrgDirectory``).
+``services.settings_admin`` applies it (secrets to SSM, items to the settings table) and exports it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from notify_core import catalog
+from notify_core.domain.addresses import InvalidAddress, normalise_telegram_chat_id
+from notify_core.domain.envelope import Identifier, Locale
+from notify_core.domain.org_settings import (
+    Client,
+    Contact,
+    Member,
+    OrgDirectory,
+    OrgProfile,
+    PermissionGrant,
+    Subscription,
+    Tagged,
+    WebhookEndpoint,
+)
+
+SUBSCRIBABLE_CHANNELS = ("email", "sms", "webhook")
+_SCOPE_ID = re.compile(r"[A-Za-z0-9_.:@/-]{1,256}")  # the event contract's Identifier
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmailEntry(_Doc):
+    address: str
+    kind: Literal["work", "personal"] = "work"
+
+
+class PhoneEntry(_Doc):
+    number: str
+    kind: Literal["work", "personal"] = "work"
+
+
+def _telegram_chat_id(v: str | int | None) -> str | None:
+    if v is None:
+        return None
+    try:
+        return normalise_telegram_chat_id(v)
+    except InvalidAddress as exc:
+        raise ValueError(str(exc)) from None
+
+
+class ContactDoc(_Doc):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    position: str | None = None
+    locale: Locale | None = None
+    emails: list[EmailEntry] = Field(default_factory=list)
+    phones: list[PhoneEntry] = Field(default_factory=list)
+    # The chat the org's bot writes to: the person must have started the bot (Telegram's rule), and a client
+    # contact must also have agreed (consent.telegram), as for SMS.
+    telegram: str | int | None = None
+    consent: dict[Literal["email", "sms", "telegram"], bool] = Field(default_factory=dict)
+    notify: bool = True
+
+    check_telegram = field_validator("telegram")(_telegram_chat_id)
+
+
+class MemberDoc(_Doc):
+    user_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = None
+    phone: str | None = None
+    telegram: str | int | None = None  # a Telegram chat id, where the org's bot reaches the member
+    locale: Locale | None = None
+    roles: list[str] = Field(default_factory=list)  # "admin" holds every permission
+    permissions: list[str] = Field(default_factory=list)  # "<section>:edit" | "<section>:view"
+
+    @field_validator("permissions")
+    @classmethod
+    def _known_permissions(cls, v: list[str]) -> list[str]:
+        bad = [
+            p
+            for p in v
+            if not (p.count(":") == 1 and p.split(":")[0] in catalog.SECTIONS and p.split(":")[1] in ("edit", "view"))
+        ]
+        if bad:
+            raise ValueError(
+                f"unknown permissions {bad}; use <section>:edit or <section>:view with a section "
+                f"of {list(catalog.SECTIONS)}"
+            )
+        return v
+
+    check_telegram = field_validator("telegram")(_telegram_chat_id)
+
+    def reach(self) -> dict[str, Any]:
+        """Who the member is and where to reach them: on the member item and copied into each grant."""
+        return {
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "telegram": self.telegram,
+            "locale": self.locale,
+        }
+
+    def all_permissions(self) -> list[str]:
+        if "admin" in self.roles:
+            return [f"{s}:{level}" for s in catalog.SECTIONS for level in ("edit", "view")]
+        # Who can edit a section can also view it.
+        implied = {p.replace(":edit", ":view") for p in self.permissions if p.endswith(":edit")}
+        return sorted(set(self.permissions) | implied)
+
+
+class ClientDoc(_Doc):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    account_manager: Identifier | None = None  # a member's user id
+    caretakers: dict[Identifier, list[Identifier]] = Field(default_factory=dict)  # department -> user ids
+    contacts: list[Identifier] = Field(default_factory=list)  # the client's people, as org contacts
+
+
+class SlackDoc(_Doc):
+    enabled: bool = True
+    # An incoming-webhook URL is a credential: stored in SSM (SecureString), never in the table.
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://", repr=False)
+
+
+class TelegramDoc(_Doc):
+    enabled: bool = True
+    # The org's bot token (from @BotFather) is a credential: stored in SSM (SecureString), never in the table,
+    # never exported. Its shape is checked so that it can sit in the Bot API's URL path unquoted.
+    bot_token: str | None = Field(default=None, pattern=r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$", repr=False)
+
+
+class EndpointDoc(_Doc):
+    id: Identifier
+    url: str = Field(pattern=r"^https?://")
+    description: str | None = None
+    enabled: bool = True
+    secret: str | None = Field(default=None, pattern=r"^whsec_[A-Za-z0-9+/=]+$", repr=False)
+    event_types: list[str] | None = None  # only these event types reach the endpoint (None: all)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_event_types(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        unknown = sorted({t for t in v if catalog.lookup(t) is None})
+        if unknown:
+            raise ValueError(f"unknown event types {unknown}")
+        no_webhook = sorted({t for t in v if "webhook" not in catalog.CATALOG[t].channels})
+        if no_webhook:
+            raise ValueError(f"event types {no_webhook} are never sent to webhooks")
+        return sorted(set(v))
+
+
+class SubscriptionDoc(_Doc):
+    group: str
+    scope: str = "org"  # org | service:<id> | point:<id>
+    channels: dict[str, list[Identifier]] = Field(default_factory=dict)
+    addresses: dict[Literal["email", "sms"], list[str]] = Field(default_factory=dict)  # fixed addresses
+
+    @field_validator("group")
+    @classmethod
+    def _known_group(cls, v: str) -> str:
+        if v not in catalog.groups():
+            raise ValueError(f"unknown subscription group {v!r}; known: {sorted(catalog.subscribable_groups())}")
+        if v not in catalog.subscribable_groups():
+            # Accepting it would store a subscription the router never reads: refuse it, and say why.
+            raise ValueError(
+                f"nobody can subscribe to {v!r}: its events reach "
+                f"{sorted({a for e in catalog.CATALOG.values() if e.group == v for a in e.audiences})}, "
+                "not subscribers"
+            )
+        return v
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, v: str) -> str:
+        if v == "org":
+            return v
+        level, _, scope_id = v.partition(":")
+        if level not in ("service", "point") or not _SCOPE_ID.fullmatch(scope_id):
+            raise ValueError(
+                "scope is 'org', 'service:<id>' or 'point:<id>', the id as events carry it "
+                "(letters, digits and _ . : @ / -)"
+            )
+        return v
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(v) - set(SUBSCRIBABLE_CHANNELS))
+        if unknown:
+            raise ValueError(f"unknown channels {unknown}; subscriptions use {list(SUBSCRIBABLE_CHANNELS)}")
+        return v
+
+    @property
+    def scope_key(self) -> str:
+        return "org" if self.scope == "org" else self.scope.replace(":", "#", 1)
+
+
+class SettingsDocument(_Doc):
+    org_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    locale: Locale = "en"
+    email_from: str | None = None
+    default_phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    contacts: list[ContactDoc] = Field(default_factory=list)
+    members: list[MemberDoc] = Field(default_factory=list)
+    clients: list[ClientDoc] = Field(default_factory=list)
+    webhook_endpoints: list[EndpointDoc] = Field(default_factory=list)
+    subscriptions: list[SubscriptionDoc] = Field(default_factory=list)
+    slack: SlackDoc | None = None
+    telegram: TelegramDoc | None = None
+    buyer_channels: dict[str, list[Literal["email", "sms"]]] = Field(default_factory=dict)
+    disabled_audiences: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references(self) -> SettingsDocument:
+        contacts = {c.id for c in self.contacts}
+        endpoints = {e.id for e in self.webhook_endpoints}
+        members = {m.user_id for m in self.members}
+        problems = []
+        for dup_kind, ids in (
+            ("contact", [c.id for c in self.contacts]),
+            ("endpoint", [e.id for e in self.webhook_endpoints]),
+            ("member", [m.user_id for m in self.members]),
+            ("client", [c.id for c in self.clients]),
+        ):
+            dups = sorted({i for i in ids if ids.count(i) > 1})
+            if dups:
+                problems.append(f"duplicate {dup_kind} ids {dups}")
+        for i, sub in enumerate(self.subscriptions):
+            for channel, ids in sub.channels.items():
+                known = endpoints if channel == "webhook" else contacts
+                missing = sorted(set(ids) - known)
+                if missing:
+                    kind = "endpoints" if channel == "webhook" else "contacts"
+                    problems.append(f"subscriptions[{i}] ({sub.group} {channel}) names unknown {kind} {missing}")
+        for c in self.clients:
+            named = {u for us in c.caretakers.values() for u in us}
+            if c.account_manager:
+                named.add(c.account_manager)
+            if named - members:
+                problems.append(f"client {c.id} names users who are not members: {sorted(named - members)}")
+            if set(c.contacts) - contacts:
+                problems.append(f"client {c.id} names unknown contacts {sorted(set(c.contacts) - contacts)}")
+        for event_type, channels in self.buyer_channels.items():
+            et = catalog.lookup(event_type)
+            if et is None or catalog.EVENT_RECIPIENTS not in et.audiences:
+                problems.append(f"buyer_channels: {event_type!r} is not an event buyers can be notified of")
+            elif set(channels) - et.channels:
+                problems.append(f"buyer_channels: {event_type} cannot use {sorted(set(channels) - et.channels)}")
+        for event_type, audiences in self.disabled_audiences.items():
+            et = catalog.lookup(event_type)
+            if et is None:
+                problems.append(f"disabled_audiences: unknown event type {event_type!r}")
+            elif set(audiences) - set(et.audiences):
+                problems.append(
+                    f"disabled_audiences: {event_type} has no audiences "
+                    f"{sorted(set(audiences) - set(et.audiences))} (it has {list(et.audiences)})"
+                )
+        if self.slack and self.slack.enabled and not self.slack.webhook_url:
+            pass  # the URL may already be in SSM from an earlier apply
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+@dataclass
+class ApplyResult:
+    org_id: str
+    written: int
+    deleted: int
+    generated_secrets: dict[str, str] = field(default_factory=dict)  # endpoint id -> whsec_ (shown once)
+
+
+def parse(text: str) -> SettingsDocument:
+    """YAML or JSON (JSON is YAML)."""
+    import yaml
+
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("a settings document is a mapping (org_id, name, contacts, ...)")
+    return SettingsDocument.model_validate(data)
+
+
+def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], str]) -> OrgDirectory:
+    """The document as the org's settings (``secret_parameter(org_id, endpoint_id)`` names where each endpoint's
+    signing secret lives). Several entries for the same group and scope become one subscription."""
+    org = doc.org_id
+    directory = OrgDirectory(
+        org_id=org,
+        profile=OrgProfile(
+            name=doc.name,
+            locale=doc.locale,
+            email_from=doc.email_from,
+            default_phone_region=doc.default_phone_region,
+            slack_enabled=bool(doc.slack and doc.slack.enabled),
+            telegram_enabled=bool(doc.telegram and doc.telegram.enabled),
+            buyer_channels={k: tuple(v) for k, v in doc.buyer_channels.items()},
+            disabled_audiences={k: tuple(v) for k, v in doc.disabled_audiences.items()},
+        ),
+    )
+    for c in doc.contacts:
+        directory.contacts.append(
+            Contact(
+                contact_id=c.id,
+                name=c.name,
+                position=c.position,
+                locale=c.locale,
+                emails=tuple(Tagged(e.address, e.kind) for e in c.emails),
+                phones=tuple(Tagged(p.number, p.kind) for p in c.phones),
+                telegram=c.telegram if c.telegram is None else str(c.telegram),
+                consent=dict(c.consent),
+                notify=c.notify,
+            )
+        )
+    for m in doc.members:
+        reach = m.reach()
+        directory.members.append(
+            Member(user_id=m.user_id, **reach, roles=tuple(m.roles), permissions=tuple(m.permissions))
+        )
+        # The permission index: who holds what, addresses copied in (one Query per permission at routing).
+        directory.grants += [PermissionGrant(permission=p, user_id=m.user_id, **reach) for p in m.all_permissions()]
+    for cl in doc.clients:
+        directory.clients.append(
+            Client(
+                client_id=cl.id,
+                name=cl.name,
+                account_manager=cl.account_manager,
+                caretakers={k: tuple(v) for k, v in cl.caretakers.items()},
+                contact_ids=tuple(cl.contacts),
+            )
+        )
+    for e in doc.webhook_endpoints:
+        directory.endpoints.append(
+            WebhookEndpoint(
+                endpoint_id=e.id,
+                url=e.url,
+                description=e.description,
+                enabled=e.enabled,
+                secret_parameter=secret_parameter(org, e.id),
+                event_types=None if e.event_types is None else tuple(e.event_types),
+            )
+        )
+    cells: dict[tuple[str, str], tuple[dict[str, set[str]], dict[str, set[str]]]] = {}
+    for s in doc.subscriptions:
+        channels, addresses = cells.setdefault((s.group, s.scope_key), ({}, {}))
+        for channel, ids in s.channels.items():
+            channels.setdefault(channel, set()).update(ids)
+        for channel, fixed in s.addresses.items():
+            addresses.setdefault(channel, set()).update(fixed)
+    for (group, scope), (channels, addresses) in cells.items():
+        directory.subscriptions.append(
+            Subscription(
+                group=group,
+                scope=scope,
+                channels={ch: tuple(sorted(ids)) for ch, ids in channels.items()},
+                addresses={ch: tuple(sorted(a)) for ch, a in addresses.items()},
+            )
+        )
+    return directory
+
+
+def _present(pairs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    return {k: v for k, v in pairs if v}
+
+
+def _profile_doc(p: OrgProfile) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": p.name, "locale": p.locale}
+    doc |= _present((("email_from", p.email_from), ("default_phone_region", p.default_phone_region)))
+    if p.slack_enabled:
+        doc["slack"] = {"enabled": True}  # the webhook URL stays in SSM
+    if p.telegram_enabled:
+        doc["telegram"] = {"enabled": True}  # the bot token stays in SSM
+    for key, value in (("buyer_channels", p.buyer_channels), ("disabled_audiences", p.disabled_audiences)):
+        if value:
+            doc[key] = {k: list(v) for k, v in value.items()}
+    return doc
+
+
+def _contact_doc(c: Contact) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": c.contact_id, "name": c.name}
+    doc |= _present((("position", c.position), ("locale", c.locale)))
+    doc["emails"] = [{"address": e.value, "kind": e.kind} for e in c.emails]
+    doc["phones"] = [{"number": p.value, "kind": p.kind} for p in c.phones]
+    doc |= _present((("telegram", c.telegram), ("consent", dict(c.consent))))
+    if not c.notify:
+        doc["notify"] = False
+    return doc
+
+
+def _member_doc(m: Member) -> dict[str, Any]:
+    doc = _present(
+        (
+            ("user_id", m.user_id),
+            ("name", m.name),
+            ("email", m.email),
+            ("phone", m.phone),
+            ("telegram", m.telegram),
+            ("locale", m.locale),
+        )
+    )
+    return doc | {"roles": list(m.roles), "permissions": list(m.permissions)}
+
+
+def _client_doc(c: Client) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": c.client_id, "name": c.name}
+    doc |= _present((("account_manager", c.account_manager),))
+    return doc | {"caretakers": {k: list(v) for k, v in c.caretakers.items()}, "contacts": list(c.contact_ids)}
+
+
+def _endpoint_doc(e: WebhookEndpoint) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": e.endpoint_id, "url": e.url, "enabled": e.enabled}
+    doc |= _present((("description", e.description),))
+    if e.event_types is not None:
+        doc["event_types"] = list(e.event_types)
+    return doc
+
+
+def _subscription_doc(s: Subscription) -> dict[str, Any]:
+    scope = "org" if s.scope == "org" else s.scope.replace("#", ":", 1)
+    doc: dict[str, Any] = {"group": s.group, "scope": scope, "channels": {k: list(v) for k, v in s.channels.items()}}
+    if s.addresses:
+        doc["addresses"] = {k: list(v) for k, v in s.addresses.items()}
+    return doc
+
+
+def from_directory(directory: OrgDirectory) -> dict[str, Any]:
+    """The org's settings as a document (secrets are not part of them: they stay in SSM)."""
+    doc: dict[str, Any] = {"org_id": directory.org_id, **_profile_doc(directory.profile)}
+    doc["contacts"] = [_contact_doc(c) for c in directory.contacts]
+    doc["webhook_endpoints"] = [_endpoint_doc(e) for e in directory.endpoints]
+    doc["subscriptions"] = [_subscription_doc(s) for s in directory.subscriptions]
+    if directory.members:
+        doc["members"] = [_member_doc(m) for m in directory.members]
+    if directory.clients:
+        doc["clients"] = [_client_doc(c) for c in directory.clients]
+    return doc

@@ -1,0 +1,1 @@
+"""Lambda glue: the lazily built entry point and SQS batch processing with backoff."""

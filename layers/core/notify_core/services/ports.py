@@ -1,0 +1,143 @@
+"""The ports the services are built with: small interfaces the adapters implement (and the unit tests' in-memory
+fakes too). Services depend on these, never on an adapter class, so the rules they orchestrate run in
+milliseconds without AWS, and the moto integration tests prove each adapter once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
+
+from notify_core.domain.delivery import Claim, Claimed, DeliveryRecord, Outcome, SendResult
+from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
+from notify_core.domain.templates import Rendered
+
+
+class SettingsReader(Protocol):
+    def load_for_event(
+        self,
+        org_id: str,
+        group: str,
+        *,
+        audiences: Iterable[str] = ...,
+        client_id: str | None = ...,
+        member_ids: Iterable[str] = ...,
+    ) -> OrgSettings: ...
+
+
+class SettingsStore(Protocol):
+    def directory(self, org_id: str) -> OrgDirectory | None: ...
+
+    def replace_directory(self, directory: OrgDirectory) -> tuple[int, int]: ...
+
+    def endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+
+class UserPreferences(Protocol):
+    def email_off(self, user_ids: Iterable[str]) -> set[str]: ...
+
+
+class SuppressionList(Protocol):
+    def suppressed(self, org_id: str, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]: ...
+
+
+class Suppressions(SuppressionList, Protocol):
+    def suppress(
+        self, channel: str, address: str, reason: str, org_id: str | None = ..., detail: str | None = ...
+    ) -> None: ...
+
+    def opt_out(self, org_id: str, phone: str, default_region: str | None = ..., detail: str | None = ...) -> str: ...
+
+    def opt_in(self, org_id: str, phone: str, default_region: str | None = ...) -> tuple[str, bool]: ...
+
+
+class RoutingLog(Protocol):
+    def record_at_routing(self, messages: list[dict[str, Any]]) -> None: ...
+
+
+class DeliveryReader(Protocol):
+    def get(self, delivery_id: str, org_id: str) -> DeliveryRecord | None: ...
+
+    def get_any(self, delivery_id: str) -> DeliveryRecord | None: ...
+
+    def find_by_provider_message(self, provider_message_id: str, channel: str) -> DeliveryRecord | None: ...
+
+    def by_org_since(
+        self, org_id: str, since: str, *, statuses: tuple[str, ...], endpoint_id: str | None = ...
+    ) -> Iterator[DeliveryRecord]: ...
+
+    def by_org_channel(
+        self, org_id: str, channel: str, date_from: str, date_to: str, *, statuses: tuple[str, ...]
+    ) -> Iterator[DeliveryRecord]: ...
+
+    def by_recipient(
+        self, org_id: str, channel: str, address: str, *, limit: int | None
+    ) -> Iterator[DeliveryRecord]: ...
+
+
+class DeliveryLog(RoutingLog, DeliveryReader, Protocol):
+    def mark_dead(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None: ...
+
+    def record_outcome(
+        self,
+        record: DeliveryRecord,
+        *,
+        kind: str,
+        code: str,
+        detail: str,
+        at: str | None,
+        provider_message_id: str | None,
+    ) -> bool: ...
+
+    def reopen_for_replay(self, record: DeliveryRecord) -> bool: ...
+
+    def restore_status(self, record: DeliveryRecord) -> None: ...
+
+
+class Claims(Protocol):
+    """The sender's claim on a delivery (``adapters.dynamodb.claims``)."""
+
+    def claim(self, message: dict[str, Any], *, hold_ms: int) -> Claim: ...
+
+    def complete(self, message: dict[str, Any], claim: Claimed, outcome: Outcome) -> None: ...
+
+    def release(self, message: dict[str, Any], claim: Claimed, error: BaseException) -> None: ...
+
+
+class InboxWriter(Protocol):
+    def write(self, items: list[dict[str, Any]]) -> None: ...
+
+
+class DeliveryQueues(Protocol):
+    def enqueue(self, messages: list[dict[str, Any]]) -> int: ...
+
+    def send_one(self, channel: str, body: str) -> None: ...
+
+
+class Quarantine(Protocol):
+    def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None: ...
+
+
+class OncePerEvent(Protocol):
+    """Routes each (org, event id) once (``adapters.dynamodb.event_once``)."""
+
+    def wrap(self, route: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]: ...
+
+    def register_context(self, context: Any) -> None: ...
+
+
+class Publisher(Protocol):
+    """Publishes the platform's own events on its bus."""
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None: ...
+
+
+class Renderer(Protocol):
+    def render_message(self, channel: str, message: dict[str, Any]) -> Rendered: ...
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: dict[str, Any], rendered: Rendered) -> SendResult:
+        """Send one delivery. Raise PermanentDeliveryError or TransientDeliveryError on failure."""
+        ...

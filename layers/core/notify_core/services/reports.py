@@ -1,0 +1,122 @@
+"""Reports from the delivery log, through key/index queries only (never a Scan).
+
+- ``sent_sms``: the "Sent SMS" report of SEEDS §2: an org's SMS that went out in a date range
+  (index ``by_org_channel``: ``<org_id>#sms``, ``created_at`` between the bounds);
+- ``recipient_history``: every delivery to one address in an org, newest first (index ``by_recipient``:
+  ``<org_id>#<channel>#<normalised address>``).
+
+Dates bound ``created_at`` (ISO 8601, UTC): ``--to 2026-11-30`` includes the whole of that day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
+from notify_core.domain.delivery import DELIVERED, SENT, DeliveryRecord
+from notify_core.services.ports import DeliveryReader
+
+SMS_COLUMNS = (
+    "created_at",
+    "sent_at",
+    "delivery_id",
+    "event_type",
+    "event_id",
+    "to",
+    "recipient_name",
+    "status",
+    "provider_message_id",
+    "attempts",
+)
+HISTORY_COLUMNS = (
+    "created_at",
+    "delivery_id",
+    "channel",
+    "event_type",
+    "event_id",
+    "to",
+    "status",
+    "error_code",
+    "attempts",
+)
+
+
+def _upper_bound(to: str) -> str:
+    # A bare date means the whole day: every timestamp of that day sorts below "<date>T~".
+    return f"{to}T~" if len(to) == 10 else to
+
+
+# An SMS that went out: accepted by SNS ("sent"), or confirmed by a delivery receipt ("delivered").
+WENT_OUT = (SENT, DELIVERED)
+
+
+class Reports:
+    def __init__(self, deliveries: DeliveryReader) -> None:
+        self.deliveries = deliveries
+
+    def sent_sms(
+        self, org_id: str, date_from: str, date_to: str, *, statuses: tuple[str, ...] = WENT_OUT
+    ) -> list[dict]:
+        """The org's SMS created in [date_from, date_to] whose status is one of ``statuses``, oldest first."""
+        records = self.deliveries.by_org_channel(org_id, "sms", date_from, _upper_bound(date_to), statuses=statuses)
+        return [_row(d) for d in records]
+
+    def recipient_history(
+        self,
+        org_id: str,
+        address: str,
+        *,
+        channels: Iterable[str] = ("email", "sms"),
+        default_region: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Every delivery to ``address`` in the org (an email address or a phone number), newest first."""
+        rows: list[dict] = []
+        for channel in channels:
+            normalised = _normalise(channel, address, default_region)
+            if normalised is None:
+                continue
+            rows += [_row(d) for d in self.deliveries.by_recipient(org_id, channel, normalised, limit=limit)]
+        rows.sort(key=lambda r: (r["created_at"], r["delivery_id"]), reverse=True)
+        return rows[:limit] if limit else rows
+
+
+def _normalise(channel: str, address: str, region: str | None) -> str | None:
+    try:
+        if channel == "email":
+            return normalise_email(address)
+        if channel == "sms":
+            return normalise_phone(address, region)
+    except InvalidAddress:
+        return None
+    return address.strip()  # webhook URL, user id, org id: as the router stores them
+
+
+def _row(d: DeliveryRecord) -> dict[str, Any]:
+    sent_at = next((a.at for a in reversed(d.attempts) if a.outcome == SENT), None)
+    return {
+        "created_at": d.created_at,
+        "sent_at": sent_at,
+        "delivery_id": d.delivery_id,
+        "channel": d.channel,
+        "event_type": d.event_type,
+        "event_id": d.event_id,
+        "to": d.address,
+        "recipient_name": d.recipient_name,
+        "status": d.status,
+        "error_code": d.error_code,
+        "provider_message_id": d.provider_message_id,
+        "attempts": d.attempt_count,
+    }
+
+
+def to_csv(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+    return out.getvalue()
