@@ -1,0 +1,26 @@
+"""The names AWS resources get in the local runtime, in one place.
+
+Provisioning, the driver (Lambda contexts, SQS records) and the simulators (CloudWatch Logs payloads)
+all need the same account, prefix and ARN shapes; deriving them here keeps a queue's ARN in a redrive
+policy identical to the one its SQS records carry.
+"""
+
+from __future__ import annotations
+
+ACCOUNT = "123456789012"  # moto's default account: the ARNs it returns use it too
+NAME_PREFIX = "notify-"
+
+
+def physical_name(key: str) -> str:
+    """A wiring key (``"events"``, ``"deliveries"``) as the resource's name on moto."""
+    return f"{NAME_PREFIX}{key}"
+
+
+def queue_arn(region: str, key: str) -> str:
+    """The ARN of a wiring queue, computed rather than asked for (saves a GetQueueAttributes per queue)."""
+    return f"arn:aws:sqs:{region}:{ACCOUNT}:{physical_name(key)}"
+
+
+def log_group_name(region: str, template: str) -> str:
+    """A wiring log group name (``wiring.LogSource.log_group``) in this region and account."""
+    return template.format(region=region, account=ACCOUNT)
