@@ -5,19 +5,26 @@ runtime (``notify_local.runtime``) to create the same bus, rules, queues and tab
 drive the same handlers with the same event shapes. Nothing else may describe these joints, so the
 two cannot drift.
 
-Environment variables are the contract between the wiring and the handlers: every resource a
-function touches reaches it as an environment variable named here, read by ``notify_core.config``.
+Environment variables are the contract between the wiring and the handlers: every resource a function
+touches reaches it as an environment variable. Their names belong to ``notify_core.config`` (imported here, never
+spelled twice), and each function's settings model there says which it needs: ``function_environment`` builds
+a function's environment for the CDK stack and for the local runtime alike, and an infra test validates every
+synthesized environment against the function's model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-BUS_NAME = "notify"
+from notify_core import config as env_names
+from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
+
+BUS_NAME = env_names.DEFAULT_BUS_NAME
 # Events the platform publishes itself (reminders, alerts) use this source; they are routed too.
-PLATFORM_SOURCE = "notify.platform"
-METRICS_NAMESPACE = "Notify"
+PLATFORM_SOURCE = env_names.PLATFORM_SOURCE
+METRICS_NAMESPACE = env_names.METRICS_NAMESPACE
 
 KeyType = Literal["S", "N"]
 
@@ -152,20 +159,25 @@ class Function:
     def code_dir(self) -> str:
         return f"functions/{self.key}"
 
+    @property
+    def settings_model(self) -> type[FunctionSettings]:
+        """The function's settings model (``notify_core.config``): what its environment must satisfy."""
+        return FUNCTION_SETTINGS[self.key]
+
     handler: str = "app.handler"
 
 
 TABLES: tuple[Table, ...] = (
     Table(
         key="settings",
-        env="SETTINGS_TABLE",
+        env=env_names.SETTINGS_TABLE,
         partition_key=("org_id", "S"),
         sort_key=("sk", "S"),
         purpose="per-org settings: profile, contacts, webhook endpoints, subscriptions",
     ),
     Table(
         key="deliveries",
-        env="DELIVERIES_TABLE",
+        env=env_names.DELIVERIES_TABLE,
         partition_key=("delivery_id", "S"),
         indexes=(
             Index("by_org", ("org_id", "S"), ("created_at", "S")),
@@ -182,13 +194,13 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         key="users",
-        env="USERS_TABLE",
+        env=env_names.USERS_TABLE,
         partition_key=("user_id", "S"),
         purpose="user-level settings that span every org the user belongs to (the global email switch)",
     ),
     Table(
         key="inbox",
-        env="INBOX_TABLE",
+        env=env_names.INBOX_TABLE,
         partition_key=("inbox_id", "S"),  # <org_id>#<user_id>: a member's inbox in one org
         sort_key=("sk", "S"),  # <occurred_at>#<delivery_id>: newest first with ScanIndexForward=False
         ttl_attribute="expires_at",
@@ -196,14 +208,14 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         key="suppressions",
-        env="SUPPRESSIONS_TABLE",
+        env=env_names.SUPPRESSIONS_TABLE,
         partition_key=("address_key", "S"),  # <channel>#<normalised address>
         sort_key=("scope", "S"),  # "*" (every org: bounces, complaints) or an org id (SMS opt-out)
         purpose="addresses not to send to, and why",
     ),
     Table(
         key="idempotency",
-        env="IDEMPOTENCY_TABLE",
+        env=env_names.IDEMPOTENCY_TABLE,
         partition_key=("id", "S"),
         ttl_attribute="expiration",
         purpose="router idempotency records (event id)",
@@ -214,25 +226,25 @@ TABLES: tuple[Table, ...] = (
 QUEUES: tuple[Queue, ...] = (
     Queue(
         "events",
-        "EVENTS_QUEUE_URL",
+        env_names.EVENTS_QUEUE_URL,
         visibility_timeout_s=720,  # 6x the router's 120 s timeout
         max_receive_count=5,
         purpose="product events from the bus, consumed by the router",
     ),
-    Queue("email", "EMAIL_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"),
-    Queue("sms", "SMS_QUEUE_URL", visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
+    Queue("email", env_names.EMAIL_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"),
+    Queue("sms", env_names.SMS_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
     # 14 attempts over 1-2 days: see WEBHOOK_RETRY_ENV.
-    Queue("webhook", "WEBHOOK_QUEUE_URL", visibility_timeout_s=180, max_receive_count=14, purpose="webhook deliveries"),
+    Queue("webhook", env_names.WEBHOOK_QUEUE_URL, visibility_timeout_s=180, max_receive_count=14, purpose="webhook deliveries"),
     Queue(
         "chat",
-        "CHAT_QUEUE_URL",
+        env_names.CHAT_QUEUE_URL,
         visibility_timeout_s=180,
         max_receive_count=8,
         purpose="chat deliveries (Slack, Telegram)",
     ),
     Queue(
         "feedback",
-        "FEEDBACK_QUEUE_URL",
+        env_names.FEEDBACK_QUEUE_URL,
         visibility_timeout_s=180,
         max_receive_count=5,
         retention_days=14,
@@ -240,7 +252,7 @@ QUEUES: tuple[Queue, ...] = (
     ),
     Queue(
         "sms-inbound",
-        "SMS_INBOUND_QUEUE_URL",
+        env_names.SMS_INBOUND_QUEUE_URL,
         visibility_timeout_s=180,
         max_receive_count=5,
         retention_days=14,
@@ -248,7 +260,7 @@ QUEUES: tuple[Queue, ...] = (
     ),
     Queue(
         "quarantine",
-        "QUARANTINE_QUEUE_URL",
+        env_names.QUARANTINE_QUEUE_URL,
         visibility_timeout_s=30,
         max_receive_count=None,
         retention_days=14,
@@ -295,7 +307,7 @@ SMS_STATUS_LOG_GROUPS = (
     "sns/{region}/{account}/DirectPublishToPhoneNumber/Failure",
 )
 SMS_STATUS_SAMPLING_RATE = 100  # percent of successful SMS logged: every one, or "delivered" is never known
-EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env="SES_CONFIGURATION_SET", topic="feedback")
+EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env=env_names.SES_CONFIGURATION_SET, topic="feedback")
 
 # Documents attached to emails (event detail ``attachments``): one bucket for every org, each org's objects
 # under <org_id>/ (the router refuses any other key). Kept long enough for retries and a replay of dead
@@ -303,25 +315,25 @@ EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env="SES_CON
 BUCKETS: tuple[Bucket, ...] = (
     Bucket(
         "attachments",
-        "ATTACHMENTS_BUCKET",
+        env_names.ATTACHMENTS_BUCKET,
         expiration_days=30,
         purpose="documents attached to emails, written by product services under <org_id>/",
     ),
 )
 # Raw bytes; base64 makes them 4/3 larger in the message, which SES v2 caps at 40 MB.
 ATTACHMENT_LIMITS_ENV = {
-    "ATTACHMENT_MAX_FILE_BYTES": str(5 * 1024 * 1024),
-    "ATTACHMENT_MAX_TOTAL_BYTES": str(10 * 1024 * 1024),
+    env_names.ATTACHMENT_MAX_FILE_BYTES: str(5 * 1024 * 1024),
+    env_names.ATTACHMENT_MAX_TOTAL_BYTES: str(10 * 1024 * 1024),
 }
 
 # Senders read no settings: the router puts everything they need into the queue message.
 _SENDER_ACCESS = dict(tables_write=("deliveries",))
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
-RETRY_ENV = {"RETRY_BASE_DELAY_S": "30", "RETRY_MAX_DELAY_S": "3600"}
+RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "30", env_names.RETRY_MAX_DELAY_S: "3600"}
 # Webhooks retry for more than a day (Standard Webhooks / Svix practice): delays of 1, 2, 4 ... 512 min,
 # then 12 h (SQS's visibility ceiling), each with equal jitter (half to all of it). 14 attempts on the
 # webhook queue put 13 waits between the first and the last: 26.5 h at least, 53 h at most.
-WEBHOOK_RETRY_ENV = {"RETRY_BASE_DELAY_S": "60", "RETRY_MAX_DELAY_S": "43200"}
+WEBHOOK_RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "60", env_names.RETRY_MAX_DELAY_S: "43200"}
 # An endpoint that has only failed for this long (no success since its first failure) is disabled.
 WEBHOOK_DISABLE_AFTER_S = 5 * 86400
 
@@ -366,9 +378,9 @@ FUNCTIONS: tuple[Function, ...] = (
         access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX, tables_update=("settings",), events_put=True),
         env={
             **WEBHOOK_RETRY_ENV,
-            "WEBHOOK_SECRET_PREFIX": WEBHOOK_SECRET_PREFIX,
-            "WEBHOOK_TIMEOUT_S": "15",
-            "WEBHOOK_DISABLE_AFTER_S": str(WEBHOOK_DISABLE_AFTER_S),
+            env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
+            env_names.WEBHOOK_TIMEOUT_S: "15",
+            env_names.WEBHOOK_DISABLE_AFTER_S: str(WEBHOOK_DISABLE_AFTER_S),
         },
         timeout_s=30,
         max_concurrency=20,
@@ -379,7 +391,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "SSRF-guarded",
         sources=(QueueSource("chat"),),
         access=Access(**_SENDER_ACCESS, ssm_prefix=CHAT_SECRET_PREFIX),
-        env={**RETRY_ENV, "CHAT_SECRET_PREFIX": CHAT_SECRET_PREFIX, "WEBHOOK_TIMEOUT_S": "15"},
+        env={**RETRY_ENV, env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX, env_names.WEBHOOK_TIMEOUT_S: "15"},
         max_concurrency=5,
     ),
     Function(
@@ -418,9 +430,9 @@ FUNCTIONS: tuple[Function, ...] = (
 
 # Environment variables every function gets (besides resource names).
 COMMON_ENV = {
-    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-    "NOTIFY_BUS_NAME": BUS_NAME,
-    "DEFAULT_EMAIL_FROM": "notifications@notify.example",
+    env_names.POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    env_names.NOTIFY_BUS_NAME: BUS_NAME,
+    env_names.DEFAULT_EMAIL_FROM: "notifications@notify.example",
 }
 
 
@@ -458,6 +470,29 @@ def env_from_stack_outputs(outputs: dict[str, str]) -> dict[str, str]:
     env = {t.env: outputs[output_id(t.key, "TableName")] for t in TABLES if output_id(t.key, "TableName") in outputs}
     env |= {q.env: outputs[output_id(q.key, "QueueUrl")] for q in QUEUES if output_id(q.key, "QueueUrl") in outputs}
     return env
+
+
+def function_environment(
+    fn: Function,
+    resource: Callable[[str, str], str],
+    *,
+    bus_name: str = BUS_NAME,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A function's environment, as the CDK stack and the local runtime give it.
+
+    ``resource(kind, key)`` names a table, queue or bucket of the wiring (``kind``: table | queue | bucket) in the
+    deployment at hand: a CloudFormation token in the stack, a moto name or URL locally. ``extra``: variables that
+    deployment adds (the templates' path in Lambda; short timeouts and a receiver locally); it may not shadow a
+    resource name.
+    """
+    resources = {name: resource(*ref.split(":", 1)) for name, ref in function_env_names(fn).items()}
+    static = {**COMMON_ENV, **fn.env, env_names.POWERTOOLS_SERVICE_NAME: fn.key, **(extra or {})}
+    static[env_names.NOTIFY_BUS_NAME] = bus_name
+    clash = resources.keys() & static.keys()
+    if clash:
+        raise ValueError(f"{fn.key}: static env would shadow resource names {sorted(clash)}")
+    return {**static, **resources}
 
 
 def function_env_names(fn: Function) -> dict[str, str]:

@@ -1,9 +1,11 @@
-"""Counting the AWS API calls handlers make, the figure tests and benchmarks hold the platform to.
+"""Counting the AWS API calls handlers make, and injecting faults into them.
 
-Every boto3 and PynamoDB call goes through botocore's ``BaseClient._make_api_call``, so one patch
-there sees them all. Only calls made while a handler runs count (the runtime's own provisioning,
-polling and read-backs would drown them): ``handler_running()`` marks that span with a ContextVar,
-so threads a handler starts with its context (``contextvars.copy_context().run``) count too.
+Every boto3 and PynamoDB call goes through botocore's ``BaseClient._make_api_call``, so one patch there sees
+them all: the count is the figure tests and benchmarks hold the platform to, and a fault injected there reaches
+every client a function built (DynamoDB through PynamoDB's connection as well as boto3's), as AWS's own errors
+would. Only calls made while a handler runs count or fail (the runtime's own provisioning, polling and read-backs
+would drown them): ``handler_running()`` marks that span with a ContextVar, so threads a handler starts with its
+context (``contextvars.copy_context().run``) count too.
 """
 
 from __future__ import annotations
@@ -12,19 +14,23 @@ import contextlib
 import contextvars
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-_in_handler: contextvars.ContextVar[bool] = contextvars.ContextVar("notify_in_handler", default=False)
+_in_handler: contextvars.ContextVar[str | None] = contextvars.ContextVar("notify_in_handler", default=None)
+# "<service>:<Operation>" -> hooks around the call: hook(call, params, function) -> response. Process-wide, like
+# the patch; the runtime clears them on reset.
+Hook = Callable[[Callable[[Any], Any], Any, str], Any]
+_hooks: dict[str, list[Hook]] = {}
 # The counter of the runtime started last: the patch is process-wide and installed once.
 _counter_installed: list[Counter] = []
 _counter_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def handler_running() -> Iterator[None]:
-    """Count the AWS calls made inside this block (and in threads that copy its context)."""
-    token = _in_handler.set(True)
+def handler_running(function: str = "handler") -> Iterator[None]:
+    """Count the AWS calls made inside this block (and in threads that copy its context) as ``function``'s."""
+    token = _in_handler.set(function)
     try:
         yield
     finally:
@@ -41,10 +47,29 @@ def install_call_counter(counter: Counter) -> None:
     original = BaseClient._make_api_call
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
-        if _in_handler.get() and _counter_installed:
+        function = _in_handler.get()
+        if function is None:
+            return original(self, operation_name, api_params)
+        key = f"{self.meta.service_model.service_name}:{operation_name}"
+        if _counter_installed:
             with _counter_lock:
-                _counter_installed[0][f"{self.meta.service_model.service_name}:{operation_name}"] += 1
-        return original(self, operation_name, api_params)
+                _counter_installed[0][key] += 1
+        call: Callable[[Any], Any] = lambda params: original(self, operation_name, params)  # noqa: E731
+        for hook in reversed(_hooks.get(key, [])):
+            call = (lambda h, inner: lambda params: h(inner, params, function))(hook, call)
+        return call(api_params)
 
     counted._notify_counted = True  # type: ignore[attr-defined]
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+def around(service: str, operation: str, hook: Hook) -> Callable[[], None]:
+    """Run ``hook(call, params, function)`` instead of the handlers' ``service.operation`` calls (it may call
+    ``call(params)`` itself, before or after doing something else, or raise). Returns the undo."""
+    key = f"{service}:{operation}"
+    _hooks.setdefault(key, []).append(hook)
+    return lambda: _hooks.get(key, []).remove(hook) if hook in _hooks.get(key, []) else None
+
+
+def clear_hooks() -> None:
+    _hooks.clear()

@@ -9,11 +9,13 @@
                                                              send dead/failed deliveries again (same id)
     notify report sms ORG_ID --from DATE --to DATE           the "Sent SMS" report, CSV
     notify report recipient ORG_ID ADDRESS                   every delivery to one address, CSV
+    notify users email-off|email-on USER_ID                  the user's email switch, for every org
 
 Every command but ``local up`` takes ``--local [URL]`` (a running local runtime) or ``--stack NAME`` (AWS,
 with the usual credentials): the stack's outputs give every table name and queue URL. Without either, they
 come from the environment as the functions get them ($SETTINGS_TABLE, $DELIVERIES_TABLE, $SUPPRESSIONS_TABLE,
-and for ``replay`` the channel queues: $EMAIL_QUEUE_URL, $SMS_QUEUE_URL, ...) or from the --*-table options.
+$USERS_TABLE, and for ``replay`` the channel queues: $EMAIL_QUEUE_URL, $SMS_QUEUE_URL, ...) or from the
+--*-table options.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from pathlib import Path
 DEFAULT_LOCAL = "http://127.0.0.1:4566"
 
 
-def _local_env(url: str) -> None:
+def _local_env(url: str) -> dict[str, str]:
+    """Point boto3 at a running local runtime; its tables and queues have the runtime's fixed names."""
+    import boto3
+
     from notify_infra import wiring
     from notify_local.runtime import physical_name
 
@@ -38,14 +43,16 @@ def _local_env(url: str) -> None:
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "eu-west-1"),
-        SETTINGS_TABLE=physical_name("settings"),
-        SUPPRESSIONS_TABLE=physical_name("suppressions"),
-        DELIVERIES_TABLE=physical_name("deliveries"),
-        WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX,
     )
+    env = {t.env: physical_name(t.key) for t in wiring.TABLES}
+    sqs = boto3.client("sqs")
+    for q in wiring.QUEUES:
+        if q.key in wiring.DELIVERY_QUEUES.values():
+            env[q.env] = sqs.get_queue_url(QueueName=physical_name(q.key))["QueueUrl"]
+    return env
 
 
-def _stack_env(stack_name: str) -> None:
+def _stack_env(stack_name: str) -> dict[str, str]:
     """Table names and queue URLs from a deployed stack's outputs (see wiring.output_id)."""
     import boto3
 
@@ -53,23 +60,33 @@ def _stack_env(stack_name: str) -> None:
 
     stack = boto3.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    os.environ.update(wiring.env_from_stack_outputs(outputs))
-    os.environ.update(WEBHOOK_SECRET_PREFIX=wiring.WEBHOOK_SECRET_PREFIX, CHAT_SECRET_PREFIX=wiring.CHAT_SECRET_PREFIX)
+    return wiring.env_from_stack_outputs(outputs)
 
 
-def _point_at_target(args: argparse.Namespace) -> None:
-    """Set the environment notify_core reads, before it is imported (its models take table names from it)."""
-    if args.local:
-        _local_env(args.local)
-    elif args.stack:
-        _stack_env(args.stack)
-    for option, env in (
-        ("settings_table", "SETTINGS_TABLE"),
-        ("deliveries_table", "DELIVERIES_TABLE"),
-        ("suppressions_table", "SUPPRESSIONS_TABLE"),
+def _admin(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The operator's adapters, named by --local / --stack / --*-table options, else by the environment."""
+    from notify_core import config
+    from notify_core.compose.admin import Admin
+    from notify_infra import wiring
+
+    env: dict[str, str] = {
+        config.WEBHOOK_SECRET_PREFIX: wiring.WEBHOOK_SECRET_PREFIX,
+        config.CHAT_SECRET_PREFIX: wiring.CHAT_SECRET_PREFIX,
+        **os.environ,
+    }
+    if getattr(args, "local", None):
+        env |= _local_env(args.local)
+    elif getattr(args, "stack", None):
+        env |= _stack_env(args.stack)
+    for option, name in (
+        ("settings_table", config.SETTINGS_TABLE),
+        ("deliveries_table", config.DELIVERIES_TABLE),
+        ("suppressions_table", config.SUPPRESSIONS_TABLE),
+        ("users_table", config.USERS_TABLE),
     ):
         if value := getattr(args, option, None):
-            os.environ[env] = value
+            env[name] = value
+    return Admin.from_env(env)
 
 
 def _target_options(p: argparse.ArgumentParser, *tables: str) -> None:
@@ -81,19 +98,6 @@ def _target_options(p: argparse.ArgumentParser, *tables: str) -> None:
     for table in tables:
         env = f"{table.upper()}_TABLE"
         p.add_argument(f"--{table}-table", help=f"physical table name on AWS (default ${env})")
-
-
-def _local_queue_urls() -> None:
-    """Point the replay at the running local runtime's channel queues (named from the wiring)."""
-    import boto3
-
-    from notify_infra import wiring
-    from notify_local.runtime import physical_name
-
-    sqs = boto3.client("sqs")
-    for q in wiring.QUEUES:
-        if q.key in wiring.DELIVERY_QUEUES.values():
-            os.environ[q.env] = sqs.get_queue_url(QueueName=physical_name(q.key))["QueueUrl"]
 
 
 def _print_apply(result, doc) -> None:  # type: ignore[no-untyped-def]
@@ -135,17 +139,16 @@ def cmd_local_up(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_apply(args: argparse.Namespace) -> int:
-    _point_at_target(args)
     from pydantic import ValidationError
 
-    from notify_core import settings_document
+    from notify_core.domain import settings_document
 
     try:
         doc = settings_document.parse(Path(args.file).read_text())
     except (ValidationError, ValueError) as exc:
         print(f"invalid settings document {args.file}:\n{exc}", file=sys.stderr)
         return 2
-    result = settings_document.apply(doc)
+    result = _admin(args).settings.apply(doc)
     if args.local and doc.email_from:
         import boto3
 
@@ -155,52 +158,43 @@ def cmd_settings_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_export(args: argparse.Namespace) -> int:
-    _point_at_target(args)
     import yaml
 
-    from notify_core import settings_document
-
-    doc = settings_document.export(args.org_id)
+    doc = _admin(args).settings.export(args.org_id)
     print(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True) if not args.json else json.dumps(doc, indent=2))
     return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    _point_at_target(args)
-    if args.local:
-        _local_queue_urls()
-    from notify_core import replay
-
+    replayer = _admin(args).replayer
     if args.delivery:
-        result = replay.replay_delivery(args.org_id, args.delivery)
+        result = replayer.replay_delivery(args.org_id, args.delivery)
     else:
-        result = replay.replay_since(args.org_id, args.since, endpoint_id=args.endpoint)
+        result = replayer.replay_since(args.org_id, args.since, endpoint_id=args.endpoint)
     print(json.dumps(result.as_dict(), indent=2))
     return 0 if result.replayed or not result.skipped else 1
 
 
 def cmd_report_sms(args: argparse.Namespace) -> int:
-    _point_at_target(args)
-    from notify_core import reports
+    from notify_core.services import reports
 
-    sys.stdout.write(reports.to_csv(reports.sent_sms(args.org_id, args.date_from, args.date_to), reports.SMS_COLUMNS))
+    rows = _admin(args).reports.sent_sms(args.org_id, args.date_from, args.date_to)
+    sys.stdout.write(reports.to_csv(rows, reports.SMS_COLUMNS))
     return 0
 
 
 def cmd_report_recipient(args: argparse.Namespace) -> int:
-    _point_at_target(args)
-    from notify_core import reports
+    from notify_core.services import reports
 
-    rows = reports.recipient_history(args.org_id, args.address, default_region=args.region)
+    rows = _admin(args).reports.recipient_history(args.org_id, args.address, default_region=args.region)
     sys.stdout.write(reports.to_csv(rows, reports.HISTORY_COLUMNS))
     return 0
 
 
 def cmd_sms_opt(args: argparse.Namespace) -> int:
-    _point_at_target(args)
-    from notify_core import suppression
-    from notify_core.addresses import InvalidAddress
+    from notify_core.domain.addresses import InvalidAddress
 
+    suppression = _admin(args).suppressions
     try:
         if args.action == "opt-out":
             number = suppression.opt_out(args.org_id, args.phone, args.region, detail="notify sms opt-out")
@@ -215,6 +209,13 @@ def cmd_sms_opt(args: argparse.Namespace) -> int:
     except InvalidAddress as exc:
         print(f"invalid phone number {args.phone!r}: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_users_email(args: argparse.Namespace) -> int:
+    enabled = args.action == "email-on"
+    _admin(args).users.set_email_enabled(args.user_id, enabled)
+    print(f"email {'on' if enabled else 'off'} for user {args.user_id} in every org")
     return 0
 
 
@@ -277,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--region", help="country of a national number, e.g. BY")
         _target_options(s, "suppressions")
         s.set_defaults(func=cmd_sms_opt)
+
+    users = sub.add_parser("users", help="user-level settings that span every org").add_subparsers(
+        dest="action", required=True
+    )
+    for name, help_text in (("email-off", "no email to this user from any org"), ("email-on", "email again")):
+        s = users.add_parser(name, help=help_text)
+        s.add_argument("user_id")
+        _target_options(s, "users")
+        s.set_defaults(func=cmd_users_email)
     return p
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from notify_core import catalog, settings_document
+from notify_core import catalog
+from notify_core.domain import settings_document
 from notify_core.settings_store import Subscription, subscription_sk
 from tests.conftest import hutki_settings, make_detail
 

@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from notify_core import reports, suppression
+from notify_core.services import reports
+from notify_core import suppression
 from notify_core.delivery_log import Delivery
 from notify_infra import wiring
 from tests.conftest import ORG, hutki_settings, make_detail

@@ -13,11 +13,11 @@ import socket
 import pytest
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from notify_core.channels.telegram import TelegramChannel
+from notify_core.adapters.channels.telegram import TelegramChannel
 from notify_core.config import get_config
-from notify_core.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
 from notify_core.observability import logger as notify_logger
-from notify_core.templates import Rendered
+from notify_core.domain.templates import Rendered
 from notify_local.receiver import WebhookReceiver
 from tests.conftest import make_detail, put_event
 

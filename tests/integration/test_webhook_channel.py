@@ -7,11 +7,11 @@ import socket
 import pytest
 from standardwebhooks import Webhook
 
-from notify_core import signing
-from notify_core.channels.webhook import WebhookChannel
+from notify_core.domain import signing
+from notify_core.adapters.channels.webhook import WebhookChannel
 from notify_core.config import get_config
-from notify_core.errors import PermanentDeliveryError, TransientDeliveryError
-from notify_core.templates import Rendered
+from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.templates import Rendered
 from notify_local.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration

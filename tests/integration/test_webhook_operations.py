@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notify_core import reports
+from notify_core.services import reports
 from notify_core.config import get_config
-from notify_core.replay import replay_delivery, replay_since
+from notify_core.services.replay import replay_delivery, replay_since
 from notify_core.settings_store import SettingsItem, endpoint_sk
 from notify_local import cli
 from tests.conftest import ERP_SECRET, ORG, hutki_settings, make_detail, put_event

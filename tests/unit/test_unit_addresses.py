@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notify_core.addresses import InvalidAddress, mask, normalise_email, normalise_phone
+from notify_core.domain.addresses import InvalidAddress, mask, normalise_email, normalise_phone
 
 pytestmark = pytest.mark.unit
 

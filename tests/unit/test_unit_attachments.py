@@ -9,10 +9,11 @@ from email.parser import BytesParser
 import pytest
 from unit_factories import ORG_ID, contact, detail, envelope, settings, subscription
 
-from notify_core import catalog, routing
-from notify_core.envelope import MAX_ATTACHMENTS, parse_envelope, validate_detail
-from notify_core.errors import InvalidEventError, PermanentDeliveryError
-from notify_core.mime import Document, build_message, check_sizes
+from notify_core import catalog
+from notify_core.domain import routing
+from notify_core.domain.envelope import MAX_ATTACHMENTS, parse_envelope, validate_detail
+from notify_core.domain.errors import InvalidEventError, PermanentDeliveryError
+from notify_core.domain.mime import Document, build_message, check_sizes
 
 pytestmark = pytest.mark.unit
 
@@ -201,17 +202,16 @@ def test_files_within_the_per_file_limit_can_still_be_too_large_together():
     assert "total" in info.value.detail and "'a.pdf'" in info.value.detail and "'b.pdf'" in info.value.detail
 
 
-def test_the_sender_checks_the_tenant_prefix_again_before_any_s3_call(monkeypatch):
+def test_the_sender_checks_the_tenant_prefix_again_before_any_s3_call():
     # A queue message can also come from a replay of a stored payload: the sender does not trust it blindly.
-    from notify_core import attachments
-    from notify_core.config import get_config
+    from notify_core.adapters.s3_attachments import AttachmentStore
 
-    monkeypatch.setenv("ATTACHMENTS_BUCKET", "notify-attachments")
-    get_config.cache_clear()
-    try:
-        message = {"org_id": ORG_ID, "attachments": [PDF, {**PDF, "key": "org-elorus/x.pdf", "filename": "x.pdf"}]}
-        with pytest.raises(PermanentDeliveryError) as info:
-            attachments.fetch(message)  # network is blocked: reaching S3 would fail differently
-        assert info.value.code == "attachment_outside_tenant" and "'x.pdf'" in info.value.detail
-    finally:
-        get_config.cache_clear()
+    class NoS3:
+        def __getattr__(self, name):  # any S3 call at all fails the test
+            raise AssertionError(f"S3 {name} called before the tenant check")
+
+    store = AttachmentStore(NoS3(), "notify-attachments", max_file_bytes=10, max_total_bytes=10)
+    message = {"org_id": ORG_ID, "attachments": [PDF, {**PDF, "key": "org-elorus/x.pdf", "filename": "x.pdf"}]}
+    with pytest.raises(PermanentDeliveryError) as info:
+        store.fetch(message)
+    assert info.value.code == "attachment_outside_tenant" and "'x.pdf'" in info.value.detail

@@ -5,20 +5,8 @@ from __future__ import annotations
 import pytest
 from unit_factories import ORG_ID, contact, product_event
 
-from notify_core import routing
-from notify_core.settings_store import (
-    ORG_SK,
-    Client,
-    Member,
-    OrgProfile,
-    OrgSettings,
-    PermissionGrant,
-    Subscription,
-    client_sk,
-    grant_sk,
-    member_sk,
-    subscription_sk,
-)
+from notify_core.domain import routing
+from notify_core.domain.org_settings import Client, Member, OrgProfile, OrgSettings, PermissionGrant, Subscription
 
 pytestmark = pytest.mark.unit
 
@@ -33,8 +21,6 @@ OVERDUE = {
 
 def grant(user_id: str, perm: str = "invoices:edit", *, email: str | None = None, phone: str | None = None):
     return PermissionGrant(
-        org_id=ORG_ID,
-        sk=grant_sk(perm, user_id),
         permission=perm,
         user_id=user_id,
         name=user_id.title(),
@@ -45,8 +31,6 @@ def grant(user_id: str, perm: str = "invoices:edit", *, email: str | None = None
 
 def member(user_id: str, *, email: str | None = "", phone: str | None = None, locale: str | None = None) -> Member:
     return Member(
-        org_id=ORG_ID,
-        sk=member_sk(user_id),
         user_id=user_id,
         name=user_id.title(),
         email=f"{user_id}@org.example" if email == "" else email,
@@ -56,7 +40,7 @@ def member(user_id: str, *, email: str | None = "", phone: str | None = None, lo
 
 
 def org(**kwargs) -> OrgProfile:
-    return OrgProfile(org_id=ORG_ID, sk=ORG_SK, name="Org", default_phone_region="PL", **kwargs)
+    return OrgProfile(name="Org", default_phone_region="PL", **kwargs)
 
 
 def route(event_type: str, settings: OrgSettings, email_off=(), **detail):
@@ -122,8 +106,6 @@ def test_relations_name_members_and_unknown_users_are_skipped():
 
 def caretaking_settings() -> OrgSettings:
     client = Client(
-        org_id=ORG_ID,
-        sk=client_sk("c1"),
         client_id="c1",
         name="Acme",
         account_manager="am",
@@ -144,10 +126,13 @@ def caretaking_settings() -> OrgSettings:
 
 
 def _consenting(cid: str, *, email, sms, notify: bool = True):
-    c = contact(cid, emails=[(f"{cid}@client.example", "work")], phones=[("+48 512 345 67" + cid[-1], "work")])
-    c.consent = {k: v for k, v in (("email", email), ("sms", sms)) if v is not None}
-    c.notify = notify
-    return c
+    return contact(
+        cid,
+        emails=[(f"{cid}@client.example", "work")],
+        phones=[("+48 512 345 67" + cid[-1], "work")],
+        consent={k: v for k, v in (("email", email), ("sms", sms)) if v is not None},
+        notify=notify,
+    )
 
 
 @pytest.mark.parametrize(
@@ -214,8 +199,6 @@ def test_an_org_can_switch_an_audience_off_for_an_event_type():
 
 def test_fixed_addresses_of_a_subscription_are_reached():
     sub = Subscription(
-        org_id=ORG_ID,
-        sk=subscription_sk("activity.summary", "org"),
         group="activity.summary",
         scope="org",
         channels={},
@@ -253,8 +236,6 @@ def test_a_preference_exclusion_yields_to_another_rule_that_selects_the_same_add
     # Ann switched email off as a user, but the org also subscribed her work address explicitly.
     ann = contact("ann", emails=[("ann@org.example", "work")])
     sub = Subscription(
-        org_id=ORG_ID,
-        sk=subscription_sk("payment.paid_or_reversed", "org"),
         group="payment.paid_or_reversed",
         scope="org",
         channels={"email": ["ann"]},

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from notify_core import batch
-from notify_core.batch import MAX_VISIBILITY_S, backoff_delay
+from notify_core.domain import backoff
+from notify_core.domain.backoff import MAX_VISIBILITY_S, backoff_delay
 
 pytestmark = pytest.mark.unit
 
@@ -17,7 +17,7 @@ def jitter(monkeypatch: pytest.MonkeyPatch):
     """Pin the jitter to the low or high end of its range: jitter('low') / jitter('high')."""
 
     def pin(end: str) -> None:
-        monkeypatch.setattr(batch.random, "randint", lambda a, b: a if end == "low" else b)
+        monkeypatch.setattr(backoff.random, "randint", lambda a, b: a if end == "low" else b)
 
     return pin
 

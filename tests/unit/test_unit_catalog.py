@@ -16,7 +16,8 @@ import pytest
 from pydantic import ValidationError
 from unit_factories import PAID_OR_REVERSED, product_event
 
-from notify_core import catalog, templates
+from notify_core import catalog
+from notify_core.domain import templates
 from notify_core.catalog import (
     ACCOUNT_MANAGER,
     ACTOR,
@@ -27,7 +28,7 @@ from notify_core.catalog import (
     permission,
     relation,
 )
-from notify_core.envelope import parse_envelope, validate_detail
+from notify_core.domain.envelope import parse_envelope, validate_detail
 
 pytestmark = pytest.mark.unit
 

@@ -9,8 +9,8 @@ import pytest
 from unit_factories import ORG_ID, detail, envelope
 
 from notify_core import catalog
-from notify_core.envelope import parse_envelope, validate_detail
-from notify_core.errors import InvalidEventError
+from notify_core.domain.envelope import parse_envelope, validate_detail
+from notify_core.domain.errors import InvalidEventError
 
 pytestmark = pytest.mark.unit
 

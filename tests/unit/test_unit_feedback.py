@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from notify_core import feedback
-from notify_core.feedback import MalformedFeedback, parse_body, parse_event
+from notify_core.domain import delivery as feedback
+from notify_core.domain.feedback_events import IGNORED, MalformedFeedback, parse_body, parse_event
 from tests.ses_events import (
     DELIVERY_ID,
     ORG,
@@ -88,7 +88,7 @@ def test_missing_tags_leave_the_delivery_unknown_without_failing():
 
 def test_event_types_we_do_not_subscribe_to_are_ignored():
     e = parse_event({"eventType": "Open", "mail": mail(), "open": {"timestamp": "2026-11-23T12:00:00Z"}})
-    assert e.kind == feedback.IGNORED and not e.changes_status
+    assert e.kind == IGNORED and not e.changes_status
 
 
 def test_subscription_confirmations_are_bookkeeping():

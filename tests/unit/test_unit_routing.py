@@ -18,8 +18,9 @@ from unit_factories import (
     subscription,
 )
 
-from notify_core import catalog, routing
-from notify_core.routing import Skipped, delivery_id, route
+from notify_core import catalog
+from notify_core.domain import routing
+from notify_core.domain.routing import Skipped, delivery_id, route
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from notify_core.settings_document import SettingsDocument, parse
+from notify_core.domain.settings_document import SettingsDocument, parse
 
 pytestmark = pytest.mark.unit
 

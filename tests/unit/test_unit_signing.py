@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from notify_core import signing
-from notify_core.settings_document import EndpointDoc
+from notify_core.domain import signing
+from notify_core.domain.settings_document import EndpointDoc
 
 pytestmark = pytest.mark.unit
 

@@ -9,8 +9,8 @@ import json
 import pytest
 from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent
 
-from notify_core import feedback
-from notify_core.sms_feedback import (
+from notify_core.domain import delivery as feedback
+from notify_core.domain.sms_events import (
     OPT_IN,
     OPT_OUT,
     MalformedSmsFeedback,

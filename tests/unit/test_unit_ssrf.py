@@ -8,8 +8,8 @@ import socket
 import pytest
 from pytest_socket import SocketBlockedError
 
-from notify_core import ssrf
-from notify_core.ssrf import UnsafeUrl, VettedUrl, vet
+from notify_core.domain import ssrf
+from notify_core.domain.ssrf import UnsafeUrl, VettedUrl, vet
 
 pytestmark = pytest.mark.unit
 

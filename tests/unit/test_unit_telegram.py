@@ -8,13 +8,14 @@ import pytest
 from pydantic import ValidationError
 from unit_factories import ORG_ID, contact, product_event
 
-from notify_core import catalog, routing, templates
-from notify_core.addresses import InvalidAddress, mask, normalise_telegram_chat_id
-from notify_core.channels import http
-from notify_core.channels.telegram import outcome, redact, send_message_payload
-from notify_core.errors import PermanentDeliveryError, TransientDeliveryError
-from notify_core.settings_document import SettingsDocument
-from notify_core.settings_store import ORG_SK, Client, Member, OrgProfile, OrgSettings, client_sk, member_sk
+from notify_core import catalog
+from notify_core.domain import routing, templates
+from notify_core.domain.addresses import InvalidAddress, mask, normalise_telegram_chat_id
+from notify_core.adapters.channels import http
+from notify_core.adapters.channels.telegram import outcome, redact, send_message_payload
+from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.settings_document import SettingsDocument
+from notify_core.domain.org_settings import Client, Member, OrgProfile, OrgSettings
 
 pytestmark = pytest.mark.unit
 
@@ -207,13 +208,16 @@ def test_the_sms_of_the_same_event_is_not_escaped(templates_dir):
 
 
 def _shop(*, telegram_enabled: bool = True, consent: dict | None = None) -> OrgSettings:
-    jan = contact("ct-jan", phones=[("+48 512 345 678", "work")])
-    jan.telegram = "123456789"
-    jan.consent = {"sms": True, "telegram": True} if consent is None else consent
-    marek = Member(org_id=ORG_ID, sk=member_sk("u-marek"), user_id="u-marek", name="Marek", telegram="-4012345")
-    client = Client(org_id=ORG_ID, sk=client_sk("c1"), client_id="c1", name="Jan", contact_ids=["ct-jan"])
+    jan = contact(
+        "ct-jan",
+        phones=[("+48 512 345 678", "work")],
+        telegram="123456789",
+        consent={"sms": True, "telegram": True} if consent is None else consent,
+    )
+    marek = Member(user_id="u-marek", name="Marek", telegram="-4012345")
+    client = Client(client_id="c1", name="Jan", contact_ids=["ct-jan"])
     profile = OrgProfile(
-        org_id=ORG_ID, sk=ORG_SK, name="Shop", default_phone_region="PL", telegram_enabled=telegram_enabled
+        name="Shop", default_phone_region="PL", telegram_enabled=telegram_enabled
     )
     return OrgSettings(ORG_ID, profile, contacts={"ct-jan": jan}, members={"u-marek": marek}, client=client)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from notify_core import templates
-from notify_core.templates import MAX_SMS_CHARS, TemplateRenderError, candidates, render
+from notify_core.domain import templates
+from notify_core.domain.templates import MAX_SMS_CHARS, TemplateRenderError, candidates, render
 
 pytestmark = pytest.mark.unit
 

@@ -7,10 +7,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from notify_core.channels import http
-from notify_core.channels.http import retry_after as _retry_after
-from notify_core.channels.webhook import secret_parameter_name
-from notify_core.config import get_config
+from notify_core.adapters.channels import http
+from notify_core.adapters.channels.http import retry_after as _retry_after
+from notify_core.adapters.ssm import parameter_name
 
 pytestmark = pytest.mark.unit
 
@@ -18,24 +17,14 @@ PREFIX = "/notify/webhook-secrets/"
 
 
 def test_secret_parameter_name():
-    assert secret_parameter_name("org-hutki", "erp", PREFIX) == "/notify/webhook-secrets/org-hutki/erp"
-    assert secret_parameter_name("org.1_a", "hook-2", "/p/") == "/p/org.1_5fa/hook-2"  # "_" is escaped too
+    assert parameter_name(PREFIX, "org-hutki", "erp") == "/notify/webhook-secrets/org-hutki/erp"
+    assert parameter_name("/p/", "org.1_a", "hook-2") == "/p/org.1_5fa/hook-2"  # "_" is escaped too
 
 
 def test_secret_parameter_name_cannot_be_steered_by_ids():
     # '/' would make a deeper SSM path (another tenant's folder); ':' and '@' are not allowed in names
-    assert secret_parameter_name("org/../other", "erp", PREFIX) == "/notify/webhook-secrets/org_2f.._2fother/erp"
-    assert secret_parameter_name("acme@corp:1", "a/b", PREFIX) == "/notify/webhook-secrets/acme_40corp_3a1/a_2fb"
-
-
-def test_secret_parameter_name_default_prefix_comes_from_config(monkeypatch):
-    monkeypatch.setenv("WEBHOOK_SECRET_PREFIX", "/stage/secrets/")
-    get_config.cache_clear()
-    try:
-        assert secret_parameter_name("org-1", "erp") == "/stage/secrets/org-1/erp"
-    finally:
-        monkeypatch.undo()
-        get_config.cache_clear()
+    assert parameter_name(PREFIX, "org/../other", "erp") == "/notify/webhook-secrets/org_2f.._2fother/erp"
+    assert parameter_name(PREFIX, "acme@corp:1", "a/b") == "/notify/webhook-secrets/acme_40corp_3a1/a_2fb"
 
 
 @pytest.mark.parametrize(
@@ -43,7 +32,7 @@ def test_secret_parameter_name_default_prefix_comes_from_config(monkeypatch):
     [(("acme:1", "erp"), ("acme_1", "erp")), (("acme", "hooks/erp"), ("acme", "hooks_erp"))],
 )
 def test_distinct_tenants_or_endpoints_never_share_a_secret_parameter(a, b):
-    assert secret_parameter_name(*a, PREFIX) != secret_parameter_name(*b, PREFIX)
+    assert parameter_name(PREFIX, *a) != parameter_name(PREFIX, *b)
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 from unit_factories import endpoint
 
-from notify_core import batch, catalog, routing, settings_document
-from notify_core.batch import MAX_VISIBILITY_S, backoff_delay
-from notify_core.endpoint_health import publish_url_failure
+from fakes import FakeDeliveryLog, FakePublisher
+
+from notify_core import catalog
+from notify_core.domain import backoff
+from notify_core.domain import routing, settings_document
+from notify_core.domain.backoff import MAX_VISIBILITY_S, backoff_delay
+from notify_core.services.alerts import UrlFailureAlerts
 from notify_infra import wiring
 
 pytestmark = pytest.mark.unit
@@ -16,7 +20,7 @@ DAY = 86_400
 
 def _schedule(end: str, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The waits between the webhook queue's attempts, with the jitter pinned to one end."""
-    monkeypatch.setattr(batch.random, "randint", lambda a, b: a if end == "low" else b)
+    monkeypatch.setattr(backoff.random, "randint", lambda a, b: a if end == "low" else b)
     base = int(wiring.WEBHOOK_RETRY_ENV["RETRY_BASE_DELAY_S"])
     cap = int(wiring.WEBHOOK_RETRY_ENV["RETRY_MAX_DELAY_S"])
     attempts = wiring.queue("webhook").max_receive_count
@@ -56,8 +60,7 @@ def _route(event_type: str, ep) -> routing.RoutingResult:
 
 
 def test_an_endpoint_filter_excludes_other_event_types_and_says_why():
-    ep = endpoint("erp", "https://erp.example/hook")
-    ep.event_types = ["payment.reversed"]
+    ep = endpoint("erp", "https://erp.example/hook", event_types=("payment.reversed",))
     result = _route("payment.paid", ep)
     assert [d for d in result.deliveries if d.channel == "webhook"] == []
     assert [(s.reason, s.detail) for s in result.skipped] == [
@@ -66,15 +69,13 @@ def test_an_endpoint_filter_excludes_other_event_types_and_says_why():
 
 
 def test_an_endpoint_filter_lets_its_event_types_through():
-    ep = endpoint("erp", "https://erp.example/hook")
-    ep.event_types = ["payment.paid"]
+    ep = endpoint("erp", "https://erp.example/hook", event_types=("payment.paid",))
     [d] = [d for d in _route("payment.paid", ep).deliveries if d.channel == "webhook"]
     assert d.endpoint_id == "erp"
 
 
 def test_a_disabled_endpoint_is_skipped_with_its_reason():
-    ep = endpoint("erp", "https://erp.example/hook", enabled=False)
-    ep.disabled_reason = "gone"
+    ep = endpoint("erp", "https://erp.example/hook", enabled=False, disabled_reason="gone")
     result = _route("payment.paid", ep)
     assert [(s.reason, s.detail) for s in result.skipped] == [("endpoint_disabled", "endpoint 'erp' (gone)")]
 
@@ -108,11 +109,14 @@ def test_the_url_failure_alert_is_an_email_event_and_never_alerts_about_itself()
         "delivery_id": "d",
         "address": "https://x.example",
     }
-    # Returns before any AWS call (the unit pass has no network): nothing is published.
+    published: list = []
+    alerts = UrlFailureAlerts(publisher=FakePublisher(published), deliveries=FakeDeliveryLog())
+    publish_url_failure = alerts.publish
     assert (
         publish_url_failure(message, event_id="e", last_error="x", attempts=1, http_status=None, reason="delivery_dead")
         is False
     )
+    assert published == []
     assert (
         publish_url_failure(
             {**message, "event_type": "payment.paid", "channel": "email"},
@@ -124,3 +128,4 @@ def test_the_url_failure_alert_is_an_email_event_and_never_alerts_about_itself()
         )
         is False
     )
+    assert published == []

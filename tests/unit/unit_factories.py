@@ -6,20 +6,8 @@ import copy
 from typing import Any
 
 from notify_core import catalog
-from notify_core.envelope import ProductEvent, parse_envelope, validate_detail
-from notify_core.settings_store import (
-    ORG_SK,
-    Contact,
-    EmailAddress,
-    OrgProfile,
-    OrgSettings,
-    PhoneNumber,
-    Subscription,
-    WebhookEndpoint,
-    contact_sk,
-    endpoint_sk,
-    subscription_sk,
-)
+from notify_core.domain.envelope import ProductEvent, parse_envelope, validate_detail
+from notify_core.domain.org_settings import Contact, OrgProfile, OrgSettings, Subscription, Tagged, WebhookEndpoint
 
 ORG_ID = "org-hutki"
 PAID_OR_REVERSED = "payment.paid_or_reversed"
@@ -83,15 +71,10 @@ def profile(
     locale: str = "en",
     email_from: str | None = "billing@hutki.example",
     default_phone_region: str | None = "BY",
-    org_id: str = ORG_ID,
+    **extra: Any,
 ) -> OrgProfile:
     return OrgProfile(
-        org_id=org_id,
-        sk=ORG_SK,
-        name=name,
-        locale=locale,
-        email_from=email_from,
-        default_phone_region=default_phone_region,
+        name=name, locale=locale, email_from=email_from, default_phone_region=default_phone_region, **extra
     )
 
 
@@ -102,35 +85,42 @@ def contact(
     emails: list[tuple[str, str]] | None = None,
     phones: list[tuple[str, str]] | None = None,
     locale: str | None = None,
-    org_id: str = ORG_ID,
+    **extra: Any,
 ) -> Contact:
     """emails/phones: (value, kind) pairs, kind work|personal."""
     return Contact(
-        org_id=org_id,
-        sk=contact_sk(contact_id),
         contact_id=contact_id,
         name=name or contact_id.title(),
         locale=locale,
-        emails=[EmailAddress(address=a, kind=k) for a, k in emails or []],
-        phones=[PhoneNumber(number=n, kind=k) for n, k in phones or []],
+        emails=tuple(Tagged(a, k) for a, k in emails or []),
+        phones=tuple(Tagged(n, k) for n, k in phones or []),
+        **extra,
     )
 
 
-def endpoint(endpoint_id: str, url: str, *, enabled: bool = True, org_id: str = ORG_ID) -> WebhookEndpoint:
+def endpoint(endpoint_id: str, url: str, *, enabled: bool = True, org_id: str = ORG_ID, **extra: Any) -> WebhookEndpoint:
     return WebhookEndpoint(
-        org_id=org_id,
-        sk=endpoint_sk(endpoint_id),
         endpoint_id=endpoint_id,
         url=url,
         enabled=enabled,
         secret_parameter=f"/notify/webhook-secrets/{org_id}/{endpoint_id}",
+        **extra,
     )
 
 
 def subscription(
-    channels: dict[str, list[str]], *, group: str = PAID_OR_REVERSED, scope: str = "org", org_id: str = ORG_ID
+    channels: dict[str, list[str]],
+    *,
+    group: str = PAID_OR_REVERSED,
+    scope: str = "org",
+    addresses: dict[str, list[str]] | None = None,
 ) -> Subscription:
-    return Subscription(org_id=org_id, sk=subscription_sk(group, scope), group=group, scope=scope, channels=channels)
+    return Subscription(
+        group=group,
+        scope=scope,
+        channels={k: tuple(v) for k, v in channels.items()},
+        addresses={k: tuple(v) for k, v in (addresses or {}).items()},
+    )
 
 
 def settings(
@@ -142,10 +132,10 @@ def settings(
     no_profile: bool = False,
     org_id: str = ORG_ID,
 ) -> OrgSettings:
-    """What settings_store.load_for_event returns: the group's subscriptions and what they name."""
+    """What SettingsReader.load_for_event returns: the group's subscriptions and what they name."""
     return OrgSettings(
         org_id=org_id,
-        profile=None if no_profile else (org_profile or profile(org_id=org_id)),
+        profile=None if no_profile else (org_profile or profile()),
         subscriptions=list(subscriptions or []),
         contacts={c.contact_id: c for c in contacts or []},
         endpoints={e.endpoint_id: e for e in endpoints or []},

@@ -11,6 +11,7 @@ from aws_cdk import aws_logs_destinations as logs_destinations
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
+from notify_core import config as env_names
 from notify_infra import wiring
 from notify_infra.constructs.access import FunctionAccess
 from notify_infra.constructs.attachments import Buckets
@@ -26,8 +27,6 @@ from notify_infra.runtime import (
 )
 
 TAG = "notify:function"
-# wiring.COMMON_ENV names the bus with its default; the deployed name may come from context.
-BUS_NAME_ENV = "NOTIFY_BUS_NAME"
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 _CODE_EXCLUDES = ["__pycache__", "*.pyc"]
 
@@ -146,27 +145,15 @@ def _check_visibility(fn: wiring.Function, queue: wiring.Queue) -> None:
 def _environment(
     fn: wiring.Function, *, tables: Tables, queues: Queues, buckets: Buckets, bus_name: str
 ) -> dict[str, str]:
-    resources: dict[str, str] = {}
-    for name, ref in wiring.function_env_names(fn).items():
-        kind, key = ref.split(":", 1)
+    def resource(kind: str, key: str) -> str:
         if kind == "table":
-            resources[name] = tables.table(key).table_name
-        elif kind == "queue":
-            resources[name] = queues.queue(key).queue_url
-        elif kind == "bucket":
-            resources[name] = buckets.bucket(key).bucket_name
-        else:
-            raise ValueError(f"{fn.key}: unknown resource kind in {name}={ref}")
+            return tables.table(key).table_name
+        if kind == "queue":
+            return queues.queue(key).queue_url
+        if kind == "bucket":
+            return buckets.bucket(key).bucket_name
+        raise ValueError(f"{fn.key}: unknown resource kind {kind!r}")
 
-    static = {
-        **wiring.COMMON_ENV,
-        **fn.env,
-        "POWERTOOLS_SERVICE_NAME": fn.key,
-        "NOTIFY_TEMPLATES_DIR": TEMPLATES_DIR_IN_LAMBDA,
-    }
-    if BUS_NAME_ENV in static:
-        static[BUS_NAME_ENV] = bus_name
-    clash = resources.keys() & static.keys()
-    if clash:
-        raise ValueError(f"{fn.key}: static env would shadow resource names {sorted(clash)}")
-    return {**static, **resources}
+    return wiring.function_environment(
+        fn, resource, bus_name=bus_name, extra={env_names.NOTIFY_TEMPLATES_DIR: TEMPLATES_DIR_IN_LAMBDA}
+    )

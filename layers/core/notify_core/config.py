@@ -218,6 +218,24 @@ class DeadLetterSettings(_DeliveryLog):
     bus_name: Name = _req(NOTIFY_BUS_NAME)
 
 
+class AdminSettings(FunctionSettings):
+    """The operator's tools (the ``notify`` CLI, the local runtime's Python API): every name is optional because
+    each command needs only some; ``compose.admin.Admin`` says which one is missing when a command needs it."""
+
+    settings_table: str | None = Field(alias=SETTINGS_TABLE, default=None)
+    deliveries_table: str | None = Field(alias=DELIVERIES_TABLE, default=None)
+    suppressions_table: str | None = Field(alias=SUPPRESSIONS_TABLE, default=None)
+    users_table: str | None = Field(alias=USERS_TABLE, default=None)
+    inbox_table: str | None = Field(alias=INBOX_TABLE, default=None)
+    email_queue_url: str | None = Field(alias=EMAIL_QUEUE_URL, default=None)
+    sms_queue_url: str | None = Field(alias=SMS_QUEUE_URL, default=None)
+    webhook_queue_url: str | None = Field(alias=WEBHOOK_QUEUE_URL, default=None)
+    chat_queue_url: str | None = Field(alias=CHAT_QUEUE_URL, default=None)
+    webhook_secret_prefix: str | None = Field(alias=WEBHOOK_SECRET_PREFIX, default=None)
+    chat_secret_prefix: str | None = Field(alias=CHAT_SECRET_PREFIX, default=None)
+    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=400, ge=1)
+
+
 # Function key (``wiring.Function.key``) -> its settings model. An infra test checks both lists name the same
 # functions and that every synthesized environment validates.
 FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {

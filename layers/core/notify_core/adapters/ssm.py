@@ -23,6 +23,20 @@ def parameter_name(prefix: str, org_id: str, name: str) -> str:
     return f"{prefix}{_ssm_escape(org_id)}/{_ssm_escape(name)}"
 
 
+class SecretNames:
+    """Where an org's secrets live, under this deployment's prefixes."""
+
+    def __init__(self, *, webhook_prefix: str, chat_prefix: str) -> None:
+        self.webhook_prefix = webhook_prefix
+        self.chat_prefix = chat_prefix
+
+    def webhook(self, org_id: str, endpoint_id: str) -> str:
+        return parameter_name(self.webhook_prefix, org_id, endpoint_id)
+
+    def chat(self, org_id: str, which: str) -> str:
+        return parameter_name(self.chat_prefix, org_id, which)
+
+
 class SecretReader:
     """Reads secrets through Powertools' parameter cache: one SSM call per secret per 5 minutes per container."""
 
