@@ -70,3 +70,9 @@ def test_an_event_type_defined_in_two_modules_is_refused(monkeypatch):
     monkeypatch.setattr(catalog, "PRODUCT_MODULES", (payments, elorus, payments))
     with pytest.raises(ValueError, match=r"payment\.paid is defined twice"):
         catalog._assemble()
+
+
+def test_an_event_type_starts_at_version_1_and_a_version_below_1_is_refused():
+    assert catalog.EventType("x.y", "X.", "x.y", frozenset({"email"}), catalog._Data, {}).version == 1
+    with pytest.raises(ValueError, match="version must be 1 or more"):
+        catalog.EventType("x.y", "X.", "x.y", frozenset({"email"}), catalog._Data, {}, version=0)

@@ -1,9 +1,11 @@
 """The event catalog: every event type the platform routes.
 
 Each entry names its data schema, an example, the subscription group it belongs to, the channels it
-may use and its audience. One module per product (``elorus``, ``remonline``, ``hutkigrosh``, ``mobevo``,
-``taxdome``; ``payments`` holds the money events Elorus and Hutkigrosh share), each built from ``base``.
-Default templates live in templates/<event type>/<channel>[.<locale>].j2.
+may use, its audience and the version of its data schema. One module per product (``elorus``,
+``remonline``, ``hutkigrosh``, ``mobevo``, ``taxdome``; ``payments`` holds the money events Elorus and
+Hutkigrosh share), each built from ``base``. Default templates live in
+templates/<event type>/<channel>[.<locale>].j2; the committed JSON schemas in schemas/ (``compat`` says
+which schema changes break producers).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What every product's part of the catalog is built from: data bases, audiences, channels, ``EventType``.
 
-Pure on purpose (pydantic and the standard library only): product teams import the catalog without
-pulling in the AWS SDK, PynamoDB or Powertools.
+Pure on purpose (pydantic and the standard library only): product teams import the catalog, and the
+committed JSON schemas are generated from it, without the AWS SDK, PynamoDB or Powertools.
 """
 
 from __future__ import annotations
@@ -78,8 +78,13 @@ class EventType:
     example: dict[str, Any]
     audiences: tuple[str, ...] = (SUBSCRIBERS,)
     seeds: tuple[str, ...] = field(default=())
+    # The version of the data schema producers code against (schemas/events/<name>.json). Bump it only for a
+    # change that refuses data producers could send before; the committed schema of the old version stays.
+    version: int = 1
 
     def __post_init__(self) -> None:
         unknown = set(self.channels) - CHANNELS
         if unknown:
             raise ValueError(f"{self.name}: unknown channels {sorted(unknown)}")
+        if self.version < 1:
+            raise ValueError(f"{self.name}: version must be 1 or more, not {self.version}")
