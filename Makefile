@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint synth bench bench-storm coldstart layer-requirements clean
+.PHONY: setup demo test test-fast lint schemas synth bench bench-storm coldstart layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -38,6 +38,10 @@ test-fast: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
+schemas: setup
+	$(PY) scripts/catalog_schemas.py --write
 
 synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet

@@ -1,0 +1,90 @@
+"""What every product's part of the catalog is built from: data bases, audiences, channels, ``EventType``.
+
+Pure on purpose (pydantic and the standard library only): product teams import the catalog, and the
+committed JSON schemas are generated from it, without the AWS SDK, PynamoDB or Powertools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Data(BaseModel):
+    # Product services may send more facts than the schema names; templates can use them.
+    model_config = ConfigDict(extra="allow")
+
+
+class Money(_Data):
+    amount: Decimal = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+# Audiences: who an event type reaches, before preferences and consent (routing.py resolves them).
+SUBSCRIBERS = "subscribers"  # contacts, endpoints and fixed addresses named by the org's subscriptions
+EVENT_RECIPIENTS = "event_recipients"  # addresses carried on the event, filtered by their opt-ins
+ACTOR = "actor"  # the member who did it (e.g. their own activity summary)
+ACCOUNT_MANAGER = "account_manager"  # the subject client's account manager (a member)
+CLIENT_CONTACTS = "client_contacts"  # the subject client's contacts whose NOTIFY flag is on
+
+
+def permission(perm: str) -> str:
+    """Members holding a permission, e.g. ``invoices:edit`` (an admin holds every permission)."""
+    return f"permission:{perm}"
+
+
+def relation(name: str) -> str:
+    """Members named on the event's subject under ``subject.relations[name]`` (executor, author, ...)."""
+    return f"relation:{name}"
+
+
+def caretaker(department: str) -> str:
+    """The subject client's caretakers in a department (accounting, hr)."""
+    return f"caretaker:{department}"
+
+
+# Channels an event type may name. Email, SMS, webhook, Slack and Telegram are queued to senders; in-app is
+# written to the inbox by the router itself, for members only, and cannot be switched off.
+CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack", "telegram"})
+# Sections whose permissions gate member audiences (SEEDS §1): "<section>:edit" / "<section>:view".
+SECTIONS = (
+    "invoices",
+    "estimates",
+    "credit_notes",
+    "expenses",
+    "clients",
+    "cheques",
+    "account",
+    "payments",
+    "orders",
+    "requests",
+    "tasks",
+    "documents",
+    "hr",
+    "accounting",
+)
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    description: str
+    group: str
+    channels: frozenset[str]
+    data_model: type[BaseModel]
+    example: dict[str, Any]
+    audiences: tuple[str, ...] = (SUBSCRIBERS,)
+    seeds: tuple[str, ...] = field(default=())
+    # The version of the data schema producers code against (schemas/events/<name>.json). Bump it only for a
+    # change that refuses data producers could send before; the committed schema of the old version stays.
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        unknown = set(self.channels) - CHANNELS
+        if unknown:
+            raise ValueError(f"{self.name}: unknown channels {sorted(unknown)}")
+        if self.version < 1:
+            raise ValueError(f"{self.name}: version must be 1 or more, not {self.version}")
