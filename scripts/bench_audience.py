@@ -85,7 +85,6 @@ def moto_sqs_without_quadratic_sends():
 
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from notify_core import settings_document
     from notify_local.runtime import LocalRuntime
 
     Path(".notify-local").mkdir(exist_ok=True)
@@ -102,8 +101,7 @@ def main() -> None:
         for n in SIZES:
             rt.reset()
             org = f"org{n}"
-            doc = settings_document.SettingsDocument.model_validate(org_document(org, n))
-            settings_document.apply(doc)
+            rt.apply_settings(org_document(org, n))
             with rt.paused():
                 rt.publish("invoice.overdue", event(org))
                 batch = rt.take_batch("events")

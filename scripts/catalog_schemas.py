@@ -6,7 +6,7 @@
 
 One file per event type, schemas/events/<event type>.json: the JSON Schema of its ``detail.data`` (the
 pydantic model's validation schema) with ``x-event-type`` and ``x-version``; and schemas/envelope.json, the
-schema of ``detail`` itself (notify_core.envelope.EventDetail). Output is deterministic: sorted keys,
+schema of ``detail`` itself (notify_core.domain.envelope.EventDetail). Output is deterministic: sorted keys,
 indent 2, a trailing newline.
 
 ``--write`` refuses (exit 2, nothing written) a change that refuses data producers could send before
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from notify_core.catalog import CATALOG, EventType
-from notify_core.catalog.compat import breaking_changes
+from notify_core.domain.catalog import CATALOG, EventType
+from notify_core.domain.catalog.compat import breaking_changes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS_DIR = REPO_ROOT / "schemas"
@@ -84,9 +84,7 @@ def event_schema(event_type: EventType) -> dict[str, Any]:
 
 
 def envelope_schema() -> dict[str, Any]:
-    # envelope.py imports Powertools (the EventBridge parser model): imported here so the rest of the
-    # script, and the compatibility check, need only the pure catalog.
-    from notify_core.envelope import EventDetail
+    from notify_core.domain.envelope import EventDetail
 
     schema = EventDetail.model_json_schema()
     schema["$schema"] = JSON_SCHEMA_DRAFT

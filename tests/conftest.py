@@ -144,27 +144,12 @@ def skipped_log():  # type: ignore[no-untyped-def]
         std.setLevel(level)
 
 
-def inject_aws_error(service: str, operation: str, code: str, *, times: int = 1, status: int = 400) -> dict[str, int]:
+def inject_aws_error(
+    rt, service: str, operation: str, code: str, *, times: int = 1, status: int = 400, function: str | None = None
+) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Make the next ``times`` calls of service.operation by the handlers fail with ``code``, as AWS would answer.
 
-    Hooked on the real (cached) boto3 client, so the call never reaches moto; returns the count still to fail.
+    Injected where every botocore call passes (boto3's and PynamoDB's clients alike), so the call never reaches
+    moto; returns the count still to fail. The runtime's reset removes what is left.
     """
-    from botocore.exceptions import ClientError
-
-    from notify_core import clients
-
-    left = {"n": times}
-
-    def fail(**_kwargs: Any) -> None:
-        if left["n"] > 0:
-            left["n"] -= 1
-            raise ClientError(
-                {
-                    "Error": {"Code": code, "Message": f"injected {code}"},
-                    "ResponseMetadata": {"HTTPStatusCode": status},
-                },
-                operation,
-            )
-
-    clients.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
-    return left
+    return rt.inject_aws_error(service, operation, code, times=times, status=status, function=function)

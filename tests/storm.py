@@ -1,7 +1,7 @@
 """A fault storm on the local runtime: many deliveries, ~30% provider faults, then an account of every one.
 
-Faults: SES and SNS answer throttling / 5xx errors on a seeded share of calls (injected on the real boto3
-clients through botocore's ``before-call`` hooks); webhook receivers answer 500/502/503/429 or too late (a
+Faults: SES and SNS answer throttling / 5xx errors on a seeded share of calls (injected where every botocore
+call of the handlers passes: ``LocalRuntime.around_aws_call``); webhook receivers answer 500/502/503/429 or too late (a
 timeout) on the same share. Retries are immediate on the local runtime, so a storm plays out in minutes.
 
 Used by ``tests/e2e/test_fault_injection.py`` (2,000 deliveries, asserts) and ``scripts/bench_storm.py``
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import time
 from collections import Counter
@@ -22,8 +21,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from notify_core import clients
-from notify_core.config import get_config
 from tests.conftest import put_event
 
 PROVIDER_FAULTS = [("Throttling", 400), ("ServiceUnavailable", 503), ("InternalFailure", 500)]
@@ -94,10 +91,10 @@ def storm_settings(plan: StormPlan, receiver_url: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def provider_faults(service: str, operation: str, rate: float, rng: random.Random) -> Iterator[Counter]:
+def provider_faults(rt: Any, service: str, operation: str, rate: float, rng: random.Random) -> Iterator[Counter]:
     injected: Counter = Counter()
 
-    def maybe_fail(**_kwargs: Any) -> None:
+    def maybe_fail(call: Any, params: Any, function: str) -> Any:
         if rng.random() < rate:
             code, status = rng.choice(PROVIDER_FAULTS)
             injected[code] += 1
@@ -105,29 +102,13 @@ def provider_faults(service: str, operation: str, rate: float, rng: random.Rando
                 {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
                 operation,
             )
+        return call(params)
 
-    events = clients.client(service).meta.events
-    hook = f"before-call.{service}.{operation}"
-    events.register(hook, maybe_fail)
+    undo = rt.around_aws_call(service, operation, maybe_fail)
     try:
         yield injected
     finally:
-        events.unregister(hook, maybe_fail)
-
-
-@contextlib.contextmanager
-def _env(name: str, value: str) -> Iterator[None]:
-    old = os.environ.get(name)
-    os.environ[name] = value
-    get_config.cache_clear()
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
-        get_config.cache_clear()
+        undo()
 
 
 def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float = 1800) -> StormReport:
@@ -140,9 +121,9 @@ def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float 
     rt.aws_calls.clear()
     started = time.monotonic()
     with (
-        _env("WEBHOOK_TIMEOUT_S", str(plan.webhook_timeout_s)),
-        provider_faults("sesv2", "SendEmail", plan.fault_rate, random.Random(11)) as ses_faults,
-        provider_faults("sns", "Publish", plan.fault_rate, random.Random(13)) as sns_faults,
+        rt.override_env("send_webhook", WEBHOOK_TIMEOUT_S=str(plan.webhook_timeout_s)),
+        provider_faults(rt, "sesv2", "SendEmail", plan.fault_rate, random.Random(11)) as ses_faults,
+        provider_faults(rt, "sns", "Publish", plan.fault_rate, random.Random(13)) as sns_faults,
     ):
         for n in range(plan.events):
             # A distinct amount per event makes every (recipient, event) message recognisable in moto's stores.

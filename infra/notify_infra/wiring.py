@@ -231,10 +231,18 @@ QUEUES: tuple[Queue, ...] = (
         max_receive_count=5,
         purpose="product events from the bus, consumed by the router",
     ),
-    Queue("email", env_names.EMAIL_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"),
+    Queue(
+        "email", env_names.EMAIL_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"
+    ),
     Queue("sms", env_names.SMS_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
     # 14 attempts over 1-2 days: see WEBHOOK_RETRY_ENV.
-    Queue("webhook", env_names.WEBHOOK_QUEUE_URL, visibility_timeout_s=180, max_receive_count=14, purpose="webhook deliveries"),
+    Queue(
+        "webhook",
+        env_names.WEBHOOK_QUEUE_URL,
+        visibility_timeout_s=180,
+        max_receive_count=14,
+        purpose="webhook deliveries",
+    ),
     Queue(
         "chat",
         env_names.CHAT_QUEUE_URL,
@@ -307,7 +315,9 @@ SMS_STATUS_LOG_GROUPS = (
     "sns/{region}/{account}/DirectPublishToPhoneNumber/Failure",
 )
 SMS_STATUS_SAMPLING_RATE = 100  # percent of successful SMS logged: every one, or "delivered" is never known
-EMAIL_FEEDBACK = EmailFeedback(configuration_set="notify-feedback", env=env_names.SES_CONFIGURATION_SET, topic="feedback")
+EMAIL_FEEDBACK = EmailFeedback(
+    configuration_set="notify-feedback", env=env_names.SES_CONFIGURATION_SET, topic="feedback"
+)
 
 # Documents attached to emails (event detail ``attachments``): one bucket for every org, each org's objects
 # under <org_id>/ (the router refuses any other key). Kept long enough for retries and a replay of dead
@@ -326,6 +336,8 @@ ATTACHMENT_LIMITS_ENV = {
     env_names.ATTACHMENT_MAX_TOTAL_BYTES: str(10 * 1024 * 1024),
 }
 
+# The sender identity of orgs whose settings name none (verify it in SES before real sending).
+DEFAULT_EMAIL_FROM = "notifications@notify.example"
 # Senders read no settings: the router puts everything they need into the queue message.
 _SENDER_ACCESS = dict(tables_write=("deliveries",))
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
@@ -359,7 +371,12 @@ FUNCTIONS: tuple[Function, ...] = (
         # Reads suppressions: a bounce or complaint that arrived after the message was queued stops it.
         # Reads attachments: the documents an email delivery names (GetObject only).
         access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), ses_send=True, buckets_read=("attachments",)),
-        env={**RETRY_ENV, EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set, **ATTACHMENT_LIMITS_ENV},
+        env={
+            **RETRY_ENV,
+            EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set,
+            **ATTACHMENT_LIMITS_ENV,
+            env_names.DEFAULT_EMAIL_FROM: DEFAULT_EMAIL_FROM,
+        },
         max_concurrency=10,
     ),
     Function(
@@ -428,12 +445,8 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
 )
 
-# Environment variables every function gets (besides resource names).
-COMMON_ENV = {
-    env_names.POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    env_names.NOTIFY_BUS_NAME: BUS_NAME,
-    env_names.DEFAULT_EMAIL_FROM: "notifications@notify.example",
-}
+# Environment variables every function gets (besides resource names and its own ``env``).
+COMMON_ENV = {env_names.POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE}
 
 
 def table(key: str) -> Table:
@@ -483,12 +496,16 @@ def function_environment(
 
     ``resource(kind, key)`` names a table, queue or bucket of the wiring (``kind``: table | queue | bucket) in the
     deployment at hand: a CloudFormation token in the stack, a moto name or URL locally. ``extra``: variables that
-    deployment adds (the templates' path in Lambda; short timeouts and a receiver locally); it may not shadow a
-    resource name.
+    deployment adds (the templates' path in Lambda; short timeouts and a receiver locally), each given only to the
+    functions whose settings model reads it; it may not shadow a resource name. Nothing is given that the
+    function does not read (an infra test holds the stack to that).
     """
     resources = {name: resource(*ref.split(":", 1)) for name, ref in function_env_names(fn).items()}
-    static = {**COMMON_ENV, **fn.env, env_names.POWERTOOLS_SERVICE_NAME: fn.key, **(extra or {})}
-    static[env_names.NOTIFY_BUS_NAME] = bus_name
+    known = fn.settings_model.known_env()
+    static = {**COMMON_ENV, **fn.env, env_names.POWERTOOLS_SERVICE_NAME: fn.key}
+    static |= {name: value for name, value in (extra or {}).items() if name in known}
+    if fn.access.events_put:
+        static[env_names.NOTIFY_BUS_NAME] = bus_name
     clash = resources.keys() & static.keys()
     if clash:
         raise ValueError(f"{fn.key}: static env would shadow resource names {sorted(clash)}")

@@ -85,17 +85,16 @@ class Driver:
         self._busy = threading.Lock()
 
     # ---------------------------------------------------------------- lifecycle
-    def load_handlers(self) -> None:
-        """Import (and reload) every wiring function's handler, as a cold start would."""
-        from aws_lambda_powertools.utilities import parameters
-
-        parameters.clear_caches()
+    def load_handlers(self, environment: Callable[[wiring.Function], dict[str, str]], *only: str) -> None:
+        """Build every wiring function's handler (or ``only`` these) with its own environment, as a cold start
+        on AWS would: the entry point ``functions/<key>/app.py`` names (``LazyHandler(build)``), built here with
+        the function's environment instead of the process's."""
         for fn in wiring.FUNCTIONS:
-            module_name = f"functions.{fn.key}.{fn.handler.split('.')[0]}"
-            module = importlib.import_module(module_name)
-            # A fresh module per start: handler-level singletons must not keep another run's clients.
-            module = importlib.reload(module)
-            self._handlers[fn.key] = getattr(module, fn.handler.split(".")[1])
+            if only and fn.key not in only:
+                continue
+            module = importlib.import_module(f"functions.{fn.key}.{fn.handler.split('.')[0]}")
+            entry = getattr(module, fn.handler.split(".")[1])
+            self._handlers[fn.key] = entry.build(environment(fn))
 
     def start(self) -> None:
         self._stop.clear()
@@ -121,7 +120,7 @@ class Driver:
     def invoke(self, function_key: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke one handler as Lambda would, counting the AWS calls it makes."""
         fn = wiring.function(function_key)
-        with handler_running():
+        with handler_running(function_key):
             output = self._output()
             if output is None:
                 return self._handlers[function_key](event, _LambdaContext(fn)) or {}

@@ -62,7 +62,7 @@ class Outbox:
         return [d for d in self.deliveries if all(d.get(k) == v for k, v in attrs.items())]
 
 
-def read_outbox(endpoint_url: str, quarantine_url: str, receiver: Any = None) -> Outbox:
+def read_outbox(endpoint_url: str, quarantine_url: str, log: Any, receiver: Any = None) -> Outbox:
     """Everything delivered so far, from moto's stores, the local receiver and the delivery log."""
     # moto dumps every backend here: after a 10,000-delivery storm that takes well over 10 s.
     data = json.load(urllib.request.urlopen(f"{endpoint_url}/moto-api/data.json", timeout=300))
@@ -85,26 +85,22 @@ def read_outbox(endpoint_url: str, quarantine_url: str, receiver: Any = None) ->
         emails=emails,
         sms=sms,
         webhooks=receiver.received() if receiver else [],
-        deliveries=deliveries(),
+        deliveries=deliveries(log),
         quarantined=quarantined(quarantine_url),
         telegram=receiver.telegram_messages() if receiver else [],
     )
 
 
-def deliveries() -> list[dict[str, Any]]:
-    """The whole delivery log, oldest first."""
-    from notify_core.delivery_log import Delivery
-
+def deliveries(log: Any) -> list[dict[str, Any]]:
+    """The whole delivery log (an ``adapters.dynamodb.deliveries_table.DeliveryLog``), oldest first."""
     # A Scan is fine for a local inspection view; production reads go through keys and the by_org index.
-    items = [d.to_simple_dict() for d in Delivery.scan()]
+    items = [d.to_simple_dict() for d in log.Item.scan()]
     return sorted(items, key=lambda d: (d.get("created_at", ""), d["delivery_id"]))
 
 
-def inbox(org_id: str, user_id: str) -> list[dict[str, Any]]:
-    """A member's in-app inbox in one org, newest first."""
-    from notify_core import inbox as member_inbox
-
-    return [i.to_simple_dict() for i in member_inbox.list_items(org_id, user_id, limit=100)]
+def inbox(table: Any, org_id: str, user_id: str) -> list[dict[str, Any]]:
+    """A member's in-app inbox in one org (an ``adapters.dynamodb.inbox_table.InboxTable``), newest first."""
+    return [i.to_simple_dict() for i in table.list_items(org_id, user_id, limit=100)]
 
 
 def quarantined(quarantine_url: str) -> list[dict[str, Any]]:

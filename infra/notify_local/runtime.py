@@ -9,6 +9,11 @@ as failed. What was delivered can be read back: emails from moto's SES store, SM
 store, webhooks, Slack and Telegram messages from the local receiver (which also plays the Telegram
 Bot API: ``TELEGRAM_API_BASE`` points at it), and the delivery log.
 
+Each function's handler is built from its entry point with exactly the environment the CDK stack gives it
+(``environment``), so a function the wiring forgot to give a table fails here as it would on AWS;
+``override_env`` changes one function's environment for a test. ``inject_aws_error`` and ``around_aws_call``
+put faults on any AWS call the handlers make (boto3 and PynamoDB alike).
+
 Usable from Python (a context manager) and from pytest (the ``notify_runtime`` fixture).
 
 ``LocalRuntime`` is the one public entry point; it owns the moto server and composes the parts:
@@ -31,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from notify_infra import wiring
-from notify_local import environment, names, outbox, provisioning, simulators
+from notify_local import aws_calls, environment, names, outbox, provisioning, simulators
 from notify_local.aws_calls import install_call_counter
 from notify_local.driver import Driver, event_sources
 
@@ -79,6 +84,8 @@ class LocalRuntime:
         self.endpoint_url = ""
         self.receiver: Any = None
         self.errors: list[str] = []
+        self._overrides: dict[str, dict[str, str]] = {}
+        self._admin: Any = None
         self._driver = Driver(self.region, self.errors, output=lambda: self.handler_output)
 
     # ---------------------------------------------------------------- lifecycle
@@ -100,7 +107,7 @@ class LocalRuntime:
         os.environ.update(AWS_ENDPOINT_URL=self.endpoint_url, MOTO_PORT=str(port))
         install_call_counter(self.aws_calls)
         self.provision()
-        self._driver.load_handlers()
+        self._driver.load_handlers(self.function_environment)
         self._driver.start()
         return self
 
@@ -121,8 +128,10 @@ class LocalRuntime:
         with self.paused():
             req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
             urllib.request.urlopen(req, timeout=10).read()
+            aws_calls.clear_hooks()
+            self._overrides.clear()
             self.provision()
-            self._driver.load_handlers()
+            self._driver.load_handlers(self.function_environment)
             self.aws_calls.clear()
             self.errors.clear()
             if self.receiver:
@@ -136,30 +145,97 @@ class LocalRuntime:
 
     # ------------------------------------------------------------- provisioning
     def provision(self) -> None:
-        """Create from the wiring what the CDK stack creates on AWS, and point the handlers at it."""
-        from notify_core import clients
-        from notify_core.config import get_config
-
+        """Create from the wiring what the CDK stack creates on AWS."""
         made = provisioning.provision(self.region, self.visibility_timeout_s)
         self.queue_urls.update(made.queue_urls)
         self.topic_arns = made.topic_arns
         self.log_subscribers = made.log_subscribers
         self.bucket_names.update(made.bucket_names)
-        os.environ.update(self.function_environment())
-        get_config.cache_clear()
-        clients.reset()
+        # Powertools reads these from the process (one process plays every function: logs say "notify-local").
+        os.environ.update(
+            POWERTOOLS_LOG_LEVEL=self.log_level,
+            POWERTOOLS_SERVICE_NAME="notify-local",
+            POWERTOOLS_METRICS_NAMESPACE=wiring.METRICS_NAMESPACE,
+        )
+        self._admin = None
         self._driver.sources = event_sources(self.queue_urls, self.region)
 
-    def function_environment(self) -> dict[str, str]:
-        """The union of every function's environment: resource names are the same for all of them."""
-        return environment.function_environment(
-            self.queue_urls,
+    def function_environment(self, fn: wiring.Function | str) -> dict[str, str]:
+        """The environment ``fn`` runs with: the stack's, with local names and knobs, and any ``override_env``."""
+        fn = wiring.function(fn) if isinstance(fn, str) else fn
+        knobs = environment.local_knobs(
             retry_base_delay_s=self.retry_base_delay_s,
             webhook_timeout_s=self.webhook_timeout_s,
             allow_loopback_webhooks=self.allow_loopback_webhooks,
-            log_level=self.log_level,
             receiver=self.receiver,
         )
+        return environment.function_environment(fn, self.queue_urls, knobs, self._overrides.get(fn.key))
+
+    @contextlib.contextmanager
+    def override_env(self, function_key: str, **variables: str) -> Iterator[None]:
+        """Run one function with some variables changed (a short webhook timeout, a disable window...): its
+        handler is rebuilt with them, and rebuilt as it was when the block ends."""
+        with self.paused():
+            previous = self._overrides.get(function_key)
+            self._overrides[function_key] = {**(previous or {}), **variables}
+            self._driver.load_handlers(self.function_environment, function_key)
+        try:
+            yield
+        finally:
+            with self.paused():
+                if previous is None:
+                    self._overrides.pop(function_key, None)
+                else:
+                    self._overrides[function_key] = previous
+                self._driver.load_handlers(self.function_environment, function_key)
+
+    @property
+    def admin(self) -> Any:
+        """The operator's adapters and services on this runtime (``notify_core.compose.admin.Admin``): settings
+        documents, replay, reports, suppressions, users' email switch, inboxes, the delivery log."""
+        if self._admin is None:
+            from notify_core.compose.admin import Admin
+
+            self._admin = Admin.from_env(environment.admin_environment(self.queue_urls))
+        return self._admin
+
+    # ------------------------------------------------------------------ faults
+    def inject_aws_error(
+        self,
+        service: str,
+        operation: str,
+        code: str,
+        *,
+        times: int = 1,
+        status: int = 400,
+        function: str | None = None,
+    ) -> dict[str, int]:
+        """Make the next ``times`` calls of ``service.operation`` by the handlers (by ``function``'s only, when
+        given) fail with ``code`` as AWS would answer; boto3 and PynamoDB clients alike. Returns the count still
+        to fail (``{"n": ...}``); ``reset()`` removes what is left."""
+        from botocore.exceptions import ClientError
+
+        left = {"n": times}
+
+        def fail(call: Any, params: Any, caller: str) -> Any:
+            if left["n"] > 0 and function in (None, caller):
+                left["n"] -= 1
+                raise ClientError(
+                    {
+                        "Error": {"Code": code, "Message": f"injected {code}"},
+                        "ResponseMetadata": {"HTTPStatusCode": status},
+                    },
+                    operation,
+                )
+            return call(params)
+
+        aws_calls.around(service, operation, fail)
+        return left
+
+    def around_aws_call(self, service: str, operation: str, hook: Any) -> Any:
+        """Run ``hook(call, params, function)`` in place of the handlers' ``service.operation`` calls (it may call
+        ``call(params)`` itself). Returns the undo; ``reset()`` removes every hook."""
+        return aws_calls.around(service, operation, hook)
 
     def queue_arn(self, key: str) -> str:
         return names.queue_arn(self.region, key)
@@ -202,7 +278,7 @@ class LocalRuntime:
         """Load an org settings document, and verify its sender identity in moto's SES."""
         import boto3
 
-        from notify_core import settings_document
+        from notify_core.domain import settings_document
 
         if isinstance(document, Path):
             document = document.read_text()
@@ -211,8 +287,8 @@ class LocalRuntime:
             if isinstance(document, str)
             else settings_document.SettingsDocument.model_validate(document)
         )
-        result = settings_document.apply(doc)
-        sender = doc.email_from or wiring.COMMON_ENV["DEFAULT_EMAIL_FROM"]
+        result = self.admin.settings.apply(doc)
+        sender = doc.email_from or wiring.DEFAULT_EMAIL_FROM
         boto3.client("ses").verify_email_identity(EmailAddress=sender)
         return result
 
@@ -220,12 +296,15 @@ class LocalRuntime:
         from notify_local.receiver import WebhookReceiver
 
         if self.receiver is None:
-            from notify_core.config import get_config
-
             self.receiver = WebhookReceiver(self.host, port).start()
-            os.environ["TELEGRAM_API_BASE"] = self.receiver.telegram_api_base
-            get_config.cache_clear()
+            # The chat sender now talks to the receiver playing the Telegram Bot API.
+            with self.paused():
+                self._driver.load_handlers(self.function_environment)
         return self.receiver
+
+    def set_email_enabled(self, user_id: str, enabled: bool) -> None:
+        """A user's email switch, for every org they belong to (``notify users email-off|email-on``)."""
+        self.admin.users.set_email_enabled(user_id, enabled)
 
     # ------------------------------------------------------ what AWS would do
     def deliver_sms_status(
@@ -282,14 +361,16 @@ class LocalRuntime:
     # ----------------------------------------------------------------- reading
     def outbox(self) -> Outbox:
         """Everything delivered so far: emails, SMS, webhooks, Telegram, the delivery log, quarantine."""
-        return outbox.read_outbox(self.endpoint_url, self.queue_urls["quarantine"], self.receiver)
+        return outbox.read_outbox(
+            self.endpoint_url, self.queue_urls["quarantine"], self.admin.deliveries, self.receiver
+        )
 
     def deliveries(self) -> list[dict[str, Any]]:
-        return outbox.deliveries()
+        return outbox.deliveries(self.admin.deliveries)
 
     def inbox(self, org_id: str, user_id: str) -> list[dict[str, Any]]:
         """A member's in-app inbox in one org, newest first."""
-        return outbox.inbox(org_id, user_id)
+        return outbox.inbox(self.admin.inbox, org_id, user_id)
 
     def quarantined(self) -> list[dict[str, Any]]:
         return outbox.quarantined(self.queue_urls["quarantine"])

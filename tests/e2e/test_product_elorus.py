@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from notify_core import users
 from tests.conftest import put_event
 
 pytestmark = pytest.mark.e2e
@@ -148,7 +147,7 @@ def test_user_who_switched_email_off_gets_in_app_only_in_every_org(notify_runtim
             ],
         )
     )
-    users.set_email_enabled("u-eleni", False)
+    rt.set_email_enabled("u-eleni", False)  # one switch for every org (notify users email-off u-eleni)
     put_event(rt, "invoice.overdue", detail(ORG_A, "ovd-a", "invoice", OVERDUE))
     put_event(rt, "invoice.overdue", detail(ORG_B, "ovd-b", "invoice", {**OVERDUE, "invoice_number": "B-12"}))
     rt.wait_idle()

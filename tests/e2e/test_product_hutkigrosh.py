@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from notify_core.settings_store import Subscription, subscription_sk
+from notify_core.adapters.dynamodb.settings_table import subscription_sk
 from tests.conftest import put_event
 
 pytestmark = pytest.mark.e2e
@@ -298,7 +298,7 @@ def test_buyer_gets_only_the_events_ticked_on_the_invoice_on_channels_enabled_fo
 
 def test_a_subscription_naming_an_unknown_contact_does_not_stop_the_others(erip):
     # Written behind the document's back (the document itself refuses unknown contacts).
-    Subscription(
+    erip.admin.settings_table.m.Subscription(
         org_id=ORG,
         sk=subscription_sk("url_notification.failed", "org"),
         group="url_notification.failed",

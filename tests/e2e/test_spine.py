@@ -218,17 +218,10 @@ def test_webhook_429_is_retried_and_then_delivered(hutki):
     assert d["status"] == "sent" and d["attempts"][0]["code"] == "http_429"
 
 
-def test_webhook_to_a_private_address_is_refused_outside_local_mode(hutki, monkeypatch):
-    from notify_core.config import get_config
-
-    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "0")
-    get_config.cache_clear()
-    try:
+def test_webhook_to_a_private_address_is_refused_outside_local_mode(hutki):
+    with hutki.override_env("send_webhook", NOTIFY_ALLOW_LOOPBACK_WEBHOOKS="0"):
         put_event(hutki, "payment.paid", make_detail("pay-ssrf"))
         hutki.wait_idle()
-    finally:
-        monkeypatch.undo()
-        get_config.cache_clear()
     out = hutki.outbox()
     assert out.webhooks == []  # nothing left the sender
     [d] = out.deliveries_with(channel="webhook")
@@ -243,18 +236,12 @@ def test_webhook_secret_lives_in_ssm_not_in_the_table(hutki):
     assert param["Parameter"]["Type"] == "SecureString" and param["Parameter"]["Value"] == ERP_SECRET
 
 
-def test_webhook_timeout_is_retried_then_dead_lettered(hutki, monkeypatch):
-    from notify_core.config import get_config
-
-    monkeypatch.setenv("WEBHOOK_TIMEOUT_S", "0.2")  # 15 s on AWS; short here so the series plays fast
-    get_config.cache_clear()
+def test_webhook_timeout_is_retried_then_dead_lettered(hutki):
     hutki.receiver.respond("/hooks/erp", 200, delay_s=0.5)
-    try:
+    # 15 s on AWS; short here so the series plays fast
+    with hutki.override_env("send_webhook", WEBHOOK_TIMEOUT_S="0.2"):
         put_event(hutki, "payment.paid", make_detail("pay-slow"))
         hutki.wait_idle(timeout_s=60)
-    finally:
-        monkeypatch.undo()
-        get_config.cache_clear()
     [d] = hutki.outbox().deliveries_with(channel="webhook")
     assert (d["status"], d["error_code"]) == ("dead", "timeout")
     assert d["attempt_count"] == wiring.queue("webhook").max_receive_count

@@ -105,12 +105,15 @@ def test_function_environment_names_its_resources(synth: Synth, fn: wiring.Funct
     assert resource_env == expected_resources
 
     for name, value in {**wiring.COMMON_ENV, **fn.env}.items():
-        if value == wiring.BUS_NAME:
-            assert env[name] == {"Ref": bus}
-        else:
-            assert env[name] == value
+        assert env[name] == value
+    if fn.access.events_put:  # only a function that publishes is told the bus
+        assert env["NOTIFY_BUS_NAME"] == {"Ref": bus}
+    else:
+        assert "NOTIFY_BUS_NAME" not in env
     assert env["POWERTOOLS_SERVICE_NAME"] == fn.key
-    assert env["NOTIFY_TEMPLATES_DIR"] == "/opt/templates"
+    # Only functions that render templates are told where the layer put them.
+    renders = "NOTIFY_TEMPLATES_DIR" in fn.settings_model.known_env()
+    assert env.get("NOTIFY_TEMPLATES_DIR") == ("/opt/templates" if renders else None)
 
 
 def test_dead_letter_function_knows_only_the_deliveries_table(synth: Synth) -> None:
@@ -354,7 +357,7 @@ def test_outputs_name_what_the_cli_needs(template):
 
 
 def test_the_router_queues_each_channel_where_the_wiring_says():
-    from notify_core.queueing import CHANNEL_QUEUES
+    from notify_core.adapters.sqs import CHANNEL_QUEUES
 
     assert CHANNEL_QUEUES == wiring.DELIVERY_QUEUES
     assert set(CHANNEL_QUEUES.values()) <= {q.key for q in wiring.QUEUES}

@@ -6,8 +6,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from notify_core import clients
-from notify_core.config import get_config
+from notify_core import config
 from tests.conftest import ORG, inject_aws_error, make_detail, put_event
 
 pytestmark = pytest.mark.integration
@@ -22,18 +21,21 @@ def upload(rt, key: str, body: bytes) -> None:
     boto3.client("s3").put_object(Bucket=rt.bucket_names["attachments"], Key=key, Body=body)
 
 
-def ses_requests() -> list[dict]:
+def ses_requests(rt) -> list[dict]:
     """The parameters of every sesv2 SendEmail the sender makes (moto keeps neither tags nor the set)."""
     seen: list[dict] = []
-    clients.client("sesv2").meta.events.register(
-        "provide-client-params.sesv2.SendEmail", lambda params, **_: seen.append(dict(params))
-    )
+
+    def record(call, params, function):
+        seen.append(dict(params))
+        return call(params)
+
+    rt.around_aws_call("sesv2", "SendEmail", record)
     return seen
 
 
 def test_email_with_a_pdf_attachment_is_sent_as_raw_mime_with_the_set_and_tags(hutki):
     upload(hutki, KEY, PDF)
-    sent = ses_requests()
+    sent = ses_requests(hutki)
     put_event(hutki, "payment.paid", make_detail("pay-attach", attachments=[ATTACHMENT]))
     hutki.wait_idle()
     out = hutki.outbox()
@@ -75,7 +77,7 @@ def test_one_attachment_costs_a_head_a_get_and_one_send(hutki):
 
 
 def test_without_attachments_the_simple_path_is_unchanged(hutki):
-    sent = ses_requests()
+    sent = ses_requests(hutki)
     put_event(hutki, "payment.paid", make_detail("pay-plain"))
     hutki.wait_idle()
     [email] = hutki.outbox().emails_to(ANNA)
@@ -87,7 +89,7 @@ def test_without_attachments_the_simple_path_is_unchanged(hutki):
 
 
 def test_too_large_fails_for_good_with_the_file_and_sizes_and_nothing_is_sent(hutki):
-    limit = get_config().attachment_max_file_bytes
+    limit = int(hutki.function_environment("send_email")[config.ATTACHMENT_MAX_FILE_BYTES])
     assert limit == 5 * 1024 * 1024  # the wiring's default
     upload(hutki, KEY, PDF)
     upload(hutki, f"{ORG}/scans/big.pdf", b"0" * (limit + 1))
@@ -137,7 +139,7 @@ def test_a_document_uploaded_after_the_first_try_is_sent_on_a_retry(hutki):
 
 def test_s3_throttling_is_retried(hutki):
     upload(hutki, KEY, PDF)
-    inject_aws_error("s3", "GetObject", "SlowDown", status=503)
+    inject_aws_error(hutki, "s3", "GetObject", "SlowDown", status=503)
     put_event(hutki, "payment.paid", make_detail("pay-slow", attachments=[ATTACHMENT]))
     hutki.wait_idle()
     [email] = hutki.outbox().emails_to(ANNA)

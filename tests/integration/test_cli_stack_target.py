@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import boto3
 import pytest
@@ -35,13 +34,19 @@ def deployed_stack(monkeypatch):  # type: ignore[no-untyped-def]
         yield
 
 
-def test_stack_outputs_become_the_environment_the_core_reads(deployed_stack):
-    cli._stack_env("Notify")
+def test_stack_outputs_name_every_table_and_queue_the_cli_uses(deployed_stack):
+    import argparse
+
+    env = cli._stack_env("Notify")
     for t in wiring.TABLES:
-        assert os.environ[t.env] == f"Notify-{t.key}-table"
+        assert env[t.env] == f"Notify-{t.key}-table"
     for q in wiring.QUEUES:
-        assert os.environ[q.env] == f"https://sqs.example/1/Notify-{q.key}"
-    assert os.environ["WEBHOOK_SECRET_PREFIX"] == wiring.WEBHOOK_SECRET_PREFIX
+        assert env[q.env] == f"https://sqs.example/1/Notify-{q.key}"
+    admin = cli._admin(argparse.Namespace(stack="Notify", local=None))
+    assert admin.deliveries.table_name == "Notify-deliveries-table"
+    assert admin.settings_table.table_name == "Notify-settings-table"
+    assert admin.replayer.queues.queue_urls["webhook"] == "https://sqs.example/1/Notify-webhook"
+    assert admin.settings.names.webhook("o", "e") == f"{wiring.WEBHOOK_SECRET_PREFIX}o/e"
 
 
 def test_an_unknown_stack_is_a_clear_error(deployed_stack):

@@ -76,7 +76,7 @@ def test_a_duplicate_event_is_not_routed_twice(hutki):
 def test_ses_throttling_is_retried_with_backoff_and_delivered_once(hutki):
     with hutki.paused():
         publish_and_route(hutki, "pay-throttle")
-        inject_aws_error("sesv2", "SendEmail", "TooManyRequestsException", times=1, status=429)
+        inject_aws_error(hutki, "sesv2", "SendEmail", "TooManyRequestsException", times=1, status=429)
         batch = hutki.take_batch("email")
         hutki.aws_calls.clear()
         result = hutki.invoke("send_email", batch)
@@ -92,7 +92,7 @@ def test_ses_throttling_is_retried_with_backoff_and_delivered_once(hutki):
 
 
 def test_a_provider_that_keeps_failing_ends_in_the_dlq_then_dead_in_the_log(hutki):
-    inject_aws_error("sns", "Publish", "InternalError", times=100, status=500)
+    inject_aws_error(hutki, "sns", "Publish", "InternalError", times=100, status=500)
     hutki.publish("payment.paid", make_detail("pay-sns-down"))
     hutki.wait_idle()
     [d] = hutki.outbox().deliveries_with(channel="sms")
@@ -105,10 +105,10 @@ def test_a_provider_that_keeps_failing_ends_in_the_dlq_then_dead_in_the_log(hutk
 
 def test_ses_rejection_is_a_permanent_failure(notify_runtime):
     # The org's sender identity was never verified: SES answers MessageRejected; retrying cannot help.
-    from notify_core import settings_document
+    from notify_core.domain import settings_document
     from tests.conftest import hutki_settings
 
-    settings_document.apply(
+    notify_runtime.admin.settings.apply(
         settings_document.SettingsDocument.model_validate(hutki_settings(notify_runtime.receiver.url))
     )
     notify_runtime.publish("payment.paid", make_detail("pay-unverified"))
@@ -118,13 +118,11 @@ def test_ses_rejection_is_a_permanent_failure(notify_runtime):
 
 
 def test_a_message_for_a_sent_delivery_reaching_the_dlq_does_not_mark_it_dead(hutki):
-    from notify_core import delivery_log
-
     hutki.publish("payment.paid", make_detail("pay-late-dlq"))
     hutki.wait_idle()
     [d] = hutki.outbox().deliveries_with(channel="email")
     message = {k: d[k] for k in ("delivery_id", "org_id", "event_id", "event_type", "channel", "address")}
-    delivery_log.mark_dead(message, source_queue="notify-email-dlq")
+    assert hutki.admin.deliveries.mark_dead(message, source_queue="notify-email-dlq") is None
     [after] = hutki.outbox().deliveries_with(channel="email")
     assert after["status"] == "sent" and "payload" not in after
 

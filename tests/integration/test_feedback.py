@@ -10,7 +10,6 @@ import uuid
 import boto3
 import pytest
 
-from notify_core import clients, suppression
 from notify_infra import wiring
 from tests.conftest import ORG, hutki_settings, make_detail
 from tests.ses_events import bounce_event, complaint_event, delay_event, delivery_event, reject_event, sns_envelope
@@ -64,9 +63,12 @@ def sent_to_anna(rt, event_id: str) -> dict:
 
 def test_the_sender_sends_with_the_feedback_configuration_set_and_tags(hutki):
     seen = []
-    clients.client("sesv2").meta.events.register(
-        "provide-client-params.sesv2.SendEmail", lambda params, **_: seen.append(dict(params))
-    )
+
+    def record(call, params, function):
+        seen.append(dict(params))
+        return call(params)
+
+    hutki.around_aws_call("sesv2", "SendEmail", record)
     d = sent_to_anna(hutki, "pay-cs")
     [params] = seen
     assert params["ConfigurationSetName"] == wiring.EMAIL_FEEDBACK.configuration_set
@@ -80,7 +82,7 @@ def test_a_delivery_event_marks_the_email_delivered(hutki):
     assert after["status"] == "delivered"
     assert [a["outcome"] for a in after["attempts"]] == ["sent", "delivered"]
     assert after["attempts"][-1]["detail"].startswith("250 2.0.0 OK")
-    assert suppression.suppressed(ORG, [("email", ANNA)]) == {}
+    assert hutki.admin.suppressions.suppressed(ORG, [("email", ANNA)]) == {}
 
 
 def test_a_hard_bounce_suppresses_the_address_and_the_next_email_is_not_sent(hutki):
@@ -91,7 +93,7 @@ def test_a_hard_bounce_suppresses_the_address_and_the_next_email_is_not_sent(hut
     assert after["error_detail"] == "smtp; 550 5.1.1 user unknown"
     assert after["attempts"][-1]["outcome"] == "bounced"
     # Every org: a mailbox that does not exist does not exist for anyone.
-    assert suppression.suppressed("another-org", [("email", ANNA)]) == {("email", ANNA): "bounce"}
+    assert hutki.admin.suppressions.suppressed("another-org", [("email", ANNA)]) == {("email", ANNA): "bounce"}
 
     hutki.publish("payment.paid", make_detail("pay-bounce-2"))
     hutki.wait_idle()
@@ -120,14 +122,14 @@ def test_a_complaint_marks_complained_and_suppresses(hutki):
     feed(hutki, delivery_event(ANNA, **ids(d)), complaint_event(ANNA, **ids(d)))
     after = email_delivery(hutki)
     assert (after["status"], after["error_code"]) == ("complained", "complaint:abuse")
-    assert suppression.suppressed(ORG, [("email", ANNA)]) == {("email", ANNA): "complaint"}
+    assert hutki.admin.suppressions.suppressed(ORG, [("email", ANNA)]) == {("email", ANNA): "complaint"}
 
 
 def test_a_transient_bounce_is_recorded_but_not_suppressed(hutki):
     d = sent_to_anna(hutki, "pay-soft-1")
     feed(hutki, bounce_event("Transient", "MailboxFull", ANNA, **ids(d)))
     assert email_delivery(hutki)["status"] == "bounced"
-    assert suppression.suppressed(ORG, [("email", ANNA)]) == {}
+    assert hutki.admin.suppressions.suppressed(ORG, [("email", ANNA)]) == {}
     hutki.publish("payment.paid", make_detail("pay-soft-2"))
     hutki.wait_idle()
     assert len(hutki.outbox().emails_to(ANNA)) == 2
@@ -179,7 +181,7 @@ def test_unknown_deliveries_are_counted_not_retried_and_garbage_is_retried(hutki
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][3]["messageId"]}]}
     assert email_delivery(hutki)["status"] == "sent"
     # The hard bounce still suppresses its address, though no delivery of ours matches it.
-    assert suppression.suppressed(ORG, [("email", "ghost@elsewhere.example")]) == {
+    assert hutki.admin.suppressions.suppressed(ORG, [("email", "ghost@elsewhere.example")]) == {
         ("email", "ghost@elsewhere.example"): "bounce"
     }
 
@@ -187,26 +189,23 @@ def test_unknown_deliveries_are_counted_not_retried_and_garbage_is_retried(hutki
 def test_feedback_queued_before_the_sender_finished_is_not_undone_by_it(hutki):
     # SES can be faster than the sender's own bookkeeping: the bounce is recorded while the sender still
     # holds its claim; the sender's completion must not turn "bounced" back into "sent".
-    from notify_core.delivery_log import Delivery
-
     with hutki.paused():
         hutki.publish("payment.paid", make_detail("pay-race"))
         hutki.invoke("router", hutki.take_batch("events"))
         batch = hutki.take_batch("email")
         message = json.loads(batch["Records"][0]["body"])
-        original_send = clients.client("sesv2").send_email
 
-        def send_then_bounce(**kwargs):
-            resp = original_send(**kwargs)
+        def send_then_bounce(call, params, function):
+            resp = call(params)
             feed(hutki, bounce_event("Permanent", "General", ANNA, delivery_id=message["delivery_id"], org_id=ORG))
             return resp
 
-        clients.client("sesv2").send_email = send_then_bounce
+        undo = hutki.around_aws_call("sesv2", "SendEmail", send_then_bounce)
         try:
             hutki.invoke("send_email", batch)
         finally:
-            del clients.client("sesv2").send_email
-    item = Delivery.get(message["delivery_id"], consistent_read=True)
+            undo()
+    item = hutki.admin.deliveries.get_any(message["delivery_id"])
     assert item.status == "bounced"
     assert [a.outcome for a in item.attempts] == ["bounced", "sent"]
 
@@ -217,7 +216,7 @@ def test_feedback_queued_before_the_sender_finished_is_not_undone_by_it(hutki):
 def test_an_opted_out_number_gets_no_sms_from_that_org_only(hutki):
     other = "other-org"
     hutki.apply_settings(hutki_settings(hutki.receiver.url, org=other))
-    assert suppression.opt_out(ORG, "+375 29 123-45-67") == ANNA_PHONE
+    assert hutki.admin.suppressions.opt_out(ORG, "+375 29 123-45-67") == ANNA_PHONE
     hutki.publish("payment.paid", make_detail("pay-stop", org=ORG))
     hutki.publish("payment.paid", make_detail("pay-stop", org=other))
     hutki.wait_idle()
@@ -235,14 +234,14 @@ def test_an_opt_out_after_queueing_stops_the_sms_in_the_sender_and_opt_in_restor
     with hutki.paused():
         hutki.publish("payment.paid", make_detail("pay-late-stop"))
         hutki.invoke("router", hutki.take_batch("events"))
-        suppression.opt_out(ORG, ANNA_PHONE)
+        hutki.admin.suppressions.opt_out(ORG, ANNA_PHONE)
         hutki.invoke("send_sms", hutki.take_batch("sms"))
     [d] = hutki.outbox().deliveries_with(channel="sms")
     assert (d["status"], d["error_code"]) == ("failed", "opted_out")
     assert hutki.outbox().sms == []
 
-    assert suppression.opt_in(ORG, ANNA_PHONE) == (ANNA_PHONE, True)
-    assert suppression.opt_in(ORG, ANNA_PHONE) == (ANNA_PHONE, False)
+    assert hutki.admin.suppressions.opt_in(ORG, ANNA_PHONE) == (ANNA_PHONE, True)
+    assert hutki.admin.suppressions.opt_in(ORG, ANNA_PHONE) == (ANNA_PHONE, False)
     hutki.publish("payment.paid", make_detail("pay-after-start"))
     hutki.wait_idle()
     assert len(hutki.outbox().sms_to(ANNA_PHONE)) == 1
@@ -250,6 +249,6 @@ def test_an_opt_out_after_queueing_stops_the_sms_in_the_sender_and_opt_in_restor
 
 def test_the_sns_account_opt_out_list_is_not_what_we_rely_on(hutki):
     # Ours is per org and lives in the suppressions table; nothing is written to SNS's account-wide list.
-    suppression.opt_out(ORG, ANNA_PHONE)
+    hutki.admin.suppressions.opt_out(ORG, ANNA_PHONE)
     numbers = boto3.client("sns").list_phone_numbers_opted_out()["phoneNumbers"]
     assert ANNA_PHONE not in numbers

@@ -5,9 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from notify_core import catalog
-from notify_core.domain import settings_document
-from notify_core.settings_store import Subscription, subscription_sk
+from notify_core.adapters.dynamodb.settings_table import subscription_sk
+from notify_core.domain import catalog, settings_document
 from tests.conftest import hutki_settings, make_detail
 
 pytestmark = pytest.mark.integration
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.integration
 def test_apply_then_export_round_trips_the_document_without_secrets(notify_runtime):
     doc = hutki_settings("https://erp.hutki.example")
     notify_runtime.apply_settings(doc)
-    exported = settings_document.export("hutki")
+    exported = notify_runtime.admin.settings.export("hutki")
     assert exported["name"] == "Hutki Water" and exported["default_phone_region"] == "BY"
     assert {c["id"] for c in exported["contacts"]} == {"anna", "boris", "cashier"}
     assert exported["webhook_endpoints"] == [
@@ -29,7 +28,7 @@ def test_apply_then_export_round_trips_the_document_without_secrets(notify_runti
     ]
     # What export gives, apply takes: the "Copy data" round trip of SEEDS §3.
     again = settings_document.SettingsDocument.model_validate(exported)
-    assert settings_document.apply(again).written == 8  # profile, 3 contacts, 1 endpoint, 3 scopes
+    assert notify_runtime.admin.settings.apply(again).written == 8  # profile, 3 contacts, 1 endpoint, 3 scopes
 
 
 def test_applying_a_document_replaces_the_org_settings(notify_runtime):
@@ -43,7 +42,7 @@ def test_applying_a_document_replaces_the_org_settings(notify_runtime):
     }
     result = notify_runtime.apply_settings(smaller)
     assert result.deleted == 5  # boris, cashier, the endpoint and two scopes; the org scope is rewritten
-    exported = settings_document.export("hutki")
+    exported = notify_runtime.admin.settings.export("hutki")
     assert [c["id"] for c in exported["contacts"]] == ["anna"]
     assert exported["webhook_endpoints"] == []
 
@@ -62,7 +61,7 @@ def test_one_org_cannot_reach_another_orgs_contacts(notify_runtime):
     notify_runtime.apply_settings(hutki_settings(notify_runtime.receiver.url, org="org-a"))
     notify_runtime.apply_settings({"org_id": "org-b", "name": "B", "email_from": "n@b.example"})
     # Written behind the document's back (the document itself refuses unknown contacts).
-    Subscription(
+    notify_runtime.admin.settings_table.m.Subscription(
         org_id="org-b",
         sk=subscription_sk("payment.paid_or_reversed", "org"),
         group="payment.paid_or_reversed",

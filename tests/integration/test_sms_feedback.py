@@ -14,9 +14,6 @@ import uuid
 
 import pytest
 
-from notify_core.services import reports
-from notify_core import suppression
-from notify_core.delivery_log import Delivery
 from notify_infra import wiring
 from tests.conftest import ORG, hutki_settings, make_detail
 
@@ -113,8 +110,7 @@ def sent_sms(rt, event_id: str, org: str = ORG) -> dict:
 
 
 def test_the_provider_message_index_finds_the_sms(hutki):
-    from notify_core.delivery_log import find_by_provider_message
-
+    find_by_provider_message = hutki.admin.deliveries.find_by_provider_message
     d = sent_sms(hutki, "st-index")
     assert [s.message_id for s in hutki.outbox().sms_to(ANNA_PHONE)] == [d["provider_message_id"]]
     found = find_by_provider_message(d["provider_message_id"], "sms")
@@ -135,7 +131,7 @@ def test_success_marks_delivered_and_the_sent_sms_report_shows_it(hutki):
     ]
     assert after["attempts"][-1]["at"] == "2026-11-23T10:00:01.250Z"
     assert after["attempts"][-1]["detail"] == "Message has been accepted by phone carrier"
-    [row] = reports.sent_sms(ORG, "2000-01-01", "2999-12-31")
+    [row] = hutki.admin.reports.sent_sms(ORG, "2000-01-01", "2999-12-31")
     assert (row["delivery_id"], row["status"], row["provider_message_id"]) == (
         d["delivery_id"],
         "delivered",
@@ -160,7 +156,7 @@ def test_failure_marks_failed_with_the_carrier_reason_and_success_after_it_does_
     assert final["status"] == "failed"
     assert [a["outcome"] for a in final["attempts"]] == ["sent", "failed"]
     # A failed SMS is not in the "sent" report.
-    assert reports.sent_sms(ORG, "2000-01-01", "2999-12-31") == []
+    assert hutki.admin.reports.sent_sms(ORG, "2000-01-01", "2999-12-31") == []
 
 
 def test_failure_after_success_in_one_batch_wins_and_a_repeat_is_a_no_op(hutki):
@@ -206,7 +202,7 @@ def test_an_email_with_the_same_provider_id_is_not_touched(hutki):
     assert email["provider_message_id"]
     result = hutki.invoke("sms_status", logs_event(status_line(email["provider_message_id"])))
     assert result == {"outcomes": {"unknown_delivery": 1}}
-    assert Delivery.get(email["delivery_id"]).status == "sent"
+    assert hutki.admin.deliveries.get_any(email["delivery_id"]).status == "sent"
 
 
 # ------------------------------------------------------------------------------------------------ replies
@@ -220,8 +216,8 @@ def test_stop_reply_opts_out_of_that_org_only_and_start_opts_back_in(hutki):
     assert hutki.invoke("sms_inbound", {"Records": [inbound_record(reply(" stop ", d["provider_message_id"]))]}) == {
         "batchItemFailures": []
     }
-    assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {("sms", ANNA_PHONE): "opt_out"}
-    assert suppression.suppressed(OTHER, [("sms", ANNA_PHONE)]) == {}
+    assert hutki.admin.suppressions.suppressed(ORG, [("sms", ANNA_PHONE)]) == {("sms", ANNA_PHONE): "opt_out"}
+    assert hutki.admin.suppressions.suppressed(OTHER, [("sms", ANNA_PHONE)]) == {}
 
     sms_before = len(hutki.outbox().sms_to(ANNA_PHONE))
     hutki.publish("payment.paid", make_detail("rp-2"))
@@ -233,7 +229,7 @@ def test_stop_reply_opts_out_of_that_org_only_and_start_opts_back_in(hutki):
     assert len(hutki.outbox().sms_to(ANNA_PHONE)) == sms_before + 1
 
     hutki.invoke("sms_inbound", {"Records": [inbound_record(reply("Start", d["provider_message_id"]))]})
-    assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
+    assert hutki.admin.suppressions.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
     hutki.publish("payment.paid", make_detail("rp-3"))
     hutki.wait_idle()
     assert sms_of(hutki, "rp-3")["status"] == "sent"
@@ -244,9 +240,9 @@ def test_a_stop_that_maps_to_nothing_opts_out_of_every_org_until_an_unmapped_sta
     for previous in (None, "never-sent-by-us"):
         hutki.invoke("sms_inbound", {"Records": [inbound_record(reply("СТОП", previous))]})
         for org in (ORG, OTHER, "an-org-created-later"):
-            assert suppression.suppressed(org, [("sms", ANNA_PHONE)]) == {("sms", ANNA_PHONE): "opt_out"}
+            assert hutki.admin.suppressions.suppressed(org, [("sms", ANNA_PHONE)]) == {("sms", ANNA_PHONE): "opt_out"}
         hutki.invoke("sms_inbound", {"Records": [inbound_record(reply("START", previous))]})
-        assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
+        assert hutki.admin.suppressions.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
 
 
 def test_a_reply_naming_a_delivery_to_another_number_is_not_attributed_to_its_org(hutki):
@@ -256,8 +252,10 @@ def test_a_reply_naming_a_delivery_to_another_number_is_not_attributed_to_its_or
         {"Records": [inbound_record(reply("STOP", d["provider_message_id"], origination="+375297654321"))]},
     )
     # Not Anna: the stop is for +375297654321, from every org (we cannot tell which one it meant).
-    assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
-    assert suppression.suppressed(OTHER, [("sms", "+375297654321")]) == {("sms", "+375297654321"): "opt_out"}
+    assert hutki.admin.suppressions.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
+    assert hutki.admin.suppressions.suppressed(OTHER, [("sms", "+375297654321")]) == {
+        ("sms", "+375297654321"): "opt_out"
+    }
 
 
 def test_ordinary_texts_are_ignored_and_malformed_payloads_fail_their_record_only(hutki):
@@ -271,4 +269,4 @@ def test_ordinary_texts_are_ignored_and_malformed_payloads_fail_their_record_onl
     ]
     result = hutki.invoke("sms_inbound", {"Records": records})
     assert result == {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records[2:]]}
-    assert suppression.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}
+    assert hutki.admin.suppressions.suppressed(ORG, [("sms", ANNA_PHONE)]) == {}

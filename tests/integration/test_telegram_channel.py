@@ -13,11 +13,11 @@ import socket
 import pytest
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from notify_core.adapters.channels.http import HttpPolicy
 from notify_core.adapters.channels.telegram import TelegramChannel
-from notify_core.config import get_config
 from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
-from notify_core.observability import logger as notify_logger
 from notify_core.domain.templates import Rendered
+from notify_core.observability import logger as notify_logger
 from notify_local.receiver import WebhookReceiver
 from tests.conftest import make_detail, put_event
 
@@ -27,28 +27,40 @@ TOKEN = "7012345678:AAF0kq-Secret_Token_zz9X8c7V6b5N4m3L2k"
 PATH = f"/telegram/bot{TOKEN}/sendMessage"
 
 
+LOCAL = HttpPolicy(timeout_s=0.5, allow_loopback=True)
+API = {}
+
+
 @pytest.fixture
-def receiver(monkeypatch):
+def receiver():
     r = WebhookReceiver().start()
-    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "1")
-    monkeypatch.setenv("WEBHOOK_TIMEOUT_S", "0.5")
-    monkeypatch.setenv("TELEGRAM_API_BASE", r.telegram_api_base)
-    get_config.cache_clear()
+    API["base"] = r.telegram_api_base
     yield r
     r.stop()
-    monkeypatch.undo()
-    get_config.cache_clear()
 
 
-def send(text: str = "<b>Order A-1042</b> is ready", chat_id: str = "123456789", lookups: list | None = None):
+def channel(lookup, *, policy: HttpPolicy = LOCAL, api_base: str | None = None) -> TelegramChannel:
+    return TelegramChannel(
+        lookup, secret_prefix="/notify/chat-secrets/", policy=policy, api_base=api_base or API["base"]
+    )
+
+
+def send(
+    text: str = "<b>Order A-1042</b> is ready",
+    chat_id: str = "123456789",
+    lookups: list | None = None,
+    *,
+    policy: HttpPolicy = LOCAL,
+    api_base: str | None = None,
+):
     def lookup(name: str) -> str:
         if lookups is not None:
             lookups.append(name)
         return TOKEN
 
-    channel = TelegramChannel(secret_lookup=lookup)
+    channel_ = channel(lookup, policy=policy, api_base=api_base)
     message = {"org_id": "serwis-gsm", "address": chat_id, "delivery_id": "dlv_1"}
-    return channel.send(message, Rendered("t", {"text": text}))
+    return channel_.send(message, Rendered("t", {"text": text}))
 
 
 def error_body(code: int, description: str, **parameters: int) -> str:
@@ -102,17 +114,15 @@ def test_a_missing_bot_token_fails_for_good():
         raise GetParameterError(f"parameter {name} not found")
 
     with pytest.raises(PermanentDeliveryError) as err:
-        TelegramChannel(secret_lookup=lookup).send(
+        channel(lookup, api_base="https://api.telegram.org").send(
             {"org_id": "o", "address": "1", "delivery_id": "d"}, Rendered("t", {"text": "x"})
         )
     assert err.value.code == "no_bot_token"
 
 
-def test_loopback_is_refused_unless_the_local_runtime_allows_it(receiver, monkeypatch):
-    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "0")
-    get_config.cache_clear()
+def test_loopback_is_refused_unless_the_local_runtime_allows_it(receiver):
     with pytest.raises(PermanentDeliveryError) as err:
-        send()
+        send(policy=HttpPolicy(timeout_s=0.5))
     assert err.value.code == "unsafe_url" and TOKEN not in str(err.value)
     assert receiver.received() == []
 
@@ -156,14 +166,12 @@ def _leaks(records: list[logging.LogRecord]) -> list[str]:
     return [_text(r) for r in records if not r.name.startswith(_AWS_SIDE) and TOKEN in _text(r)]
 
 
-def test_the_token_is_not_in_an_error_when_the_connection_fails(receiver, monkeypatch, captured_logs):
+def test_the_token_is_not_in_an_error_when_the_connection_fails(receiver, captured_logs):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens once the socket closes
-    monkeypatch.setenv("TELEGRAM_API_BASE", f"http://127.0.0.1:{port}")
-    get_config.cache_clear()
     with pytest.raises(TransientDeliveryError) as err:
-        send()
+        send(api_base=f"http://127.0.0.1:{port}")
     assert err.value.code == "connection_error"
     assert TOKEN not in str(err.value) and err.value.__cause__ is None and err.value.__context__ is not None
     assert _leaks(captured_logs) == []
@@ -218,14 +226,12 @@ def test_the_token_is_absent_from_the_delivery_log_and_the_logs(notify_runtime, 
 def test_the_bot_token_goes_to_ssm_as_a_secure_string_and_never_to_the_table_or_an_export(notify_runtime):
     import boto3
 
-    from notify_core import settings_document
-
     notify_runtime.apply_settings(shop(notify_runtime.receiver.url))
     param = boto3.client("ssm").get_parameter(Name="/notify/chat-secrets/serwis-gsm/telegram", WithDecryption=True)
     assert (param["Parameter"]["Type"], param["Parameter"]["Value"]) == ("SecureString", TOKEN)
     items = boto3.client("dynamodb").scan(TableName="notify-settings")["Items"]
     assert items and TOKEN not in json.dumps(items)
-    exported = settings_document.export("serwis-gsm")
+    exported = notify_runtime.admin.settings.export("serwis-gsm")
     assert exported["telegram"] == {"enabled": True} and TOKEN not in json.dumps(exported)
     assert exported["contacts"][0]["telegram"] == "123456789"
     # The export applies again as it is (the token stays in SSM from the first apply).

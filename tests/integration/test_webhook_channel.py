@@ -7,9 +7,9 @@ import socket
 import pytest
 from standardwebhooks import Webhook
 
-from notify_core.domain import signing
+from notify_core.adapters.channels.http import HttpPolicy
 from notify_core.adapters.channels.webhook import WebhookChannel
-from notify_core.config import get_config
+from notify_core.domain import signing
 from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
 from notify_core.domain.templates import Rendered
 from notify_local.receiver import WebhookReceiver
@@ -18,21 +18,19 @@ pytestmark = pytest.mark.integration
 SECRET = signing.new_secret()
 
 
+LOCAL = HttpPolicy(timeout_s=0.5, allow_loopback=True)
+
+
 @pytest.fixture
-def receiver(monkeypatch):
-    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "1")
-    monkeypatch.setenv("WEBHOOK_TIMEOUT_S", "0.5")
-    get_config.cache_clear()
+def receiver():
     r = WebhookReceiver().start()
     r.expect_secret("/hook", SECRET)
     yield r
     r.stop()
-    monkeypatch.undo()
-    get_config.cache_clear()
 
 
-def send(url: str) -> object:
-    channel = WebhookChannel(secret_lookup=lambda name: SECRET)
+def send(url: str, policy: HttpPolicy = LOCAL) -> object:
+    channel = WebhookChannel(lambda name: SECRET, secret_prefix="/notify/webhook-secrets/", policy=policy)
     message = {"address": url, "org_id": "o", "endpoint_id": "e", "delivery_id": "dlv_1"}
     return channel.send(message, Rendered("t", {"body": '{"type": "payment.paid"}'}))
 
@@ -85,10 +83,8 @@ def test_a_closed_port_is_a_transient_connection_error(receiver):
     assert err.value.code == "connection_error"
 
 
-def test_loopback_is_refused_unless_the_local_runtime_allows_it(receiver, monkeypatch):
-    monkeypatch.setenv("NOTIFY_ALLOW_LOOPBACK_WEBHOOKS", "0")
-    get_config.cache_clear()
+def test_loopback_is_refused_unless_the_local_runtime_allows_it(receiver):
     with pytest.raises(PermanentDeliveryError) as err:
-        send(f"{receiver.url}/hook")
+        send(f"{receiver.url}/hook", HttpPolicy(timeout_s=0.5))
     assert err.value.code == "unsafe_url"
     assert receiver.received() == []

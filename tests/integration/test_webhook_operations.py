@@ -3,6 +3,7 @@ the endpoint and alert the org by email; replay sends a dead delivery once; the 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -12,9 +13,6 @@ from datetime import UTC, datetime
 import pytest
 
 from notify_core.services import reports
-from notify_core.config import get_config
-from notify_core.services.replay import replay_delivery, replay_since
-from notify_core.settings_store import SettingsItem, endpoint_sk
 from notify_local import cli
 from tests.conftest import ERP_SECRET, ORG, hutki_settings, make_detail, put_event
 
@@ -35,20 +33,18 @@ def ops(notify_runtime):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def window(monkeypatch):  # type: ignore[no-untyped-def]
-    """Set WEBHOOK_DISABLE_AFTER_S for the in-process handlers."""
+def window(ops):  # type: ignore[no-untyped-def]
+    """Set the webhook sender's WEBHOOK_DISABLE_AFTER_S (its handler is rebuilt with it)."""
+    with contextlib.ExitStack() as stack:
 
-    def set_window(seconds: float) -> None:
-        monkeypatch.setenv("WEBHOOK_DISABLE_AFTER_S", str(seconds))
-        get_config.cache_clear()
+        def set_window(seconds: int) -> None:
+            stack.enter_context(ops.override_env("send_webhook", WEBHOOK_DISABLE_AFTER_S=str(seconds)))
 
-    yield set_window
-    monkeypatch.undo()
-    get_config.cache_clear()
+        yield set_window
 
 
-def erp():
-    return SettingsItem.get(ORG, endpoint_sk("erp"), consistent_read=True)
+def erp(rt):
+    return rt.admin.settings_table.endpoint(ORG, "erp")
 
 
 def webhook_delivery(rt, event_id: str) -> dict:
@@ -67,7 +63,7 @@ def test_410_gone_disables_the_endpoint_alerts_the_org_and_later_events_skip_it(
     d = webhook_delivery(ops, "pay-gone")
     assert (d["status"], d["error_code"], d["attempt_count"]) == ("failed", "http_410", 1)
     assert json.loads(d["payload"])["delivery_id"] == d["delivery_id"]  # kept for replay
-    endpoint = erp()
+    endpoint = erp(ops)
     assert endpoint.enabled is False and endpoint.disabled_reason == "gone" and endpoint.disabled_at
     [alert] = alerts(ops)
     assert alert.subject == f"URL notification to {ops.receiver.url}{HOOK} failed"
@@ -90,7 +86,7 @@ def test_sustained_failure_disables_the_endpoint_after_the_configured_window(ops
     put_event(ops, "payment.paid", make_detail("pay-down-1"))
     ops.wait_idle()
     assert webhook_delivery(ops, "pay-down-1")["status"] == "dead"
-    endpoint = erp()
+    endpoint = erp(ops)
     assert endpoint.enabled is True and endpoint.failing_since and endpoint.last_success_at is None
     first_failure = endpoint.failing_since
     [dead_alert] = alerts(ops)  # the exhausted delivery alerts the org
@@ -100,7 +96,7 @@ def test_sustained_failure_disables_the_endpoint_after_the_configured_window(ops
     time.sleep(1.1)
     put_event(ops, "payment.paid", make_detail("pay-down-2"))
     ops.wait_idle()
-    endpoint = erp()
+    endpoint = erp(ops)
     assert (endpoint.enabled, endpoint.disabled_reason, endpoint.failing_since) == (
         False,
         "sustained_failure",
@@ -129,7 +125,7 @@ def test_messages_queued_before_the_endpoint_was_disabled_stop_retrying_after_on
         for n in range(3):
             put_event(ops, "payment.paid", make_detail(f"pay-queued-{n}"))
     ops.wait_idle()
-    assert erp().enabled is False
+    assert erp(ops).enabled is False
     queued = [d for d in ops.outbox().deliveries_with(channel="webhook") if d["event_id"].startswith("pay-queued-")]
     assert queued  # (an event routed after the disabling is skipped at routing instead)
     # No 14 attempts over two days against a disabled endpoint: one attempt each, replayable later.
@@ -143,11 +139,11 @@ def test_a_success_ends_the_failure_streak(ops, window):
     ops.receiver.respond(HOOK, 500)
     put_event(ops, "payment.paid", make_detail("pay-blip"))
     ops.wait_idle()
-    assert erp().failing_since
+    assert erp(ops).failing_since
     ops.receiver.respond(HOOK, 200)
     put_event(ops, "payment.paid", make_detail("pay-ok"))
     ops.wait_idle()
-    endpoint = erp()
+    endpoint = erp(ops)
     assert endpoint.failing_since is None and endpoint.last_success_at and endpoint.enabled is True
 
 
@@ -160,8 +156,10 @@ def test_replaying_a_dead_webhook_after_the_receiver_recovers_delivers_it_exactl
     failed_calls = len(ops.receiver.received(HOOK))
 
     ops.receiver.respond(HOOK, 200)
-    assert replay_delivery("another-org", dead["delivery_id"]).skipped == {dead["delivery_id"]: "not_found"}
-    result = replay_delivery(ORG, dead["delivery_id"])
+    assert ops.admin.replayer.replay_delivery("another-org", dead["delivery_id"]).skipped == {
+        dead["delivery_id"]: "not_found"
+    }
+    result = ops.admin.replayer.replay_delivery(ORG, dead["delivery_id"])
     assert result.replayed == [dead["delivery_id"]]
     ops.wait_idle()
     calls = ops.receiver.received(HOOK)[failed_calls:]
@@ -170,8 +168,8 @@ def test_replaying_a_dead_webhook_after_the_receiver_recovers_delivers_it_exactl
     assert (d["status"], d["replay_count"]) == ("sent", 1)
 
     # A delivery that went out is never sent again: neither by id nor by the bulk replay.
-    assert replay_delivery(ORG, dead["delivery_id"]).skipped == {dead["delivery_id"]: "status_sent"}
-    assert replay_since(ORG, "2000-01-01").replayed == []
+    assert ops.admin.replayer.replay_delivery(ORG, dead["delivery_id"]).skipped == {dead["delivery_id"]: "status_sent"}
+    assert ops.admin.replayer.replay_since(ORG, "2000-01-01").replayed == []
     ops.wait_idle()
     assert len(ops.receiver.received(HOOK)) == failed_calls + 1
 
@@ -198,11 +196,11 @@ def test_the_sent_sms_report_and_a_recipients_history_come_from_index_queries(op
     put_event(ops, "payment.paid", make_detail("pay-r2", service="water"))
     ops.wait_idle()
     today = datetime.now(UTC).date().isoformat()
-    rows = reports.sent_sms(ORG, today, today)
+    rows = ops.admin.reports.sent_sms(ORG, today, today)
     assert sorted(r["event_id"] for r in rows) == ["pay-r1", "pay-r2"]
     assert {(r["to"], r["status"]) for r in rows} == {("+375291234567", "sent")}
-    assert reports.sent_sms(ORG, "2000-01-01", "2000-12-31") == []
-    assert reports.sent_sms("another-org", today, today) == []
+    assert ops.admin.reports.sent_sms(ORG, "2000-01-01", "2000-12-31") == []
+    assert ops.admin.reports.sent_sms("another-org", today, today) == []
 
     out = io.StringIO()
     with redirect_stdout(out):
@@ -210,11 +208,11 @@ def test_the_sent_sms_report_and_a_recipients_history_come_from_index_queries(op
     lines = out.getvalue().splitlines()
     assert lines[0] == ",".join(reports.SMS_COLUMNS) and len(lines) == 3
 
-    history = reports.recipient_history(ORG, "Anna@Hutki.Example")
+    history = ops.admin.reports.recipient_history(ORG, "Anna@Hutki.Example")
     assert [(h["channel"], h["event_id"]) for h in history] == [("email", "pay-r2"), ("email", "pay-r1")]
-    phone = reports.recipient_history(ORG, "+375 29 123-45-67")
+    phone = ops.admin.reports.recipient_history(ORG, "+375 29 123-45-67")
     assert {h["channel"] for h in phone} == {"sms"} and len(phone) == 2
-    boris = reports.recipient_history(ORG, "boris@hutki.example")
+    boris = ops.admin.reports.recipient_history(ORG, "boris@hutki.example")
     assert [h["event_id"] for h in boris] == ["pay-r2"]
     out = io.StringIO()
     with redirect_stdout(out):

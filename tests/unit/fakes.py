@@ -204,7 +204,9 @@ class FakeDeliveryLog:
         current = self.items.get(record.delivery_id)
         if current is None or current.status in stronger_or_equal(kind):
             return False
-        attempt = Attempt(max(1, current.attempt_count), at or utcnow_iso(), kind, code, detail or None, None, provider_message_id)
+        attempt = Attempt(
+            max(1, current.attempt_count), at or utcnow_iso(), kind, code, detail or None, None, provider_message_id
+        )
         changes: dict[str, Any] = {"attempts": (*current.attempts, attempt)}
         if stronger_or_equal(kind):
             changes["status"] = kind
@@ -268,7 +270,12 @@ class FakeDeliveryLog:
         detail = (getattr(error, "detail", None) or str(error))[:1000]
         attempt = Attempt(claim.attempt, utcnow_iso(), RETRYING, code, detail, getattr(error, "http_status", None))
         self.items[r.delivery_id] = replace(
-            r, status=RETRYING, error_code=code, error_detail=detail, claim_until_ms=None, attempts=(*r.attempts, attempt)
+            r,
+            status=RETRYING,
+            error_code=code,
+            error_detail=detail,
+            claim_until_ms=None,
+            attempts=(*r.attempts, attempt),
         )
 
     @staticmethod

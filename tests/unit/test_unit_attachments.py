@@ -9,8 +9,7 @@ from email.parser import BytesParser
 import pytest
 from unit_factories import ORG_ID, contact, detail, envelope, settings, subscription
 
-from notify_core import catalog
-from notify_core.domain import routing
+from notify_core.domain import catalog, routing
 from notify_core.domain.envelope import MAX_ATTACHMENTS, parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError, PermanentDeliveryError
 from notify_core.domain.mime import Document, build_message, check_sizes

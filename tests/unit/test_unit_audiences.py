@@ -44,7 +44,7 @@ def org(**kwargs) -> OrgProfile:
 
 
 def route(event_type: str, settings: OrgSettings, email_off=(), **detail):
-    from notify_core import catalog
+    from notify_core.domain import catalog
 
     event = product_event(event_type, **detail)
     return routing.route(event, catalog.CATALOG[event_type], settings, email_off)
@@ -93,7 +93,7 @@ def test_relations_name_members_and_unknown_users_are_skipped():
     settings = OrgSettings(ORG_ID, org(), members={"u7": member("u7", phone="+48512345678")})
     event = product_event("task.created", data={"task_title": "Replace screen"})
     event.detail.subject.relations.update(executor=["u7", "ghost"], author=["u2"])
-    from notify_core import catalog
+    from notify_core.domain import catalog
 
     result = routing.route(event, catalog.CATALOG["task.created"], settings)
     assert {(d.channel, d.address) for d in result.deliveries} >= {("inapp", "u7"), ("email", "u7@org.example")}
@@ -144,7 +144,7 @@ def _consenting(cid: str, *, email, sms, notify: bool = True):
     ],
 )
 def test_caretakers_and_account_manager_come_from_the_subjects_client(event_type, expected):
-    from notify_core import catalog
+    from notify_core.domain import catalog
 
     event = product_event(event_type)
     event.detail.subject.client_id = "c1"
@@ -153,7 +153,7 @@ def test_caretakers_and_account_manager_come_from_the_subjects_client(event_type
 
 
 def test_client_contacts_need_notify_and_consent_per_channel():
-    from notify_core import catalog
+    from notify_core.domain import catalog
 
     event = product_event("appointment.reminder")
     event.detail.subject.client_id = "c1"
@@ -191,7 +191,7 @@ def test_an_org_can_switch_an_audience_off_for_an_event_type():
     )
     event = product_event("task.created", data={"task_title": "x"})
     event.detail.subject.relations["executor"] = ["u7"]
-    from notify_core import catalog
+    from notify_core.domain import catalog
 
     result = routing.route(event, catalog.CATALOG["task.created"], settings)
     assert result.deliveries == [] and result.skipped[0].reason == "audience_disabled"
@@ -210,7 +210,7 @@ def test_fixed_addresses_of_a_subscription_are_reached():
 
 
 def test_every_accounting_caretaker_is_reached_once():
-    from notify_core import catalog
+    from notify_core.domain import catalog
 
     settings = caretaking_settings()
     event = product_event("client.activity_accounting")

@@ -16,9 +16,8 @@ import pytest
 from pydantic import ValidationError
 from unit_factories import PAID_OR_REVERSED, product_event
 
-from notify_core import catalog
-from notify_core.domain import templates
-from notify_core.catalog import (
+from notify_core.domain import catalog, templates
+from notify_core.domain.catalog import (
     ACCOUNT_MANAGER,
     ACTOR,
     CLIENT_CONTACTS,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from notify_core.catalog.compat import breaking_changes
+from notify_core.domain.catalog.compat import breaking_changes
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from notify_core import catalog
+from notify_core.domain import catalog
 
 pytestmark = pytest.mark.unit
 

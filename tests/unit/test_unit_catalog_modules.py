@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from notify_core import catalog
-from notify_core.catalog import elorus, hutkigrosh, mobevo, payments, remonline, taxdome
+from notify_core.domain import catalog
+from notify_core.domain.catalog import elorus, hutkigrosh, mobevo, payments, remonline, taxdome
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +34,7 @@ def test_the_catalog_package_imports_only_pydantic_the_stdlib_and_itself(path):
     for module in _imported_roots(path):
         root = module.split(".")[0]
         if root == "notify_core":
-            assert module.startswith("notify_core.catalog"), f"{path.name} imports {module}"
+            assert module.startswith("notify_core.domain.catalog"), f"{path.name} imports {module}"
         else:
             assert root in sys.stdlib_module_names or root in ALLOWED_THIRD_PARTY, f"{path.name} imports {module}"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from notify_core import catalog
-from notify_core.catalog import EventType, _Data
+from notify_core.domain import catalog
+from notify_core.domain.catalog import EventType, _Data
 
 pytestmark = pytest.mark.unit
 

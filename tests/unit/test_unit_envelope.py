@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from unit_factories import ORG_ID, detail, envelope
 
-from notify_core import catalog
+from notify_core.domain import catalog
 from notify_core.domain.envelope import parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError
 

@@ -18,8 +18,7 @@ from unit_factories import (
     subscription,
 )
 
-from notify_core import catalog
-from notify_core.domain import routing
+from notify_core.domain import catalog, routing
 from notify_core.domain.routing import Skipped, delivery_id, route
 
 pytestmark = pytest.mark.unit

@@ -8,14 +8,13 @@ import pytest
 from pydantic import ValidationError
 from unit_factories import ORG_ID, contact, product_event
 
-from notify_core import catalog
-from notify_core.domain import routing, templates
-from notify_core.domain.addresses import InvalidAddress, mask, normalise_telegram_chat_id
 from notify_core.adapters.channels import http
 from notify_core.adapters.channels.telegram import outcome, redact, send_message_payload
+from notify_core.domain import catalog, routing, templates
+from notify_core.domain.addresses import InvalidAddress, mask, normalise_telegram_chat_id
 from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
-from notify_core.domain.settings_document import SettingsDocument
 from notify_core.domain.org_settings import Client, Member, OrgProfile, OrgSettings
+from notify_core.domain.settings_document import SettingsDocument
 
 pytestmark = pytest.mark.unit
 
@@ -216,9 +215,7 @@ def _shop(*, telegram_enabled: bool = True, consent: dict | None = None) -> OrgS
     )
     marek = Member(user_id="u-marek", name="Marek", telegram="-4012345")
     client = Client(client_id="c1", name="Jan", contact_ids=["ct-jan"])
-    profile = OrgProfile(
-        name="Shop", default_phone_region="PL", telegram_enabled=telegram_enabled
-    )
+    profile = OrgProfile(name="Shop", default_phone_region="PL", telegram_enabled=telegram_enabled)
     return OrgSettings(ORG_ID, profile, contacts={"ct-jan": jan}, members={"u-marek": marek}, client=client)
 
 

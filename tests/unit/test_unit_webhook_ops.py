@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fakes import FakeDeliveryLog, FakePublisher
 from unit_factories import endpoint
 
-from fakes import FakeDeliveryLog, FakePublisher
-
-from notify_core import catalog
-from notify_core.domain import backoff
-from notify_core.domain import routing, settings_document
+from notify_core.domain import backoff, catalog, routing, settings_document
 from notify_core.domain.backoff import MAX_VISIBILITY_S, backoff_delay
 from notify_core.services.alerts import UrlFailureAlerts
 from notify_infra import wiring

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from notify_core import catalog
+from notify_core.domain import catalog
 from notify_core.domain.envelope import ProductEvent, parse_envelope, validate_detail
 from notify_core.domain.org_settings import Contact, OrgProfile, OrgSettings, Subscription, Tagged, WebhookEndpoint
 
@@ -98,7 +98,9 @@ def contact(
     )
 
 
-def endpoint(endpoint_id: str, url: str, *, enabled: bool = True, org_id: str = ORG_ID, **extra: Any) -> WebhookEndpoint:
+def endpoint(
+    endpoint_id: str, url: str, *, enabled: bool = True, org_id: str = ORG_ID, **extra: Any
+) -> WebhookEndpoint:
     return WebhookEndpoint(
         endpoint_id=endpoint_id,
         url=url,

@@ -57,7 +57,7 @@ def sqs_handler(
         if before is not None:
             before(context)
         if isinstance(processor, BackoffBatchProcessor):
-            return processor.process(event, record_handler, context)
+            return processor.run_batch(event, record_handler, context)
         return process_partial_response(event, record_handler, processor, context)  # type: ignore[no-any-return]
 
     return lambda_handler(handler)

@@ -24,13 +24,13 @@ def sender_handler(s: Any, aws: AwsClients, *channels: Channel) -> Handler:
     processor = BackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)
     invocation: dict[str, Any] = {}
 
-    def record(r: SQSRecord) -> dict[str, Any]:
+    def handle(record: SQSRecord) -> dict[str, Any]:
         # A claim lasts as long as this invocation may still run: no other sender takes it meanwhile.
         context = invocation.get("context")
         remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
-        return sender.handle_body(r.body, remaining_ms=remaining)
+        return sender.handle_body(record.body, remaining_ms=remaining)
 
-    return sqs_handler(record, processor, before=lambda context: invocation.update(context=context))
+    return sqs_handler(handle, processor, before=lambda context: invocation.update(context=context))
 
 
 def http_policy(s: Any) -> HttpPolicy:

@@ -30,7 +30,7 @@ def build(env: Env) -> Handler:
         alerts=UrlFailureAlerts(publisher=PlatformEvents(aws("events"), s.bus_name), deliveries=deliveries),
     )
 
-    def record(r: SQSRecord) -> dict[str, Any]:
-        return dead.handle(r.body, source_queue=r.event_source_arn.rsplit(":", 1)[-1])
+    def handle(record: SQSRecord) -> dict[str, Any]:
+        return dead.handle(record.body, source_queue=record.event_source_arn.rsplit(":", 1)[-1])
 
-    return sqs_handler(record, plain_processor())
+    return sqs_handler(handle, plain_processor())

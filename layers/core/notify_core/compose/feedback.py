@@ -21,4 +21,4 @@ def build(env: Env) -> Handler:
         deliveries=DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days),
         suppressions=SuppressionsTable(s.suppressions_table),
     )
-    return sqs_handler(lambda r: recorder.handle_body(r.body), plain_processor())
+    return sqs_handler(lambda record: recorder.handle_body(record.body), plain_processor())

@@ -43,7 +43,7 @@ def build(env: Env) -> Handler:
     dispatcher = service(s, aws)
     processor = BackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)
 
-    def record(r: SQSRecord) -> dict[str, Any]:
-        return dispatcher.handle_body(r.body, message_id=r.message_id)
+    def handle(record: SQSRecord) -> dict[str, Any]:
+        return dispatcher.handle_body(record.body, message_id=record.message_id)
 
-    return sqs_handler(record, processor, before=dispatcher.register_context)
+    return sqs_handler(handle, processor, before=dispatcher.register_context)

@@ -34,7 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from notify_core.catalog import (
+from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
+from notify_core.domain.catalog import (
     ACCOUNT_MANAGER,
     ACTOR,
     CLIENT_CONTACTS,
@@ -42,7 +43,6 @@ from notify_core.catalog import (
     SUBSCRIBERS,
     EventType,
 )
-from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.delivery import delivery_id
 from notify_core.domain.envelope import ProductEvent
 from notify_core.domain.org_settings import Contact, OrgSettings

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from notify_core import catalog
+from notify_core.domain import catalog
 from notify_core.domain.addresses import InvalidAddress, normalise_telegram_chat_id
 from notify_core.domain.envelope import Identifier, Locale
 from notify_core.domain.org_settings import (

@@ -7,7 +7,7 @@ ChangeMessageVisibilityBatch call per batch, once the batch is processed. After 
 message moves to the dead-letter queue.
 
 It extends Powertools through its public hook (``failure_handler``) only: the delays are collected there and
-applied by ``process`` after ``process_partial_response`` returns.
+applied by ``run_batch`` after ``process_partial_response`` returns.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class BackoffBatchProcessor(BatchProcessor):
         self._delays.append((record.event_source_arn, record.receipt_handle, delay))
         return response
 
-    def process(self, event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any) -> dict:
+    def run_batch(self, event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any) -> dict:
         """``process_partial_response``, then the failed records' backoff."""
         self._delays = []
         try:

@@ -16,8 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from notify_core import catalog
-from notify_core.domain import routing
+from notify_core.domain import catalog, routing
 from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.envelope import ProductEvent, parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError

@@ -21,7 +21,7 @@ streak already recorded) costs no writes. Disabling is conditional (``enabled = 
 seeing the same endpoint fail, one disables it and publishes the alert. Every write names the org in the
 key: an endpoint of another org cannot be touched.
 
-Writes are plain UpdateItem calls (``ReturnValues`` never ``ALL_*``) on the settings table; a failure to
+Writes are plain conditional UpdateItem calls on the settings table; a failure to
 record health is logged and never changes the delivery's own outcome.
 """
 

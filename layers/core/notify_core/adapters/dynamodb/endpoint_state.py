@@ -1,7 +1,7 @@
 """A webhook endpoint's health on its settings item: plain conditional UpdateItem calls, never a read.
 
 ``services.endpoint_health`` decides (streaks, the disable window, alerts); this adapter only writes. Every key
-names the org: an endpoint of another org cannot be touched. ``ReturnValues`` is never ``ALL_*``.
+names the org: an endpoint of another org cannot be touched.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ class EndpointStateTable:
             "SET failing_since = if_not_exists(failing_since, :now)",
             {":now": {"S": now}, ":true": {"BOOL": True}},
             condition="enabled = :true",
-            returns="UPDATED_NEW",
+            # ALL_NEW, not UPDATED_NEW: when if_not_exists keeps the streak's first failure, moto returns no
+            # attribute for it under UPDATED_NEW. The endpoint item is small and holds no secret.
+            returns="ALL_NEW",
         )
         return None if attrs is None else str(attrs["failing_since"]["S"])
 

@@ -10,8 +10,8 @@ which schema changes break producers).
 
 from __future__ import annotations
 
-from notify_core.catalog import elorus, hutkigrosh, mobevo, payments, remonline, taxdome
-from notify_core.catalog.base import (
+from notify_core.domain.catalog import elorus, hutkigrosh, mobevo, payments, remonline, taxdome
+from notify_core.domain.catalog.base import (
     ACCOUNT_MANAGER,
     ACTOR,
     CLIENT_CONTACTS,

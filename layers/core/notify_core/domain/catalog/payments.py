@@ -7,7 +7,7 @@ invoices (SEEDS §3), Elorus takes online payments of its invoices (SEEDS §1). 
 
 from __future__ import annotations
 
-from notify_core.catalog.base import EVENT_RECIPIENTS, SUBSCRIBERS, EventType, Money, _Data, permission
+from notify_core.domain.catalog.base import EVENT_RECIPIENTS, SUBSCRIBERS, EventType, Money, _Data, permission
 
 _PAID_OR_REVERSED = "payment.paid_or_reversed"
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from notify_core.catalog.base import EventType, Money, _Data, permission
+from notify_core.domain.catalog.base import EventType, Money, _Data, permission
 
 _ELORUS = frozenset({"email", "inapp", "slack"})  # SEEDS §1: in-app always, email and Slack by preference
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from pydantic import Field, field_validator
 
-from notify_core.catalog.base import CLIENT_CONTACTS, EventType, _Data, relation
+from notify_core.domain.catalog.base import CLIENT_CONTACTS, EventType, _Data, relation
 
 # SEEDS §2: email, SMS and Telegram (each with its own template), in-app for employees (WhatsApp, Viber: not yet)
 _REMONLINE = frozenset({"email", "sms", "inapp", "telegram"})

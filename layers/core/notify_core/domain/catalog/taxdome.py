@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from notify_core.catalog.base import CLIENT_CONTACTS, EventType, _Data
+from notify_core.domain.catalog.base import CLIENT_CONTACTS, EventType, _Data
 
 _TAXDOME = frozenset({"email", "inapp"})  # SEEDS §5: an email, and the portal notification
 

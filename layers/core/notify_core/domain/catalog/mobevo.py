@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from notify_core.catalog.base import ACCOUNT_MANAGER, ACTOR, EventType, _Data, caretaker
+from notify_core.domain.catalog.base import ACCOUNT_MANAGER, ACTOR, EventType, _Data, caretaker
 
 _MOBEVO = frozenset({"email", "inapp"})  # SEEDS §4: email; in-app too for members
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from notify_core.catalog.base import EVENT_RECIPIENTS, SUBSCRIBERS, EventType, Money, _Data
+from notify_core.domain.catalog.base import EVENT_RECIPIENTS, SUBSCRIBERS, EventType, Money, _Data
 
 
 class UrlNotificationFailedData(_Data):
