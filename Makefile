@@ -29,6 +29,7 @@ demo: setup
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	.venv/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -m unit tests/unit
 	$(PY) -m pytest -q -m "not unit" -n 2 --dist loadgroup
 
@@ -38,6 +39,7 @@ test-fast: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	.venv/bin/lint-imports --no-cache
 
 # The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
 schemas: setup

@@ -38,7 +38,7 @@ def provision(region: str, visibility_timeout_s: int) -> Provisioned:
     made = Provisioned()
     ddb = boto3.client("dynamodb")
     for t in wiring.TABLES:
-        _create_table(ddb, t)
+        create_table(ddb, t)
     _create_queues(boto3.client("sqs"), region, visibility_timeout_s, made)
     _create_bus_and_rules(boto3.client("events"), region)
     _create_email_feedback(region, made)
@@ -47,7 +47,7 @@ def provision(region: str, visibility_timeout_s: int) -> Provisioned:
     return made
 
 
-def _create_table(ddb: Any, t: wiring.Table) -> None:
+def create_table(ddb: Any, t: wiring.Table) -> None:
     keys = [t.partition_key] + ([t.sort_key] if t.sort_key else [])
     attrs = {name: typ for name, typ in keys}
     for ix in t.indexes:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 UV = ROOT / ".uv" / "bin" / "uv"
 
 PRODUCT_TEST = textwrap.dedent(
-    '''
+    """
     import boto3
 
 
@@ -43,7 +43,7 @@ PRODUCT_TEST = textwrap.dedent(
         [email] = notify_runtime.outbox().emails_to("anna@acme.example")
         assert email.subject == "Payment received: 120.50 EUR"
         assert email.sender == "billing@acme.example"
-    '''
+    """
 )
 
 

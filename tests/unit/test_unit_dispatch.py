@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakes import (
+from unit_factories import ORG_ID, contact, envelope, profile, subscription
+
+from notify_core.domain.org_settings import Member, OrgDirectory, PermissionGrant
+from notify_core.domain.templates import TemplateRenderError
+from notify_core.services.dispatch import Dispatcher
+from tests.fakes import (
     FakeDeliveryLog,
     FakeInbox,
     FakeOnce,
@@ -17,11 +22,6 @@ from fakes import (
     FakeSuppressions,
     FakeUsers,
 )
-from unit_factories import ORG_ID, contact, envelope, profile, subscription
-
-from notify_core.domain.org_settings import Member, OrgDirectory, PermissionGrant
-from notify_core.domain.templates import TemplateRenderError
-from notify_core.services.dispatch import Dispatcher
 
 pytestmark = pytest.mark.unit
 

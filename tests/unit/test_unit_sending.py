@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakes import FakeChannel, FakeDeliveryLog, FakeRenderer
 
 from notify_core.domain.delivery import DEAD, FAILED, RETRYING, SENT, SKIPPED
 from notify_core.domain.errors import TransientDeliveryError
 from notify_core.domain.templates import TemplateRenderError
 from notify_core.services.sending import ClaimHeldElsewhere, Sender
+from tests.fakes import FakeChannel, FakeDeliveryLog, FakeRenderer
 
 pytestmark = pytest.mark.unit
 

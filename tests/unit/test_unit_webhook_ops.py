@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from fakes import FakeDeliveryLog, FakePublisher
 from unit_factories import endpoint
 
 from notify_core.domain import backoff, catalog, routing, settings_document
 from notify_core.domain.backoff import MAX_VISIBILITY_S, backoff_delay
 from notify_core.services.alerts import UrlFailureAlerts
 from notify_infra import wiring
+from tests.fakes import FakeDeliveryLog, FakePublisher
 
 pytestmark = pytest.mark.unit
 DAY = 86_400

@@ -1,6 +1,6 @@
 """In-memory fakes of the services' ports (``notify_core.services.ports``): the routing and sending rules run as
 millisecond unit tests, with no AWS. Each fake keeps the semantics its adapter documents (the claim protocol's
-conditions, the ranked feedback write, tenant-scoped reads); ``tests/integration/test_port_contracts.py`` runs
+conditions, the ranked feedback write, tenant-scoped reads); ``tests/integration/test_delivery_claims.py`` runs
 the same scenarios against the fakes and the real adapters on moto, so the two cannot drift apart.
 """
 
@@ -159,17 +159,16 @@ class FakeDeliveryLog:
         self, org_id: str, since: str, *, statuses: tuple[str, ...], endpoint_id: str | None = None
     ) -> Iterator[DeliveryRecord]:
         for r in sorted(self.items.values(), key=lambda r: r.created_at):
-            if r.org_id == org_id and r.created_at >= since and r.status in statuses and r.payload:
-                if endpoint_id is None or r.endpoint_id == endpoint_id:
-                    yield r
+            wanted = r.org_id == org_id and r.created_at >= since and r.status in statuses and r.payload
+            if wanted and endpoint_id in (None, r.endpoint_id):
+                yield r
 
     def by_org_channel(
         self, org_id: str, channel: str, date_from: str, date_to: str, *, statuses: tuple[str, ...]
     ) -> Iterator[DeliveryRecord]:
         for r in sorted(self.items.values(), key=lambda r: r.created_at):
-            if r.org_id == org_id and r.channel == channel and date_from <= r.created_at <= date_to:
-                if r.status in statuses:
-                    yield r
+            if (r.org_id, r.channel) == (org_id, channel) and date_from <= r.created_at <= date_to:
+                yield from [r] if r.status in statuses else []
 
     def by_recipient(self, org_id: str, channel: str, address: str, *, limit: int | None) -> Iterator[DeliveryRecord]:
         rows = [r for r in self.items.values() if (r.org_id, r.channel, r.address) == (org_id, channel, address)]
