@@ -30,6 +30,7 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy
 	$(PY) -m pytest -q -m unit tests/unit
 	$(PY) -m pytest -q -m "not unit" -n 2 --dist loadgroup
 
@@ -40,6 +41,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy
 
 # The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
 schemas: setup

@@ -339,7 +339,7 @@ ATTACHMENT_LIMITS_ENV = {
 # The sender identity of orgs whose settings name none (verify it in SES before real sending).
 DEFAULT_EMAIL_FROM = "notifications@notify.example"
 # Senders read no settings: the router puts everything they need into the queue message.
-_SENDER_ACCESS = dict(tables_write=("deliveries",))
+_SENDER_TABLES: tuple[str, ...] = ("deliveries",)
 # Backoff for retryable failures: delay = min(base * 2 ** (attempt - 1), cap) seconds, with jitter.
 RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "30", env_names.RETRY_MAX_DELAY_S: "3600"}
 # Webhooks retry for more than a day (Standard Webhooks / Svix practice): delays of 1, 2, 4 ... 512 min,
@@ -370,7 +370,9 @@ FUNCTIONS: tuple[Function, ...] = (
         sources=(QueueSource("email"),),
         # Reads suppressions: a bounce or complaint that arrived after the message was queued stops it.
         # Reads attachments: the documents an email delivery names (GetObject only).
-        access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), ses_send=True, buckets_read=("attachments",)),
+        access=Access(
+            tables_write=_SENDER_TABLES, tables_read=("suppressions",), ses_send=True, buckets_read=("attachments",)
+        ),
         env={
             **RETRY_ENV,
             EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set,
@@ -384,7 +386,7 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="render and send SMS through SNS",
         sources=(QueueSource("sms"),),
         # Reads suppressions: an opt-out that arrived after the message was queued stops it.
-        access=Access(**_SENDER_ACCESS, tables_read=("suppressions",), sns_sms=True),
+        access=Access(tables_write=_SENDER_TABLES, tables_read=("suppressions",), sns_sms=True),
         env=dict(RETRY_ENV),
         max_concurrency=5,
     ),
@@ -392,7 +394,9 @@ FUNCTIONS: tuple[Function, ...] = (
         key="send_webhook",
         purpose="sign and POST webhooks (Standard Webhooks), SSRF-guarded",
         sources=(QueueSource("webhook"),),
-        access=Access(**_SENDER_ACCESS, ssm_prefix=WEBHOOK_SECRET_PREFIX, tables_update=("settings",), events_put=True),
+        access=Access(
+            tables_write=_SENDER_TABLES, ssm_prefix=WEBHOOK_SECRET_PREFIX, tables_update=("settings",), events_put=True
+        ),
         env={
             **WEBHOOK_RETRY_ENV,
             env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
@@ -407,7 +411,7 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="post chat messages: Slack incoming webhooks (Block Kit) and Telegram Bot API sendMessage, "
         "SSRF-guarded",
         sources=(QueueSource("chat"),),
-        access=Access(**_SENDER_ACCESS, ssm_prefix=CHAT_SECRET_PREFIX),
+        access=Access(tables_write=_SENDER_TABLES, ssm_prefix=CHAT_SECRET_PREFIX),
         env={**RETRY_ENV, env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX, env_names.WEBHOOK_TIMEOUT_S: "15"},
         max_concurrency=5,
     ),

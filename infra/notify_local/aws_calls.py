@@ -60,7 +60,7 @@ def install_call_counter(counter: Counter) -> None:
         return call(api_params)
 
     counted._notify_counted = True  # type: ignore[attr-defined]
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    BaseClient._make_api_call = counted
 
 
 def around(service: str, operation: str, hook: Hook) -> Callable[[], None]:

@@ -63,7 +63,7 @@ def _stack_env(stack_name: str) -> dict[str, str]:
     return wiring.env_from_stack_outputs(outputs)
 
 
-def _admin(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _admin(args: argparse.Namespace):
     """The operator's adapters, named by --local / --stack / --*-table options, else by the environment."""
     from notify_core import config
     from notify_core.compose.admin import Admin
@@ -100,7 +100,7 @@ def _target_options(p: argparse.ArgumentParser, *tables: str) -> None:
         p.add_argument(f"--{table}-table", help=f"physical table name on AWS (default ${env})")
 
 
-def _print_apply(result, doc) -> None:  # type: ignore[no-untyped-def]
+def _print_apply(result, doc) -> None:
     print(f"applied settings for org {result.org_id}: {result.written} items written, {result.deleted} removed")
     for endpoint_id, secret in result.generated_secrets.items():
         # Shown once, to hand to the receiver; it is stored only in SSM (SecureString).
@@ -270,9 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     _target_options(rec, "deliveries")
     rec.set_defaults(func=cmd_report_recipient)
 
-    sms = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
+    opt = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
     for name, help_text in (("opt-out", "stop SMS from this org to the number"), ("opt-in", "undo an opt-out")):
-        s = sms.add_parser(name, help=help_text)
+        s = opt.add_parser(name, help=help_text)
         s.add_argument("org_id")
         s.add_argument("phone", help="E.164, or national with --region")
         s.add_argument("--region", help="country of a national number, e.g. BY")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from notify_infra import wiring
-from notify_local.runtime import LocalRuntime
+from notify_local.runtime import LocalRuntime, Outbox
 
 SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"
 SHOP_SETTINGS = Path(__file__).parent / "demo" / "serwis.yaml"
@@ -209,6 +209,16 @@ def run(rt: LocalRuntime, receiver: Any) -> int:
 
 def report(rt: LocalRuntime) -> int:
     out = rt.outbox()
+    inbox = rt.inbox(ORG, "u-irina")
+    _print_delivered(out, inbox)
+    _print_not_delivered(out, rt)
+    problems = _problems(out, inbox, rt)
+    for p in problems:
+        print(f"DEMO PROBLEM: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _print_delivered(out: Outbox, inbox: list[dict[str, Any]]) -> None:
     print(f"EMAILS SENT through SES ({len(out.emails)})")
     for e in out.emails:
         print(f"  to {', '.join(e.to):34} from {e.sender:31} {e.subject}")
@@ -230,10 +240,12 @@ def report(rt: LocalRuntime) -> int:
     for (path, status, verified), n in calls.items():
         sig = {True: "signature verified (standardwebhooks)", False: "BAD SIGNATURE", None: "unsigned?"}[verified]
         print(f"  POST {path:22} -> HTTP {status}  x{n}  {sig}")
-    inbox = rt.inbox(ORG, "u-irina")
     print(f"\nIN-APP INBOX of Irina Volkova, admin ({len(inbox)}, newest first)")
     for item in inbox:
         print(f"  {'unread' if not item.get('read') else 'read  '} {item['title']}")
+
+
+def _print_not_delivered(out: Outbox, rt: LocalRuntime) -> None:
     not_sent = [d for d in out.deliveries if d["status"] not in ("sent",)]
     print(f"\nNOT DELIVERED, with reasons ({len(not_sent)}: failed, dead, or skipped by a preference or setting)")
     for d in not_sent:
@@ -255,6 +267,10 @@ def report(rt: LocalRuntime) -> int:
             f"= {calls_total / len(sent):.1f} per notification"
         )
         print("  " + ", ".join(f"{k} {v}" for k, v in sorted(rt.aws_calls.items())))
+
+
+def _problems(out: Outbox, inbox: list[dict[str, Any]], rt: LocalRuntime) -> list[str]:
+    """What the demo must show; anything missing fails ``make demo``."""
     problems = []
     if not (out.emails and out.sms and any(w.status == 200 and w.verified for w in out.webhooks)):
         problems.append("expected emails, SMS and a verified webhook")
@@ -268,9 +284,7 @@ def report(rt: LocalRuntime) -> int:
         problems.append(f"expected 3 quarantined events, got {len(out.quarantined)}")
     if rt.errors:
         problems.append(f"handler errors: {rt.errors[:3]}")
-    for p in problems:
-        print(f"DEMO PROBLEM: {p}", file=sys.stderr)
-    return 1 if problems else 0
+    return problems
 
 
 if __name__ == "__main__":

@@ -142,8 +142,13 @@ def _raw_email(stored: dict[str, Any]) -> Email:
         message_id=stored["id"],
         text=text.get_content() if text is not None else None,
         attachments=[
-            EmailAttachment(part.get_filename() or "", part.get_content_type(), part.get_payload(decode=True) or b"")
+            EmailAttachment(part.get_filename() or "", part.get_content_type(), _payload(part))
             for part in msg.iter_attachments()
         ],
         raw=raw,
     )
+
+
+def _payload(part: Any) -> bytes:
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""

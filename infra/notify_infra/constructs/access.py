@@ -52,7 +52,7 @@ def _acknowledge(scope: Construct, finding: str, reason: str) -> None:
 class FunctionAccess(Construct):
     """The role of one function and every grant it holds."""
 
-    def __init__(
+    def __init__(  # noqa: C901 - one grant per kind of access in wiring.Access, read as the list it is
         self,
         scope: Construct,
         construct_id: str,
@@ -158,7 +158,7 @@ class FunctionAccess(Construct):
                 )
             ],
         )
-        logical_id = Stack.of(self).resolve(Stack.of(self).get_logical_id(bucket.node.default_child))
+        logical_id = Stack.of(self).resolve(Stack.of(self).get_logical_id(bucket.node.default_child))  # type: ignore[arg-type]
         _acknowledge(
             policy,
             f"Resource::<{logical_id}.Arn>/*",
@@ -251,7 +251,7 @@ class FunctionAccess(Construct):
         if default_policy is None:
             raise RuntimeError(f"{self._fn.key}: role has no default policy to acknowledge X-Ray on")
         _acknowledge(
-            default_policy,
+            default_policy,  # type: ignore[arg-type]
             "Resource::*",
             "Added by Lambda active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not "
             "support resource-level permissions. Every other statement in this policy names its resources.",

@@ -31,5 +31,5 @@ class AwsClients:
             with self._lock:
                 client = self._clients.get(service)
                 if client is None:
-                    client = self._clients[service] = self._session.client(service, config=self._config)  # type: ignore[call-overload]
+                    client = self._clients[service] = self._session.client(service, config=self._config)
         return client

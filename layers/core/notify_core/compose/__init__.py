@@ -37,12 +37,12 @@ def builder(function: str) -> Callable[[Env], Handler]:
     """``notify_core.compose.<function>.build`` (an infra test checks these are the wiring's functions)."""
     if function not in FUNCTIONS:
         raise KeyError(f"no function {function!r}")
-    return importlib.import_module(f"notify_core.compose.{function}").build  # type: ignore[no-any-return]
+    return importlib.import_module(f"notify_core.compose.{function}").build
 
 
 def lambda_handler(handler: Handler) -> Handler:
     """Every function's outer layer: the invocation's context in its logs, its metrics flushed as EMF."""
-    return logger.inject_lambda_context(metrics.log_metrics(handler))  # type: ignore[no-any-return]
+    return logger.inject_lambda_context(metrics.log_metrics(handler))
 
 
 def sqs_handler(
@@ -58,6 +58,6 @@ def sqs_handler(
             before(context)
         if isinstance(processor, BackoffBatchProcessor):
             return processor.run_batch(event, record_handler, context)
-        return process_partial_response(event, record_handler, processor, context)  # type: ignore[no-any-return]
+        return dict(process_partial_response(event, record_handler, processor, context))
 
     return lambda_handler(handler)

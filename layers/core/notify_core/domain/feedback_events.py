@@ -120,8 +120,9 @@ def parse_event(event: Any) -> FeedbackEvent:
     mail = event.get("mail")
     if not isinstance(event_type, str) or not isinstance(mail, dict):
         raise MalformedFeedback("not an SES event: eventType/notificationType or mail missing")
-    tags = mail.get("tags") if isinstance(mail.get("tags"), dict) else {}
-    common = dict(
+    raw_tags = mail.get("tags")
+    tags: dict[str, Any] = raw_tags if isinstance(raw_tags, dict) else {}
+    common: dict[str, Any] = dict(
         event_type=event_type,
         message_id=mail.get("messageId"),
         delivery_id=_first_tag(tags, "delivery_id"),

@@ -112,12 +112,20 @@ class RoutingResult:
 
 
 class MemberLike(Protocol):
-    user_id: str
-    name: str
-    email: str | None
-    phone: str | None
-    telegram: str | None
-    locale: str | None
+    """A member as routing reads it: the member item itself, or a permission grant carrying its addresses."""
+
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def telegram(self) -> str | None: ...
+    @property
+    def locale(self) -> str | None: ...
 
 
 def matching_scopes(event: ProductEvent) -> set[str]:
@@ -276,7 +284,6 @@ class _Router:
 
     def audience(self, audience: str) -> None:
         subject = self.event.detail.subject
-        client = self.settings.client
         if audience == SUBSCRIBERS:
             self.subscribers()
         elif audience == EVENT_RECIPIENTS:
@@ -292,22 +299,28 @@ class _Router:
             if self.event.detail.actor:
                 self.members_by_id([self.event.detail.actor.id], "actor")
         elif audience in (ACCOUNT_MANAGER, CLIENT_CONTACTS) or audience.startswith("caretaker:"):
-            if client is None:
-                self.skip(
-                    "unknown_client",
-                    f"{audience}: the subject names no known client ({subject.client_id or 'no client_id'})",
-                )
-            elif audience == ACCOUNT_MANAGER:
-                self.members_by_id(
-                    [client.account_manager] if client.account_manager else [], f"account_manager:{client.client_id}"
-                )
-            elif audience == CLIENT_CONTACTS:
-                self.client_contacts()
-            else:
-                department = audience.split(":", 1)[1]
-                self.members_by_id(client.caretakers_in(department), f"caretaker:{department}:{client.client_id}")
+            self.client_audience(audience)
         else:
             raise ValueError(f"unknown audience {audience!r}")
+
+    def client_audience(self, audience: str) -> None:
+        """The people of the subject's client account: its account manager, caretakers, contacts."""
+        client = self.settings.client
+        if client is None:
+            subject = self.event.detail.subject
+            self.skip(
+                "unknown_client",
+                f"{audience}: the subject names no known client ({subject.client_id or 'no client_id'})",
+            )
+        elif audience == ACCOUNT_MANAGER:
+            self.members_by_id(
+                [client.account_manager] if client.account_manager else [], f"account_manager:{client.client_id}"
+            )
+        elif audience == CLIENT_CONTACTS:
+            self.client_contacts()
+        else:
+            department = audience.split(":", 1)[1]
+            self.members_by_id(client.caretakers_in(department), f"caretaker:{department}:{client.client_id}")
 
     def client_contacts(self) -> None:
         client = self.settings.client

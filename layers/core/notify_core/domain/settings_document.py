@@ -225,11 +225,21 @@ class SettingsDocument(_Doc):
 
     @model_validator(mode="after")
     def _references(self) -> SettingsDocument:
-        contacts = {c.id for c in self.contacts}
-        endpoints = {e.id for e in self.webhook_endpoints}
-        members = {m.user_id for m in self.members}
+        """Every id the document names exists in it, and every event-type switch fits the catalog."""
+        problems = (
+            self._duplicate_ids()
+            + self._unknown_subscription_targets()
+            + self._unknown_client_references()
+            + self._buyer_channel_problems()
+            + self._disabled_audience_problems()
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _duplicate_ids(self) -> list[str]:
         problems = []
-        for dup_kind, ids in (
+        for kind, ids in (
             ("contact", [c.id for c in self.contacts]),
             ("endpoint", [e.id for e in self.webhook_endpoints]),
             ("member", [m.user_id for m in self.members]),
@@ -237,7 +247,13 @@ class SettingsDocument(_Doc):
         ):
             dups = sorted({i for i in ids if ids.count(i) > 1})
             if dups:
-                problems.append(f"duplicate {dup_kind} ids {dups}")
+                problems.append(f"duplicate {kind} ids {dups}")
+        return problems
+
+    def _unknown_subscription_targets(self) -> list[str]:
+        contacts = {c.id for c in self.contacts}
+        endpoints = {e.id for e in self.webhook_endpoints}
+        problems = []
         for i, sub in enumerate(self.subscriptions):
             for channel, ids in sub.channels.items():
                 known = endpoints if channel == "webhook" else contacts
@@ -245,20 +261,33 @@ class SettingsDocument(_Doc):
                 if missing:
                     kind = "endpoints" if channel == "webhook" else "contacts"
                     problems.append(f"subscriptions[{i}] ({sub.group} {channel}) names unknown {kind} {missing}")
+        return problems
+
+    def _unknown_client_references(self) -> list[str]:
+        contacts = {c.id for c in self.contacts}
+        members = {m.user_id for m in self.members}
+        problems = []
         for c in self.clients:
             named = {u for us in c.caretakers.values() for u in us}
-            if c.account_manager:
-                named.add(c.account_manager)
+            named |= {c.account_manager} if c.account_manager else set()
             if named - members:
                 problems.append(f"client {c.id} names users who are not members: {sorted(named - members)}")
             if set(c.contacts) - contacts:
                 problems.append(f"client {c.id} names unknown contacts {sorted(set(c.contacts) - contacts)}")
+        return problems
+
+    def _buyer_channel_problems(self) -> list[str]:
+        problems = []
         for event_type, channels in self.buyer_channels.items():
             et = catalog.lookup(event_type)
             if et is None or catalog.EVENT_RECIPIENTS not in et.audiences:
                 problems.append(f"buyer_channels: {event_type!r} is not an event buyers can be notified of")
-            elif set(channels) - et.channels:
-                problems.append(f"buyer_channels: {event_type} cannot use {sorted(set(channels) - et.channels)}")
+            elif set[str](channels) - et.channels:
+                problems.append(f"buyer_channels: {event_type} cannot use {sorted(set[str](channels) - et.channels)}")
+        return problems
+
+    def _disabled_audience_problems(self) -> list[str]:
+        problems = []
         for event_type, audiences in self.disabled_audiences.items():
             et = catalog.lookup(event_type)
             if et is None:
@@ -268,11 +297,7 @@ class SettingsDocument(_Doc):
                     f"disabled_audiences: {event_type} has no audiences "
                     f"{sorted(set(audiences) - set(et.audiences))} (it has {list(et.audiences)})"
                 )
-        if self.slack and self.slack.enabled and not self.slack.webhook_url:
-            pass  # the URL may already be in SSM from an earlier apply
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+        return problems
 
 
 @dataclass
@@ -320,7 +345,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
                 emails=tuple(Tagged(e.address, e.kind) for e in c.emails),
                 phones=tuple(Tagged(p.number, p.kind) for p in c.phones),
                 telegram=c.telegram if c.telegram is None else str(c.telegram),
-                consent=dict(c.consent),
+                consent={str(k): v for k, v in c.consent.items()},
                 notify=c.notify,
             )
         )

@@ -119,22 +119,8 @@ class Renderer:
 
 
 def render(event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str) -> Rendered:
-    plain, html, slack = _environments(directory)
-    if channel == "slack":
-        plain = slack
-    elif channel == "telegram":
-        plain = html  # Telegram parses the text as HTML: event data must be escaped, as in an email's HTML
     try:
-        template_plain = plain.select_template(candidates(event_type, channel, locale))
-        name = template_plain.name or ""
-        template_html = html.get_template(name)
-        parts: dict[str, str] = {}
-        for block in BLOCKS[channel]:
-            template = template_html if block in HTML_BLOCKS else template_plain
-            if block not in template.blocks:
-                raise TemplateRenderError(f"{name} has no {{% block {block} %}}")
-            ctx = template.new_context(context)
-            parts[block] = "".join(template.blocks[block](ctx)).strip()
+        name, parts = _render_blocks(event_type, channel, locale, context, directory)
     except TemplateNotFound as exc:
         raise TemplateRenderError(f"no template for {event_type}/{channel}: {exc}") from None
     except TemplateRenderError:
@@ -145,6 +131,32 @@ def render(event_type: str, channel: str, locale: str | None, context: dict[str,
         # Jinja's own errors and runtime errors inside the template ({{ x / 0 }}, the sandbox's
         # OverflowError) alike: retrying renders the same template with the same data.
         raise TemplateRenderError(f"{event_type}/{channel}: {type(exc).__name__}: {exc}") from None
+    return Rendered(template=name, parts=_finished(channel, name, parts))
+
+
+def _render_blocks(
+    event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str
+) -> tuple[str, dict[str, str]]:
+    plain, html, slack = _environments(directory)
+    if channel == "slack":
+        plain = slack
+    elif channel == "telegram":
+        plain = html  # Telegram parses the text as HTML: event data must be escaped, as in an email's HTML
+    template_plain = plain.select_template(candidates(event_type, channel, locale))
+    name = template_plain.name or ""
+    template_html = html.get_template(name)
+    parts: dict[str, str] = {}
+    for block in BLOCKS[channel]:
+        template = template_html if block in HTML_BLOCKS else template_plain
+        if block not in template.blocks:
+            raise TemplateRenderError(f"{name} has no {{% block {block} %}}")
+        ctx = template.new_context(context)
+        parts[block] = "".join(template.blocks[block](ctx)).strip()
+    return name, parts
+
+
+def _finished(channel: str, name: str, parts: dict[str, str]) -> dict[str, str]:
+    """What each channel needs of its rendered text: a one-line subject, a bounded SMS, a JSON body."""
     if channel == "email" and ("\n" in parts["subject"] or "\r" in parts["subject"]):
         parts["subject"] = " ".join(parts["subject"].split())
     if channel == "sms":
@@ -154,7 +166,7 @@ def render(event_type: str, channel: str, locale: str | None, context: dict[str,
             json.loads(parts["body"])
         except ValueError as exc:
             raise TemplateRenderError(f"{name} did not render valid JSON: {exc}") from None
-    return Rendered(template=name, parts=parts)
+    return parts
 
 
 def context_for(message: dict[str, Any]) -> dict[str, Any]:

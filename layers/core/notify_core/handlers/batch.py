@@ -51,11 +51,13 @@ class BackoffBatchProcessor(BatchProcessor):
         self._delays.append((record.event_source_arn, record.receipt_handle, delay))
         return response
 
-    def run_batch(self, event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any) -> dict:
+    def run_batch(
+        self, event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any
+    ) -> dict[str, Any]:
         """``process_partial_response``, then the failed records' backoff."""
         self._delays = []
         try:
-            return process_partial_response(event, record_handler, self, context)
+            return dict(process_partial_response(event, record_handler, self, context))
         finally:
             delays, self._delays = self._delays, []
             self._apply(delays)

@@ -81,7 +81,8 @@ def outcome(answer: http.Answer) -> SendResult:
         data = {}
     status = answer.status
     description = str(data.get("description") or "").strip()[:300]
-    parameters = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    raw_parameters = data.get("parameters")
+    parameters: dict[str, Any] = raw_parameters if isinstance(raw_parameters, dict) else {}
     if 200 <= status < 300:
         result = data.get("result")
         if data.get("ok") is True and isinstance(result, dict) and _positive_int(result.get("message_id")) is not None:

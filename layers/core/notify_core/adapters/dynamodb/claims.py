@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog, is_condition_failure
 from notify_core.domain.delivery import (
@@ -91,7 +92,7 @@ class DeliveryClaims:
             provider_message_id=outcome.provider_message_id,
         )
         status_action = D.status.set(outcome.status)
-        actions = [D.claim_until_ms.remove(), status_action, D.updated_at.set(utcnow_iso())]
+        actions: list[Action] = [D.claim_until_ms.remove(), status_action, D.updated_at.set(utcnow_iso())]
         actions.append(self.log.append_attempt(attempt))
         if outcome.provider_message_id:
             actions.append(D.provider_message_id.set(outcome.provider_message_id))

@@ -34,7 +34,7 @@ from notify_core.domain.delivery import (
 )
 
 
-class AttemptAttribute(MapAttribute):  # type: ignore[type-arg]
+class AttemptAttribute(MapAttribute):
     number = NumberAttribute()
     at = UnicodeAttribute()
     outcome = UnicodeAttribute()
@@ -44,7 +44,7 @@ class AttemptAttribute(MapAttribute):  # type: ignore[type-arg]
     provider_message_id = UnicodeAttribute(null=True)
 
 
-class ByOrgIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+class ByOrgIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_org"
         projection = AllProjection()
@@ -53,7 +53,7 @@ class ByOrgIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ByOrgChannelIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+class ByOrgChannelIndex(GlobalSecondaryIndex):
     """``<org_id>#<channel>``: an org's deliveries on one channel by time (the sent SMS report)."""
 
     class Meta:
@@ -64,7 +64,7 @@ class ByOrgChannelIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ByRecipientIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+class ByRecipientIndex(GlobalSecondaryIndex):
     """``<org_id>#<channel>#<address>``: one recipient's history in an org."""
 
     class Meta:
@@ -75,7 +75,7 @@ class ByRecipientIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ByProviderMessageIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+class ByProviderMessageIndex(GlobalSecondaryIndex):
     """The provider's message id (SNS MessageId for SMS) -> delivery id. Sparse and keys only: a reader
     (SMS delivery status, STOP replies) fetches the item itself with a consistent read."""
 
@@ -99,13 +99,13 @@ class DeliveryItem(Model):
     address = UnicodeAttribute()  # normalised email / E.164 phone / endpoint URL
     recipient_name = UnicodeAttribute(null=True)
     endpoint_id = UnicodeAttribute(null=True)
-    reasons = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
     status = UnicodeAttribute()
     error_code = UnicodeAttribute(null=True)
     error_detail = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
     attempt_count = NumberAttribute(default=0)
-    attempts = ListAttribute(of=AttemptAttribute, default=list)  # type: ignore[var-annotated]
+    attempts = ListAttribute(of=AttemptAttribute, default=list)
     payload = UnicodeAttribute(null=True)  # the queue message, kept once a delivery is dead or failed (replay)
     org_channel = UnicodeAttribute(null=True)  # by_org_channel index key
     org_recipient = UnicodeAttribute(null=True)  # by_recipient index key
@@ -146,7 +146,7 @@ def to_record(item: DeliveryItem) -> DeliveryRecord:
         updated_at=item.updated_at,
         recipient_name=item.recipient_name,
         endpoint_id=item.endpoint_id,
-        reasons=tuple(item.reasons or ()),
+        reasons=tuple(str(r) for r in item.reasons or ()),
         error_code=item.error_code,
         error_detail=item.error_detail,
         provider_message_id=item.provider_message_id,

@@ -29,7 +29,7 @@ class InboxItem(Model):
     event_type = UnicodeAttribute()
     title = UnicodeAttribute()
     body = UnicodeAttribute()
-    reasons = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
     read = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)

@@ -84,6 +84,11 @@ def _tuples(value: object) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in _as_dict(value).items()}
 
 
+def _strs(value: object) -> tuple[str, ...]:
+    """A PynamoDB list of strings (typed as attributes by PynamoDB's stubs) as a tuple of str."""
+    return tuple(str(v) for v in value or ())  # type: ignore[attr-defined]
+
+
 class _Models:
     """The item classes of one settings table (a fresh set per binding: own connection, own discriminator map)."""
 
@@ -96,65 +101,65 @@ class _Models:
             sk = UnicodeAttribute(range_key=True)
             kind = DiscriminatorAttribute()
 
-        class EmailAddress(MapAttribute):  # type: ignore[type-arg]
+        class EmailAddress(MapAttribute):
             address = UnicodeAttribute()
             kind = UnicodeAttribute(default="work")
 
-        class PhoneNumber(MapAttribute):  # type: ignore[type-arg]
+        class PhoneNumber(MapAttribute):
             number = UnicodeAttribute()
             kind = UnicodeAttribute(default="work")
 
-        class ProfileItem(SettingsItem, discriminator="org"):  # type: ignore[valid-type,misc]
+        class ProfileItem(SettingsItem, discriminator="org"):
             name = UnicodeAttribute()
             locale = UnicodeAttribute(default="en")
             email_from = UnicodeAttribute(null=True)
             default_phone_region = UnicodeAttribute(null=True)
             slack_enabled = BooleanAttribute(default=False)
             telegram_enabled = BooleanAttribute(default=False)
-            buyer_channels = MapAttribute(default=dict)  # type: ignore[var-annotated]
-            disabled_audiences = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            buyer_channels: MapAttribute[str, Any] = MapAttribute(default=dict)
+            disabled_audiences: MapAttribute[str, Any] = MapAttribute(default=dict)
 
-        class ContactItem(SettingsItem, discriminator="contact"):  # type: ignore[valid-type,misc]
+        class ContactItem(SettingsItem, discriminator="contact"):
             contact_id = UnicodeAttribute()
             name = UnicodeAttribute()
             position = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
-            emails = ListAttribute(of=EmailAddress, default=list)  # type: ignore[var-annotated]
-            phones = ListAttribute(of=PhoneNumber, default=list)  # type: ignore[var-annotated]
+            emails = ListAttribute(of=EmailAddress, default=list)
+            phones = ListAttribute(of=PhoneNumber, default=list)
             telegram = UnicodeAttribute(null=True)
-            consent = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            consent: MapAttribute[str, Any] = MapAttribute(default=dict)
             notify = BooleanAttribute(default=True)
 
-        class EndpointItem(SettingsItem, discriminator="endpoint"):  # type: ignore[valid-type,misc]
+        class EndpointItem(SettingsItem, discriminator="endpoint"):
             endpoint_id = UnicodeAttribute()
             url = UnicodeAttribute()
             description = UnicodeAttribute(null=True)
             enabled = BooleanAttribute(default=True)
             secret_parameter = UnicodeAttribute()
-            event_types = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+            event_types = ListAttribute(of=UnicodeAttribute, null=True)
             # Health, kept by the webhook sender with plain UpdateItem calls (services.endpoint_health).
             failing_since = UnicodeAttribute(null=True)
             last_success_at = UnicodeAttribute(null=True)
             disabled_reason = UnicodeAttribute(null=True)
             disabled_at = UnicodeAttribute(null=True)
 
-        class SubscriptionItem(SettingsItem, discriminator="subscription"):  # type: ignore[valid-type,misc]
+        class SubscriptionItem(SettingsItem, discriminator="subscription"):
             group = UnicodeAttribute()
             scope = UnicodeAttribute()
-            channels = MapAttribute(default=dict)  # type: ignore[var-annotated]
-            addresses = MapAttribute(default=dict)  # type: ignore[var-annotated]
+            channels: MapAttribute[str, Any] = MapAttribute(default=dict)
+            addresses: MapAttribute[str, Any] = MapAttribute(default=dict)
 
-        class MemberItem(SettingsItem, discriminator="member"):  # type: ignore[valid-type,misc]
+        class MemberItem(SettingsItem, discriminator="member"):
             user_id = UnicodeAttribute()
             name = UnicodeAttribute()
             email = UnicodeAttribute(null=True)
             phone = UnicodeAttribute(null=True)
             telegram = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
-            roles = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
-            permissions = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+            roles = ListAttribute(of=UnicodeAttribute, default=list)
+            permissions = ListAttribute(of=UnicodeAttribute, default=list)
 
-        class GrantItem(SettingsItem, discriminator="grant"):  # type: ignore[valid-type,misc]
+        class GrantItem(SettingsItem, discriminator="grant"):
             permission = UnicodeAttribute()
             user_id = UnicodeAttribute()
             name = UnicodeAttribute()
@@ -163,12 +168,12 @@ class _Models:
             telegram = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
 
-        class ClientItem(SettingsItem, discriminator="client"):  # type: ignore[valid-type,misc]
+        class ClientItem(SettingsItem, discriminator="client"):
             client_id = UnicodeAttribute()
             name = UnicodeAttribute()
             account_manager = UnicodeAttribute(null=True)
-            caretakers = MapAttribute(default=dict)  # type: ignore[var-annotated]
-            contact_ids = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+            caretakers: MapAttribute[str, Any] = MapAttribute(default=dict)
+            contact_ids = ListAttribute(of=UnicodeAttribute, default=list)
 
         self.Item = SettingsItem
         self.EmailAddress, self.PhoneNumber = EmailAddress, PhoneNumber
@@ -215,16 +220,9 @@ class SettingsTable:
         if client_id:
             keys.append((org_id, client_sk(client_id)))
         self._collect(settings, self._batch_get(keys))
-        client = settings.client
-        if client is not None:
-            second: set[tuple[str, str]] = set()
-            if "client_contacts" in audiences:
-                second.update((org_id, contact_sk(c)) for c in client.contact_ids)
-            if "account_manager" in audiences and client.account_manager:
-                second.add((org_id, member_sk(client.account_manager)))
-            for department in _needs(audiences, "caretaker:"):
-                second.update((org_id, member_sk(u)) for u in client.caretakers_in(department))
-            second -= set(keys)
+        if settings.client is not None:
+            # Who the client names (its contacts, account manager, caretakers) is known only once it is read.
+            second = _client_keys(org_id, settings.client, audiences) - set(keys)
             if second:
                 self._collect(settings, self._batch_get(sorted(second)))
         return settings
@@ -253,7 +251,7 @@ class SettingsTable:
                 (PermissionGrant, d.grants),
             ):
                 if isinstance(v, kind):
-                    bucket.append(v)  # type: ignore[attr-defined]
+                    bucket.append(v)
         return d
 
     # ------------------------------------------------------------------------------------------ writing
@@ -270,10 +268,10 @@ class SettingsTable:
         return len(items), len(stale)
 
     # ------------------------------------------------------------------------------------------ mapping
-    def _items(self, d: OrgDirectory) -> list[Model]:
+    def _items(self, d: OrgDirectory) -> list[Any]:
         m, org = self.m, d.org_id
         p = d.profile
-        items: list[Model] = [
+        items: list[Any] = [
             m.Profile(
                 org_id=org,
                 sk=ORG_SK,
@@ -391,7 +389,7 @@ class SettingsTable:
                 secret_parameter=item.secret_parameter,
                 description=item.description,
                 enabled=bool(item.enabled),
-                event_types=None if item.event_types is None else tuple(item.event_types),
+                event_types=None if item.event_types is None else _strs(item.event_types),
                 failing_since=item.failing_since,
                 last_success_at=item.last_success_at,
                 disabled_reason=item.disabled_reason,
@@ -408,8 +406,8 @@ class SettingsTable:
             return Member(
                 user_id=item.user_id,
                 **_reach(item),
-                roles=tuple(item.roles or ()),
-                permissions=tuple(item.permissions or ()),
+                roles=_strs(item.roles),
+                permissions=_strs(item.permissions),
             )
         if isinstance(item, m.Grant):
             return PermissionGrant(permission=item.permission, user_id=item.user_id, **_reach(item))
@@ -419,7 +417,7 @@ class SettingsTable:
                 name=item.name,
                 account_manager=item.account_manager,
                 caretakers=_tuples(item.caretakers),
-                contact_ids=tuple(item.contact_ids or ()),
+                contact_ids=_strs(item.contact_ids),
             )
         raise ValueError(f"unknown settings item kind {type(item).__name__}")
 
@@ -449,6 +447,17 @@ class SettingsTable:
 def _reach(m: Any) -> dict[str, Any]:
     """Who a member is and where to reach them: on the member item and copied into each of its grants."""
     return {"name": m.name, "email": m.email, "phone": m.phone, "telegram": m.telegram, "locale": m.locale}
+
+
+def _client_keys(org_id: str, client: Client, audiences: tuple[str, ...]) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    if "client_contacts" in audiences:
+        keys.update((org_id, contact_sk(c)) for c in client.contact_ids)
+    if "account_manager" in audiences and client.account_manager:
+        keys.add((org_id, member_sk(client.account_manager)))
+    for department in _needs(audiences, "caretaker:"):
+        keys.update((org_id, member_sk(u)) for u in client.caretakers_in(department))
+    return keys
 
 
 def _needs(audiences: Iterable[str], prefix: str) -> list[str]:

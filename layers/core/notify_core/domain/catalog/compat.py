@@ -133,7 +133,7 @@ class _Walk:
     # --- reading a schema ------------------------------------------------------------------------------
 
     @staticmethod
-    def _resolve(node: Schema, root: Schema) -> Schema:
+    def _resolve(node: Schema, root: Schema) -> Schema:  # noqa: C901 - one loop over JSON Schema's two indirections
         """Follow ``$ref``s (keeping a ref's sibling keywords) and merge ``allOf`` members into one schema."""
         seen: set[str] = set()
         while isinstance(node, dict) and "$ref" in node:
@@ -212,7 +212,8 @@ class _Walk:
                     continue
                 # Any one new alternative that takes everything this one took is enough.
                 results = [self._typed(path, json_type, old_branch, b, stack) for b in candidates]
-                findings += min(results, key=len)
+                best: list[str] = min(results, key=len)
+                findings += best
         if lost:
             if not new_types:
                 findings.insert(0, f"{path}: accepts nothing any more (was {_describe(old_types)})")
