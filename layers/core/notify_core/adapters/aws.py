@@ -1,14 +1,15 @@
 """boto3 clients for the adapters of one built function.
 
 Each function builds one ``AwsClients`` when its handler is built and hands it to every adapter it composes:
-each service's client is created once per container (cold start) and reused across invocations, from its own
-boto3 session (clients are thread-safe, session creation is not), reading the endpoint (``AWS_ENDPOINT_URL``,
-set by the local runtime) and region from the environment at that moment.
+each service's client is created once per container (cold start) and reused across invocations (clients are
+thread-safe), reading the endpoint (``AWS_ENDPOINT_URL``, set by the local runtime) and region from the
+environment at that moment.
 """
 
 from __future__ import annotations
 
 import threading
+from functools import cache
 from typing import Any
 
 import boto3
@@ -18,18 +19,29 @@ from botocore.config import Config
 SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
 
 
+@cache
+def shared_session() -> boto3.session.Session:
+    # One per process: its loader caches the service models every client is made from. On Lambda a process is
+    # one function; the local runtime, which builds every function (again after each reset), would otherwise
+    # parse the same JSON models a dozen times per build. Clients are created from it one at a time (the lock
+    # below), as boto3 requires.
+    return boto3.session.Session()
+
+
+_lock = threading.Lock()
+
+
 class AwsClients:
     def __init__(self, config: Config = SDK_CONFIG) -> None:
         self._config = config
-        self._session = boto3.session.Session()
+        self.session = shared_session()
         self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
     def __call__(self, service: str) -> Any:
         client = self._clients.get(service)
         if client is None:
-            with self._lock:
+            with _lock:
                 client = self._clients.get(service)
                 if client is None:
-                    client = self._clients[service] = self._session.client(service, config=self._config)
+                    client = self._clients[service] = self.session.client(service, config=self._config)
         return client

@@ -33,7 +33,7 @@ def service(s: RouterSettings, aws: AwsClients) -> Dispatcher:
         queues=DeliveryQueues(sqs, s.delivery_queue_urls()),
         quarantine=QuarantineQueue(sqs, s.quarantine_queue_url),
         renderer=Renderer(s.templates_dir),
-        once=EventOnce(s.idempotency_table),
+        once=EventOnce(s.idempotency_table, boto3_session=aws.session),
     )
 
 

@@ -25,6 +25,7 @@ environment at import.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from pynamodb.attributes import (
@@ -36,6 +37,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
+from notify_core.adapters.dynamodb.binding import endpoint
 from notify_core.domain.org_settings import (
     Client,
     Contact,
@@ -181,13 +183,19 @@ class _Models:
         self.Subscription, self.Member, self.Grant, self.Client = SubscriptionItem, MemberItem, GrantItem, ClientItem
 
 
+@cache
+def _models(table_name: str, at: str | None) -> _Models:
+    """One set of item classes per (table, endpoint): see ``binding``."""
+    return _Models(table_name)
+
+
 class SettingsTable:
     """The settings table: the slice an event needs (routing), whole directories (settings documents),
     one endpoint (replay)."""
 
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
-        self.m = _Models(table_name)
+        self.m = _models(table_name, endpoint())
 
     # ------------------------------------------------------------------------------------------ reading
     def load_for_event(
