@@ -1,31 +1,27 @@
 """In-memory fakes of the services' ports (``notify_core.services.ports``): the routing and sending rules run as
 millisecond unit tests, with no AWS. Each fake keeps the semantics its adapter documents (the claim protocol's
-conditions, the ranked feedback write, tenant-scoped reads); ``tests/integration/test_delivery_claims.py`` runs
-the same scenarios against the fakes and the real adapters on moto, so the two cannot drift apart.
+conditions, the ranked feedback write, tenant-scoped reads); ``tests/integration/test_delivery_log_protocol.py``
+runs the same scenarios against the fake log and the real one on moto, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from notify_core.domain.delivery import (
     DEAD,
     FAILED,
-    FEEDBACK,
-    NEVER_CLAIMED_AGAIN,
+    FINAL,
     REPLAYABLE,
+    REPORTABLE,
     RETRYING,
-    SENDING,
-    AlreadyFinal,
+    UNKNOWN,
     Attempt,
-    Claim,
-    Claimed,
     DeliveryRecord,
-    HeldElsewhere,
-    Outcome,
+    OutcomeWrite,
     SendResult,
     stronger_or_equal,
     utcnow_iso,
@@ -132,10 +128,46 @@ class FakeSuppressions:
 
 @dataclass
 class FakeDeliveryLog:
-    """The delivery log and its claims in memory, with the conditions ``DeliveryLog``/``DeliveryClaims`` enforce."""
+    """The delivery log in memory, with the conditions ``DeliveryLog`` enforces (one write per outcome, the ranked
+    feedback write, dead letters settled unknown, replay). ``fail_reads``/``fail_writes``: how many of the next
+    batch reads/writes fail, as a DynamoDB outage would."""
 
     items: dict[str, DeliveryRecord] = field(default_factory=dict)
-    now_ms: Callable[[], int] = field(default=lambda: 1_000_000)
+    fail_reads: int = 0
+    fail_writes: int = 0
+    reads: int = 0
+    writes: int = 0
+
+    # -- senders
+    def read_many(self, delivery_ids: Sequence[str], *, deadline: float | None = None) -> dict[str, DeliveryRecord]:
+        self.reads += 1
+        if self.fail_reads:
+            self.fail_reads -= 1
+            raise RuntimeError("injected: BatchGetItem failed")
+        return {i: self.items[i] for i in delivery_ids if i in self.items}
+
+    def write_outcomes(self, writes: Sequence[OutcomeWrite], *, deadline: float | None = None) -> None:
+        self.writes += 1
+        if self.fail_writes:
+            self.fail_writes -= 1
+            raise RuntimeError("injected: BatchWriteItem failed")
+        for w in writes:
+            prev, o, m = w.previous, w.outcome, w.message
+            number = (prev.attempt_count if prev else 0) + 1
+            attempt = Attempt(number, utcnow_iso(), o.status, o.error_code, o.error_detail, o.http_status,
+                              o.provider_message_id)  # fmt: skip
+            self.items[m["delivery_id"]] = replace(
+                prev or self._new(m, o.status, None, None),
+                status=o.status,
+                error_code=o.error_code,
+                error_detail=o.error_detail,
+                provider_message_id=o.provider_message_id or (prev.provider_message_id if prev else None),
+                attempt_count=number,
+                attempts=(*(prev.attempts if prev else ()), attempt),
+                payload=json.dumps(m, separators=(",", ":")) if o.status in (FAILED, DEAD, UNKNOWN) else None,
+                last_message_id=w.message_id,
+                last_receive=w.receive,
+            )
 
     # -- RoutingLog / DeliveryReader
     def record_at_routing(self, messages: list[dict[str, Any]]) -> None:
@@ -170,22 +202,23 @@ class FakeDeliveryLog:
             if (r.org_id, r.channel) == (org_id, channel) and date_from <= r.created_at <= date_to:
                 yield from [r] if r.status in statuses else []
 
-    def by_recipient(self, org_id: str, channel: str, address: str, *, limit: int | None) -> Iterator[DeliveryRecord]:
+    def by_recipient(
+        self, org_id: str, channel: str, address: str, *, limit: int | None, since: str = ""
+    ) -> Iterator[DeliveryRecord]:
         rows = [r for r in self.items.values() if (r.org_id, r.channel, r.address) == (org_id, channel, address)]
         yield from sorted(rows, key=lambda r: r.created_at, reverse=True)[:limit]
 
     # -- DeliveryLog
-    def mark_dead(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
-        r = self.items.get(message["delivery_id"]) or self._new(message, DEAD, None, None)
-        if r.status in NEVER_CLAIMED_AGAIN:
+    def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
+        r = self.items.get(message["delivery_id"]) or self._new(message, UNKNOWN, None, None)
+        if r.status in FINAL and message["delivery_id"] in self.items:
             return None
         r = replace(
             r,
-            status=DEAD,
-            error_code=r.error_code or "retries_exhausted",
-            error_detail=r.error_detail or f"retries exhausted on the {source_queue} queue",
+            status=UNKNOWN,
+            error_code="no_outcome",
+            error_detail=f"its last receive on the {source_queue} queue ended without an outcome",
             payload=json.dumps(message, separators=(",", ":")),
-            claim_until_ms=None,
         )
         self.items[r.delivery_id] = r
         return r
@@ -199,27 +232,32 @@ class FakeDeliveryLog:
         detail: str,
         at: str | None,
         provider_message_id: str | None,
-    ) -> bool:
+    ) -> str:
         current = self.items.get(record.delivery_id)
-        if current is None or current.status in stronger_or_equal(kind):
-            return False
-        attempt = Attempt(
-            max(1, current.attempt_count), at or utcnow_iso(), kind, code, detail or None, None, provider_message_id
-        )
+        if current is not None and current.status in stronger_or_equal(kind):
+            return "out_of_order"
+        if current is None or current.status not in REPORTABLE:
+            return "not_yet"
+        attempt = Attempt(max(1, current.attempt_count), at or utcnow_iso(), kind, code, detail or None, None,
+                          provider_message_id)  # fmt: skip
         changes: dict[str, Any] = {"attempts": (*current.attempts, attempt)}
         if stronger_or_equal(kind):
             changes["status"] = kind
             if kind != "delivered":
                 changes.update(error_code=code, error_detail=detail or code)
         self.items[record.delivery_id] = replace(current, **changes)
-        return True
+        return "applied"
 
     def reopen_for_replay(self, record: DeliveryRecord) -> bool:
         current = self.items.get(record.delivery_id)
         if current is None or current.org_id != record.org_id or current.status not in REPLAYABLE:
             return False
         self.items[record.delivery_id] = replace(
-            current, status=RETRYING, replay_count=(current.replay_count or 0) + 1, claim_until_ms=None
+            current,
+            status=RETRYING,
+            replay_count=(current.replay_count or 0) + 1,
+            last_message_id=None,
+            last_receive=None,
         )
         return True
 
@@ -227,55 +265,6 @@ class FakeDeliveryLog:
         current = self.items[record.delivery_id]
         if current.status == RETRYING:
             self.items[record.delivery_id] = replace(current, status=record.status)
-
-    # -- Claims
-    def claim(self, message: dict[str, Any], *, hold_ms: int) -> Claim:
-        now = self.now_ms()
-        r = self.items.get(message["delivery_id"])
-        if r is not None and r.status in NEVER_CLAIMED_AGAIN:
-            return AlreadyFinal(r.status)
-        if r is not None and r.claim_until_ms is not None and r.claim_until_ms >= now:
-            return HeldElsewhere(r.claim_until_ms)
-        r = r or self._new(message, SENDING, None, None)
-        r = replace(r, status=SENDING, attempt_count=r.attempt_count + 1, claim_until_ms=now + max(hold_ms, 1000))
-        self.items[r.delivery_id] = r
-        return Claimed(r.attempt_count)
-
-    def complete(self, message: dict[str, Any], claim: Claimed, outcome: Outcome) -> None:
-        r = self.items[message["delivery_id"]]
-        attempt = Attempt(
-            claim.attempt,
-            utcnow_iso(),
-            outcome.status,
-            outcome.error_code,
-            outcome.error_detail,
-            outcome.http_status,
-            outcome.provider_message_id,
-        )
-        changes: dict[str, Any] = {"claim_until_ms": None, "attempts": (*r.attempts, attempt)}
-        if r.status not in FEEDBACK:
-            changes["status"] = outcome.status
-        if outcome.provider_message_id:
-            changes["provider_message_id"] = outcome.provider_message_id
-        if outcome.status == FAILED:
-            changes["payload"] = json.dumps(message, separators=(",", ":"))
-        if outcome.error_code:
-            changes.update(error_code=outcome.error_code, error_detail=(outcome.error_detail or "")[:1000])
-        self.items[r.delivery_id] = replace(r, **changes)
-
-    def release(self, message: dict[str, Any], claim: Claimed, error: BaseException) -> None:
-        r = self.items[message["delivery_id"]]
-        code = getattr(error, "code", None) or type(error).__name__
-        detail = (getattr(error, "detail", None) or str(error))[:1000]
-        attempt = Attempt(claim.attempt, utcnow_iso(), RETRYING, code, detail, getattr(error, "http_status", None))
-        self.items[r.delivery_id] = replace(
-            r,
-            status=RETRYING,
-            error_code=code,
-            error_detail=detail,
-            claim_until_ms=None,
-            attempts=(*r.attempts, attempt),
-        )
 
     @staticmethod
     def _new(m: dict[str, Any], status: str, code: str | None, detail: str | None) -> DeliveryRecord:
@@ -308,14 +297,16 @@ class FakeQueues:
     def __init__(self, fail: bool = False) -> None:
         self.messages: list[dict[str, Any]] = []
         self.fail = fail
+        self.calls = 0
 
     def enqueue(self, messages: list[dict[str, Any]]) -> int:
+        self.calls += 1
         if self.fail:
             raise RuntimeError("SendMessageBatch failed")
         self.messages += messages
         return len(messages)
 
-    def send_one(self, channel: str, body: str) -> None:
+    def send_one(self, channel: str, body: str, *, dedup_suffix: str = "") -> None:
         if self.fail:
             raise RuntimeError("SendMessage failed")
         self.messages.append(json.loads(body))
@@ -329,23 +320,18 @@ class FakeQuarantine:
         self.events.append({"reason": reason, "detail": detail, "event": raw_body, "source_message_id": message_id})
 
 
-class FakeOnce:
-    """Routes each (org, event id) once; a repeat returns the first summary."""
+class FakeEventRecords:
+    """What the router remembers of routed events, in memory."""
 
     def __init__(self) -> None:
-        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.records: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def wrap(self, route: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        def once(*, event: dict[str, Any]) -> dict[str, Any]:
-            key = (event["detail"]["org_id"], event["detail"]["event_id"])
-            if key not in self.done:
-                self.done[key] = route(event=event)
-            return self.done[key]
+    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+        return {k: self.records[k] for k in keys if k in self.records}
 
-        return once
-
-    def register_context(self, context: Any) -> None:
-        pass
+    def remember(self, events: Sequence[tuple[str, str, str, str]]) -> None:
+        for org_id, event_id, event_type, fingerprint in events:
+            self.records[(org_id, event_id)] = (event_type, fingerprint)
 
 
 class FakePublisher:

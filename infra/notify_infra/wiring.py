@@ -35,8 +35,9 @@ class Index:
     partition_key: tuple[str, KeyType]
     sort_key: tuple[str, KeyType] | None = None
     # ALL copies every attribute into the index; KEYS_ONLY holds the keys (a lookup index whose reader
-    # fetches the item itself costs no second copy of the delivery log).
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+    # fetches the item itself costs no second copy of the delivery log); INCLUDE adds ``include``.
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Queue:
     max_receive_count: int | None  # None: no dead-letter queue (the queue is itself a final stop)
     retention_days: int = 4
     purpose: str = ""
+    # FIFO, high-throughput mode, one message group per delivery: no two receives of one delivery run at once,
+    # and a delivery queued twice within five minutes is queued once (see domain.delivery). Its DLQ is FIFO too.
+    fifo: bool = False
 
     @property
     def dlq_key(self) -> str | None:
@@ -180,14 +184,19 @@ TABLES: tuple[Table, ...] = (
         env=env_names.DELIVERIES_TABLE,
         partition_key=("delivery_id", "S"),
         indexes=(
-            Index("by_org", ("org_id", "S"), ("created_at", "S")),
-            # Reports: the sent SMS of an org over a date range (<org_id>#<channel>).
-            Index("by_org_channel", ("org_channel", "S"), ("created_at", "S")),
-            # A recipient's history in one org (<org_id>#<channel>#<normalised address>).
-            Index("by_recipient", ("org_recipient", "S"), ("created_at", "S")),
-            # The provider's message id (SNS MessageId, SES message id) -> our delivery: SMS delivery status
-            # and STOP replies name only the provider's id. Sparse: only deliveries a provider accepted.
-            Index("by_provider_message", ("provider_message_id", "S"), projection="KEYS_ONLY"),
+            # The one reporting index (<org_id>#<channel>, created_at): the sent SMS report, a recipient's history
+            # (filtered on the projected address), replay of a window, the monthly cost report. An item enters it
+            # once, when its first outcome is written; the projection is what those filters read.
+            Index(
+                "by_org_channel",
+                ("org_channel", "S"),
+                ("created_at", "S"),
+                projection="INCLUDE",
+                include=("address", "status"),
+            ),
+            # An SMS's SNS MessageId -> our delivery: SMS delivery status and STOP replies name only SNS's id.
+            # Sparse (SMS only) and keys only: the reader fetches the item itself.
+            Index("by_sms_message", ("sms_message_id", "S"), projection="KEYS_ONLY"),
         ),
         ttl_attribute="expires_at",
         purpose="delivery log: one item per delivery with its attempts; also the senders' idempotency store",
@@ -232,9 +241,21 @@ QUEUES: tuple[Queue, ...] = (
         purpose="product events from the bus, consumed by the router",
     ),
     Queue(
-        "email", env_names.EMAIL_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="email deliveries"
+        "email",
+        env_names.EMAIL_QUEUE_URL,
+        visibility_timeout_s=180,
+        max_receive_count=5,
+        purpose="email deliveries",
+        fifo=True,
     ),
-    Queue("sms", env_names.SMS_QUEUE_URL, visibility_timeout_s=180, max_receive_count=5, purpose="SMS deliveries"),
+    Queue(
+        "sms",
+        env_names.SMS_QUEUE_URL,
+        visibility_timeout_s=180,
+        max_receive_count=5,
+        purpose="SMS deliveries",
+        fifo=True,
+    ),
     # 14 attempts over 1-2 days: see WEBHOOK_RETRY_ENV.
     Queue(
         "webhook",
@@ -242,6 +263,7 @@ QUEUES: tuple[Queue, ...] = (
         visibility_timeout_s=180,
         max_receive_count=14,
         purpose="webhook deliveries",
+        fifo=True,
     ),
     Queue(
         "chat",
@@ -249,6 +271,7 @@ QUEUES: tuple[Queue, ...] = (
         visibility_timeout_s=180,
         max_receive_count=8,
         purpose="chat deliveries (Slack, Telegram)",
+        fifo=True,
     ),
     Queue(
         "feedback",
@@ -444,8 +467,7 @@ FUNCTIONS: tuple[Function, ...] = (
             QueueSource("webhook", dead_letter=True),
             QueueSource("chat", dead_letter=True),
         ),
-        # Publishes "URL notification failed" for an exhausted webhook delivery.
-        access=Access(tables_write=("deliveries",), events_put=True),
+        access=Access(tables_write=("deliveries",)),
     ),
 )
 
@@ -510,6 +532,10 @@ def function_environment(
     static |= {name: value for name, value in (extra or {}).items() if name in known}
     if fn.access.events_put:
         static[env_names.NOTIFY_BUS_NAME] = bus_name
+    if env_names.MAX_RECEIVE_COUNT in known:
+        # A sender records a delivery dead on its queue's last receive (its retries exhausted there).
+        [source] = [s for s in fn.sources if not s.dead_letter]
+        static[env_names.MAX_RECEIVE_COUNT] = str(queue(source.queue).max_receive_count)
     clash = resources.keys() & static.keys()
     if clash:
         raise ValueError(f"{fn.key}: static env would shadow resource names {sorted(clash)}")

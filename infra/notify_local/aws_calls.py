@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 _in_handler: contextvars.ContextVar[str | None] = contextvars.ContextVar("notify_in_handler", default=None)
+_current_call: contextvars.ContextVar[str] = contextvars.ContextVar("notify_current_call", default="")
 # "<service>:<Operation>" -> hooks around the call: hook(call, params, function) -> response. Process-wide, like
 # the patch; the runtime clears them on reset.
 Hook = Callable[[Callable[[Any], Any], Any, str], Any]
@@ -54,8 +55,11 @@ def install_call_counter(counter: Counter) -> None:
         if _counter_installed:
             with _counter_lock:
                 _counter_installed[0][key] += 1
+        _current_call.set(key)  # for service-wide hooks (``current_call()``); each call sets its own
         call: Callable[[Any], Any] = lambda params: original(self, operation_name, params)  # noqa: E731
-        for hook in reversed(_hooks.get(key, [])):
+        service_wide = f"{self.meta.service_model.service_name}:*"
+        hooks = [*_hooks.get(service_wide, []), *_hooks.get(key, [])]
+        for hook in reversed(hooks):
             call = (lambda h, inner: lambda params: h(inner, params, function))(hook, call)
         return call(api_params)
 
@@ -65,10 +69,16 @@ def install_call_counter(counter: Counter) -> None:
 
 def around(service: str, operation: str, hook: Hook) -> Callable[[], None]:
     """Run ``hook(call, params, function)`` instead of the handlers' ``service.operation`` calls (it may call
-    ``call(params)`` itself, before or after doing something else, or raise). Returns the undo."""
+    ``call(params)`` itself, before or after doing something else, or raise); ``operation="*"`` hooks every
+    operation of the service (outermost: operation hooks run inside it). Returns the undo."""
     key = f"{service}:{operation}"
     _hooks.setdefault(key, []).append(hook)
     return lambda: _hooks.get(key, []).remove(hook) if hook in _hooks.get(key, []) else None
+
+
+def current_call() -> str:
+    """``"<service>:<Operation>"`` of the handler call a hook is running around (service-wide hooks need it)."""
+    return _current_call.get()
 
 
 def clear_hooks() -> None:

@@ -36,7 +36,7 @@ def _local_env(url: str) -> dict[str, str]:
     import boto3
 
     from notify_infra import wiring
-    from notify_local.runtime import physical_name
+    from notify_local.names import physical_name, queue_name
 
     os.environ.update(
         AWS_ENDPOINT_URL=url,
@@ -48,7 +48,7 @@ def _local_env(url: str) -> dict[str, str]:
     sqs = boto3.client("sqs")
     for q in wiring.QUEUES:
         if q.key in wiring.DELIVERY_QUEUES.values():
-            env[q.env] = sqs.get_queue_url(QueueName=physical_name(q.key))["QueueUrl"]
+            env[q.env] = sqs.get_queue_url(QueueName=queue_name(q.key))["QueueUrl"]
     return env
 
 

@@ -16,9 +16,21 @@ def physical_name(key: str) -> str:
     return f"{NAME_PREFIX}{key}"
 
 
+def is_fifo(key: str) -> bool:
+    """Whether a wiring queue (or a wiring queue's DLQ, ``<key>-dlq``) is FIFO."""
+    from notify_infra import wiring
+
+    return any(q.fifo and key in (q.key, q.dlq_key) for q in wiring.QUEUES)
+
+
+def queue_name(key: str) -> str:
+    """A wiring queue's name on moto (FIFO queue names end in ``.fifo``, as AWS requires)."""
+    return physical_name(key) + (".fifo" if is_fifo(key) else "")
+
+
 def queue_arn(region: str, key: str) -> str:
     """The ARN of a wiring queue, computed rather than asked for (saves a GetQueueAttributes per queue)."""
-    return f"arn:aws:sqs:{region}:{ACCOUNT}:{physical_name(key)}"
+    return f"arn:aws:sqs:{region}:{ACCOUNT}:{queue_name(key)}"
 
 
 def log_group_name(region: str, template: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notify_infra import wiring
-from notify_local.names import log_group_name, physical_name, queue_arn
+from notify_local.names import log_group_name, physical_name, queue_arn, queue_name
 
 
 @dataclass
@@ -70,7 +70,8 @@ def create_table(ddb: Any, t: wiring.Table) -> None:
             {
                 "IndexName": ix.name,
                 "KeySchema": schema(ix.partition_key, ix.sort_key),
-                "Projection": {"ProjectionType": ix.projection},
+                "Projection": {"ProjectionType": ix.projection}
+                | ({"NonKeyAttributes": list(ix.include)} if ix.include else {}),
             }
             for ix in t.indexes
         ]
@@ -79,6 +80,13 @@ def create_table(ddb: Any, t: wiring.Table) -> None:
         ddb.update_time_to_live(
             TableName=physical_name(t.key), TimeToLiveSpecification={"Enabled": True, "AttributeName": t.ttl_attribute}
         )
+
+
+def _fifo(q: wiring.Queue) -> dict[str, str]:
+    # The attributes the CDK stack gives a FIFO queue (constructs/queues.py): high-throughput mode.
+    if not q.fifo:
+        return {}
+    return {"FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
 
 
 def _create_queues(sqs: Any, region: str, visibility_timeout_s: int, made: Provisioned) -> None:
@@ -91,13 +99,15 @@ def _create_queues(sqs: Any, region: str, visibility_timeout_s: int, made: Provi
         }
         if q.dlq_key:
             dlq_url = sqs.create_queue(
-                QueueName=physical_name(q.dlq_key), Attributes={"VisibilityTimeout": visibility}
+                QueueName=queue_name(q.dlq_key), Attributes={"VisibilityTimeout": visibility, **_fifo(q)}
             )["QueueUrl"]
             made.queue_urls[q.dlq_key] = dlq_url
             attrs["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": queue_arn(region, q.dlq_key), "maxReceiveCount": q.max_receive_count}
             )
-        made.queue_urls[q.key] = sqs.create_queue(QueueName=physical_name(q.key), Attributes=attrs)["QueueUrl"]
+        made.queue_urls[q.key] = sqs.create_queue(QueueName=queue_name(q.key), Attributes={**attrs, **_fifo(q)})[
+            "QueueUrl"
+        ]
 
 
 def _create_bus_and_rules(events: Any, region: str) -> None:

@@ -154,12 +154,12 @@ class WebhookReceiver:
         behaviour = self._fault(path) or self._behaviour.get(path) or self._telegram_answer(path, body) or Behaviour()
         headers = {k.lower(): v for k, v in h.headers.items()}
         verified = self._verify(path, body, headers)
-        if behaviour.delay_s:
-            time.sleep(behaviour.delay_s)
-        with self._lock:
+        with self._lock:  # recorded on arrival: a receiver that answers late has still got (and acted on) it
             self.requests.append(
                 ReceivedWebhook(path, headers, body, behaviour.status, verified, behaviour.delay_s > 0)
             )
+        if behaviour.delay_s:
+            time.sleep(behaviour.delay_s)
         try:
             h.send_response(behaviour.status)
             for k, v in behaviour.headers.items():

@@ -129,6 +129,7 @@ class LocalRuntime:
             req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
             urllib.request.urlopen(req, timeout=10).read()
             aws_calls.clear_hooks()
+            self._driver.delete_fault = None
             self._overrides.clear()
             self.provision()
             self._driver.load_handlers(self.function_environment)
@@ -236,6 +237,17 @@ class LocalRuntime:
         """Run ``hook(call, params, function)`` in place of the handlers' ``service.operation`` calls (it may call
         ``call(params)`` itself). Returns the undo; ``reset()`` removes every hook."""
         return aws_calls.around(service, operation, hook)
+
+    def fail_poller_deletes(self, fault: Any) -> Any:
+        """Ask ``fault(function_key)`` before each DeleteMessageBatch the event source poller makes; when it answers
+        True the delete fails and the batch's handled messages come back (a redelivery, as after an SQS fault on
+        AWS). Returns the undo; ``reset()`` removes it."""
+        self._driver.delete_fault = fault
+
+        def undo() -> None:
+            self._driver.delete_fault = None
+
+        return undo
 
     def queue_arn(self, key: str) -> str:
         return names.queue_arn(self.region, key)

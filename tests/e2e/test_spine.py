@@ -7,8 +7,9 @@ import json
 import boto3
 import pytest
 
+from notify_core.adapters.dynamodb.deliveries_table import MAX_ATTEMPTS_KEPT
 from notify_infra import wiring
-from tests.conftest import ERP_SECRET, ORG, make_detail, put_event
+from tests.conftest import ERP_SECRET, ORG, hutki_settings, make_detail, put_event
 
 pytestmark = pytest.mark.e2e
 
@@ -183,7 +184,9 @@ def test_webhook_5xx_is_retried_then_dead_lettered_with_the_last_error(hutki):
     assert d["status"] == "dead"
     assert d["error_code"] == "http_503"
     assert d["attempt_count"] == max_receive
-    assert [a["outcome"] for a in d["attempts"]] == ["retrying"] * max_receive
+    # The sender writes "dead" itself on the last receive; only the last MAX_ATTEMPTS_KEPT attempts are kept.
+    kept = ["retrying"] * (max_receive - 1) + ["dead"]
+    assert [a["outcome"] for a in d["attempts"]] == kept[-MAX_ATTEMPTS_KEPT:]
     assert json.loads(d["payload"])["delivery_id"] == d["delivery_id"]  # kept for replay
     assert len(out.emails) == 1 and len(out.sms) == 1  # other channels unaffected
 
@@ -236,13 +239,25 @@ def test_webhook_secret_lives_in_ssm_not_in_the_table(hutki):
     assert param["Parameter"]["Type"] == "SecureString" and param["Parameter"]["Value"] == ERP_SECRET
 
 
-def test_webhook_timeout_is_retried_then_dead_lettered(hutki):
+def test_a_webhook_whose_answer_never_came_is_unknown_not_sent_twice(hutki):
     hutki.receiver.respond("/hooks/erp", 200, delay_s=0.5)
     # 15 s on AWS; short here so the series plays fast
     with hutki.override_env("send_webhook", WEBHOOK_TIMEOUT_S="0.2"):
         put_event(hutki, "payment.paid", make_detail("pay-slow"))
         hutki.wait_idle(timeout_s=60)
     [d] = hutki.outbox().deliveries_with(channel="webhook")
+    assert (d["status"], d["error_code"], d["attempt_count"]) == ("unknown", "timeout", 1)
+    assert len(hutki.receiver.received("/hooks/erp")) == 1  # the receiver got it once; a person may replay it
+
+
+def test_a_webhook_timeout_is_retried_then_dead_for_a_receiver_that_deduplicates(hutki):
+    doc = hutki_settings(hutki.receiver.url)
+    doc["webhook_endpoints"][0]["retry_unanswered"] = True
+    hutki.apply_settings(doc)
+    hutki.receiver.respond("/hooks/erp", 200, delay_s=0.5)
+    with hutki.override_env("send_webhook", WEBHOOK_TIMEOUT_S="0.2"):
+        put_event(hutki, "payment.paid", make_detail("pay-slow"))
+        hutki.wait_idle(timeout_s=60)
+    [d] = hutki.outbox().deliveries_with(channel="webhook")
     assert (d["status"], d["error_code"]) == ("dead", "timeout")
     assert d["attempt_count"] == wiring.queue("webhook").max_receive_count
-    assert {a["code"] for a in d["attempts"]} == {"timeout"}

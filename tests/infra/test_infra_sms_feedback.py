@@ -27,17 +27,20 @@ def _log_groups(synth: Synth) -> dict[str, str]:
     return synth.by_tag("AWS::Logs::LogGroup", LOG_SOURCE_TAG)
 
 
-def test_deliveries_have_a_sparse_keys_only_index_on_the_provider_message_id(synth: Synth) -> None:
+def test_deliveries_have_two_narrow_indexes_the_sms_one_sparse_and_keys_only(synth: Synth) -> None:
+    # Every index write costs a write unit: only what reports and SMS feedback read is indexed and projected.
     props = synth.resources[synth.tables()["deliveries"]]["Properties"]
-    [index] = [i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "by_provider_message"]
-    assert index["KeySchema"] == [{"AttributeName": "provider_message_id", "KeyType": "HASH"}]
-    assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
-    # The older indexes keep every attribute (the reports read from them).
-    assert {
-        i["Projection"]["ProjectionType"]
-        for i in props["GlobalSecondaryIndexes"]
-        if i["IndexName"] != "by_provider_message"
-    } == {"ALL"}
+    indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"by_org_channel", "by_sms_message"}
+    sms = indexes["by_sms_message"]
+    assert sms["KeySchema"] == [{"AttributeName": "sms_message_id", "KeyType": "HASH"}]
+    assert sms["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    report = indexes["by_org_channel"]
+    assert report["KeySchema"] == [
+        {"AttributeName": "org_channel", "KeyType": "HASH"},
+        {"AttributeName": "created_at", "KeyType": "RANGE"},
+    ]
+    assert report["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["address", "status"]}
 
 
 def test_the_sns_delivery_status_log_groups_exist_with_a_retention(synth: Synth) -> None:
@@ -145,7 +148,7 @@ def test_sms_status_reads_deliveries_through_the_index_and_only_updates_them(syn
         for r in s["Resource"]
         if isinstance(r, dict) and "Fn::Join" in r
     }
-    assert "/index/by_provider_message" in index_tails
+    assert "/index/by_sms_message" in index_tails
     granted = allowed_actions(statements)
     assert not {a for a in granted if a.startswith(("ses:", "sns:", "ssm:", "kms:", "events:", "sqs:"))}
     assert synth.function("sms_status")["Environment"]["Variables"]["DELIVERIES_TABLE"] == {"Ref": deliveries}

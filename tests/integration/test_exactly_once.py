@@ -51,11 +51,12 @@ def test_a_router_retry_after_a_crash_does_not_duplicate_deliveries(hutki):
         ddb = boto3.client("dynamodb")
         for item in ddb.scan(TableName="notify-idempotency")["Items"]:
             ddb.delete_item(TableName="notify-idempotency", Key={"id": item["id"]})
-        hutki.invoke("router", batch)  # routes again: every delivery is queued a second time
+        hutki.invoke("router", batch)  # routes again: every delivery is queued a second time...
         attrs = boto3.client("sqs").get_queue_attributes(
             QueueUrl=hutki.queue_urls["email"], AttributeNames=["ApproximateNumberOfMessages"]
         )
-        assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "2"
+        # ...and the FIFO channel queue drops the repeat (same delivery id within its deduplication window).
+        assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "1"
     hutki.wait_idle()
     out = hutki.outbox()
     assert len(out.emails) == 1 and len(out.sms) == 1 and len(out.webhooks) == 1
@@ -122,7 +123,7 @@ def test_a_message_for_a_sent_delivery_reaching_the_dlq_does_not_mark_it_dead(hu
     hutki.wait_idle()
     [d] = hutki.outbox().deliveries_with(channel="email")
     message = {k: d[k] for k in ("delivery_id", "org_id", "event_id", "event_type", "channel", "address")}
-    assert hutki.admin.deliveries.mark_dead(message, source_queue="notify-email-dlq") is None
+    assert hutki.admin.deliveries.settle_dead_letter(message, source_queue="notify-email-dlq.fifo") is None
     [after] = hutki.outbox().deliveries_with(channel="email")
     assert after["status"] == "sent" and "payload" not in after
 
@@ -130,7 +131,12 @@ def test_a_message_for_a_sent_delivery_reaching_the_dlq_does_not_mark_it_dead(hu
 def test_the_dead_letter_handler_keeps_unreadable_messages_in_the_dlq(hutki):
     sqs = boto3.client("sqs")
     with hutki.paused():
-        sqs.send_message(QueueUrl=hutki.queue_urls["email-dlq"], MessageBody="not json")
+        sqs.send_message(
+            QueueUrl=hutki.queue_urls["email-dlq"],
+            MessageBody="not json",
+            MessageGroupId="g",
+            MessageDeduplicationId="d",
+        )
         batch = hutki.take_batch("email-dlq")
         result = hutki.invoke("dead_letter", batch)
     assert result["batchItemFailures"] == [{"itemIdentifier": batch["Records"][0]["messageId"]}]

@@ -10,7 +10,7 @@ from standardwebhooks import Webhook
 from notify_core.adapters.channels.http import HttpPolicy
 from notify_core.adapters.channels.webhook import WebhookChannel
 from notify_core.domain import signing
-from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from notify_core.domain.templates import Rendered
 from notify_local.receiver import WebhookReceiver
 
@@ -67,11 +67,19 @@ def test_retry_after_is_read_on_429_and_503(receiver):
     assert err.value.retry_after_s == 120
 
 
-def test_a_receiver_slower_than_the_timeout_is_a_transient_timeout(receiver):
+def test_a_receiver_slower_than_the_timeout_may_have_acted_on_it_so_the_outcome_is_unknown(receiver):
     receiver.respond("/hook", 200, delay_s=1.5)
-    with pytest.raises(TransientDeliveryError) as err:
+    with pytest.raises(AmbiguousDeliveryError) as err:
         send(f"{receiver.url}/hook")
     assert err.value.code == "timeout"
+    assert len(receiver.received("/hook")) == 1  # it got the request: sending again would send twice
+
+
+def test_a_receiver_that_deduplicates_by_webhook_id_gets_an_unanswered_request_again(receiver):
+    receiver.respond("/hook", 200, delay_s=1.5)
+    with pytest.raises(TransientDeliveryError) as err:
+        send(f"{receiver.url}/hook", HttpPolicy(timeout_s=0.5, allow_loopback=True, retry_unanswered=True))
+    assert err.value.code == "timeout" and not isinstance(err.value, AmbiguousDeliveryError)
 
 
 def test_a_closed_port_is_a_transient_connection_error(receiver):

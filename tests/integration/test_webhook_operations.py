@@ -193,6 +193,7 @@ def test_bulk_replay_from_the_cli_re_sends_the_orgs_dead_and_failed_webhooks_of_
 
 def test_the_sent_sms_report_and_a_recipients_history_come_from_index_queries(ops):
     put_event(ops, "payment.paid", make_detail("pay-r1"))
+    ops.wait_idle()  # routed in two batches: "newest first" below has two distinct routing times to go by
     put_event(ops, "payment.paid", make_detail("pay-r2", service="water"))
     ops.wait_idle()
     today = datetime.now(UTC).date().isoformat()

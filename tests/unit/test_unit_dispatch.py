@@ -13,8 +13,8 @@ from notify_core.domain.templates import TemplateRenderError
 from notify_core.services.dispatch import Dispatcher
 from tests.fakes import (
     FakeDeliveryLog,
+    FakeEventRecords,
     FakeInbox,
-    FakeOnce,
     FakeQuarantine,
     FakeQueues,
     FakeRenderer,
@@ -58,7 +58,7 @@ class Router:
             queues=self.queues,
             quarantine=self.quarantine,
             renderer=renderer or FakeRenderer(),
-            once=FakeOnce(),
+            events=FakeEventRecords(),
         )
 
     def handle(self, event_type: str = "payment.paid", **detail) -> dict:
@@ -78,9 +78,30 @@ def test_an_event_is_routed_to_queued_messages_with_what_a_sender_needs():
 
 def test_the_same_event_twice_is_routed_once():
     r = Router()
-    first = r.handle()
-    assert r.handle() == first
+    r.handle()
+    assert r.handle() == {"org_id": ORG_ID, "event_id": "evt-0001", "duplicate": True}
     assert len(r.queues.messages) == 3 and r.settings.loads == [(ORG_ID, "payment.paid_or_reversed")]
+
+
+def test_an_event_id_reused_for_another_event_is_quarantined_naming_both_types():
+    r = Router()
+    r.handle("payment.paid")
+    reversed_ = {"amount": "120.50", "currency": "BYN", "payment_id": "pay-1", "reason": "refund"}
+    assert r.handle("payment.reversed", data=reversed_) == {"quarantined": "event_id_reused"}
+    [q] = r.quarantine.events
+    assert "routed as payment.paid" in q["detail"] and "this payment.reversed" in q["detail"]
+    assert len(r.queues.messages) == 3
+
+
+def test_a_batch_of_one_orgs_events_reads_the_settings_once_and_queues_together():
+    r = Router()
+    bodies = [json.dumps(envelope(event_id=f"evt-{n}")) for n in range(5)]
+    batch = r.dispatcher.open_batch(bodies)
+    for body in bodies:
+        r.dispatcher.route(batch, body)
+    r.dispatcher.flush(batch)
+    assert r.settings.loads == [(ORG_ID, "payment.paid_or_reversed")]
+    assert len(r.queues.messages) == 15 and r.queues.calls == 1
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,18 @@ def _dlq_visibility_timeouts() -> dict[str, int]:
     return timeouts
 
 
+def _fifo_props(spec: wiring.Queue) -> dict[str, Any]:
+    """FIFO in high-throughput mode (deduplication and throughput per message group): one group per delivery."""
+    if not spec.fifo:
+        return {}
+    return dict(
+        fifo=True,
+        content_based_deduplication=False,
+        deduplication_scope=sqs.DeduplicationScope.MESSAGE_GROUP,
+        fifo_throughput_limit=sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+    )
+
+
 def _secure_queue_props() -> dict[str, Any]:
     return dict(encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
 
@@ -51,6 +63,7 @@ class Queues(Construct):
                     spec.dlq_key,
                     retention_period=DLQ_RETENTION,
                     visibility_timeout=Duration.seconds(visibility) if visibility else None,
+                    **_fifo_props(spec),
                     **_secure_queue_props(),
                 )
                 Tags.of(dlq).add(TAG, spec.dlq_key)
@@ -63,6 +76,7 @@ class Queues(Construct):
                 visibility_timeout=Duration.seconds(spec.visibility_timeout_s),
                 retention_period=Duration.days(spec.retention_days),
                 dead_letter_queue=dead_letter_queue,
+                **_fifo_props(spec),
                 **_secure_queue_props(),
             )
             Tags.of(queue).add(TAG, spec.key)

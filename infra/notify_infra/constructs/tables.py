@@ -47,6 +47,7 @@ class Tables(Construct):
                     partition_key=_attribute(index.partition_key),
                     sort_key=_attribute(index.sort_key),
                     projection_type=dynamodb.ProjectionType(index.projection),
+                    non_key_attributes=list(index.include) or None,
                 )
             Tags.of(table).add(TAG, spec.key)
             self._tables[spec.key] = table

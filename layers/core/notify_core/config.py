@@ -60,6 +60,7 @@ WEBHOOK_TIMEOUT_S = "WEBHOOK_TIMEOUT_S"
 WEBHOOK_DISABLE_AFTER_S = "WEBHOOK_DISABLE_AFTER_S"
 TELEGRAM_API_BASE = "TELEGRAM_API_BASE"
 NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the local runtime sets it
+MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
 ATTACHMENT_MAX_FILE_BYTES = "ATTACHMENT_MAX_FILE_BYTES"
 ATTACHMENT_MAX_TOTAL_BYTES = "ATTACHMENT_MAX_TOTAL_BYTES"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -160,7 +161,8 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
 
 
 class _Sender(_Templates, _Retry, _DeliveryLog):
-    pass
+    # The channel queue's maxReceiveCount: the receive on which a failed retry makes the delivery dead.
+    max_receive_count: int = _req(MAX_RECEIVE_COUNT, ge=1)
 
 
 class _Http(FunctionSettings):
@@ -215,7 +217,6 @@ class SmsInboundSettings(_DeliveryLog):
 
 class DeadLetterSettings(_DeliveryLog):
     function: ClassVar[str] = "dead_letter"
-    bus_name: Name = _req(NOTIFY_BUS_NAME)
 
 
 class AdminSettings(FunctionSettings):

@@ -45,3 +45,15 @@ class AwsClients:
                 if client is None:
                     client = self._clients[service] = self.session.client(service, config=self._config)
         return client
+
+    def separate(self, service: str, config: Config, *, name: str) -> Any:
+        """A client with its own configuration (e.g. without retries), cached under ``name`` apart from the
+        shared ones."""
+        key = f"{service}@{name}"
+        client = self._clients.get(key)
+        if client is None:
+            with _lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._clients[key] = self.session.client(service, config=config)
+        return client

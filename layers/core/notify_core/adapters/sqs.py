@@ -22,6 +22,16 @@ class EnqueueError(RuntimeError):
     pass
 
 
+def _fifo(url: str, delivery_id: str, dedup_suffix: str = "") -> dict[str, str]:
+    """A channel queue is FIFO with one message group per delivery: no two receives of one delivery ever run at
+    once (what lets a sender write nothing before its provider call), and a delivery queued twice within five
+    minutes (a router retry) is queued once."""
+    if not url.endswith(".fifo"):
+        return {}
+    dedup = f"{delivery_id}#{dedup_suffix}" if dedup_suffix else delivery_id
+    return {"MessageGroupId": delivery_id, "MessageDeduplicationId": dedup[:128]}
+
+
 def _chunks(bodies: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
     chunk: list[tuple[str, str]] = []
     size = 0
@@ -65,7 +75,8 @@ class DeliveryQueues:
         def send(batch: tuple[str, list[tuple[str, str]]]) -> None:
             url, chunk = batch
             resp = self.sqs.send_message_batch(
-                QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": body} for i, (_, body) in enumerate(chunk)]
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "MessageBody": body, **_fifo(url, d)} for i, (d, body) in enumerate(chunk)],
             )
             if resp.get("Failed"):
                 failed = ", ".join(f"{f['Id']}:{f.get('Code')}" for f in resp["Failed"])
@@ -83,9 +94,12 @@ class DeliveryQueues:
                     future.result()
         return len(batches)
 
-    def send_one(self, channel: str, body: str) -> None:
-        """One stored message back on its channel's queue (replay)."""
-        self.sqs.send_message(QueueUrl=self.url_for(channel), MessageBody=body)
+    def send_one(self, channel: str, body: str, *, dedup_suffix: str = "") -> None:
+        """One stored message back on its channel's queue (replay: a ``dedup_suffix`` of its own, so the queue
+        does not drop it as a repeat of the original within its five-minute deduplication window)."""
+        url = self.url_for(channel)
+        delivery_id = json.loads(body)["delivery_id"]
+        self.sqs.send_message(QueueUrl=url, MessageBody=body, **_fifo(url, delivery_id, dedup_suffix))
 
 
 class QuarantineQueue:

@@ -51,12 +51,12 @@ def sqs_handler(
     """An SQS event source's handler: partial batch failures (with backoff when the processor applies it)."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
 
-    from notify_core.handlers.batch import BackoffBatchProcessor
+    from notify_core.handlers.batch import Backoff
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if before is not None:
             before(context)
-        if isinstance(processor, BackoffBatchProcessor):
+        if isinstance(processor, Backoff):
             return processor.run_batch(event, record_handler, context)
         return dict(process_partial_response(event, record_handler, processor, context))
 

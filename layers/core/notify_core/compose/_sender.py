@@ -1,36 +1,75 @@
-"""What the four senders share: a Sender over the delivery log's claims, with backoff on failed records."""
+"""What the four senders share: a batch-at-a-time Sender over the delivery log, on a FIFO channel queue."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.channels.http import HttpPolicy
-from notify_core.adapters.dynamodb.claims import DeliveryClaims
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
-from notify_core.compose import sqs_handler
+from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
+from notify_core.compose import lambda_handler
+from notify_core.domain.delivery import Outcome
 from notify_core.domain.templates import Renderer
-from notify_core.handlers.batch import BackoffBatchProcessor
+from notify_core.handlers.batch import FifoBackoffBatchProcessor
 from notify_core.handlers.entry import Handler
 from notify_core.services.ports import Channel
-from notify_core.services.sending import Sender
+from notify_core.services.sending import Received, Sender
 
 
-def sender_handler(s: Any, aws: AwsClients, *channels: Channel) -> Handler:
-    log = DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days)
-    sender = Sender(channels, claims=DeliveryClaims(log), renderer=Renderer(s.templates_dir))
-    processor = BackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)
-    invocation: dict[str, Any] = {}
+def received(record: dict[str, Any]) -> Received:
+    attributes = record.get("attributes") or {}
+    return Received(record["messageId"], int(attributes.get("ApproximateReceiveCount") or 1), record["body"])
 
-    def handle(record: SQSRecord) -> dict[str, Any]:
-        # A claim lasts as long as this invocation may still run: no other sender takes it meanwhile.
-        context = invocation.get("context")
-        remaining = context.get_remaining_time_in_millis() if context is not None else 30_000
-        return sender.handle_body(record.body, remaining_ms=remaining)
 
-    return sqs_handler(handle, processor, before=lambda context: invocation.update(context=context))
+def sender_handler(
+    s: Any,
+    aws: AwsClients,
+    *channels: Channel,
+    suppressions_table: str | None = None,
+    on_dead: Callable[[dict[str, Any], Outcome], None] | None = None,
+) -> Handler:
+    sender = Sender(
+        channels,
+        log=DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days),
+        suppressions=SuppressionsTable(suppressions_table) if suppressions_table else None,
+        renderer=Renderer(s.templates_dir),
+        max_receives=s.max_receive_count,
+        on_dead=on_dead,
+    )
+    processor = FifoBackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # One read of the log and the suppression list for the batch; one write of its outcomes after it. A write
+        # that does not land fails the invocation: every message comes back, and a receive that may have reached
+        # its provider is recorded unknown, not sent again.
+        batch = sender.open_batch(
+            [received(r) for r in event.get("Records", [])], remaining_s=context.get_remaining_time_in_millis() / 1000
+        )
+
+        def handle(record: SQSRecord) -> dict[str, Any]:
+            return sender.deliver(batch, received(record.raw_event))
+
+        response = processor.run_batch(event, handle, context)
+        sender.close_batch(batch)
+        return response
+
+    return lambda_handler(handler)
+
+
+def provider_client(aws: AwsClients, service: str) -> Any:
+    """The client of a provider that takes messages (SES, SNS): without the SDK's own retries, because a retried
+    request whose first answer was lost (a read timeout) could be sent twice; throttling and 5xx come back to the
+    sender, which retries through SQS with backoff, and a lost answer is recorded as unknown."""
+    from botocore.config import Config
+
+    from notify_core.adapters.aws import SDK_CONFIG
+
+    no_retries = SDK_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 1}))
+    return aws.separate(service, no_retries, name="provider")
 
 
 def http_policy(s: Any) -> HttpPolicy:

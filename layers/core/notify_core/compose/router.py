@@ -1,4 +1,4 @@
-"""The router: EventBridge (via the events queue) -> validated, resolved, queued deliveries."""
+"""The router: EventBridge (via the events queue) -> validated, resolved, queued deliveries, a batch at a time."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
-from notify_core.adapters.dynamodb.event_once import EventOnce
+from notify_core.adapters.dynamodb.event_records import EventRecordsTable
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
 from notify_core.adapters.sqs import DeliveryQueues, QuarantineQueue
-from notify_core.compose import Env, sqs_handler
+from notify_core.compose import Env, lambda_handler
 from notify_core.config import RouterSettings
 from notify_core.domain.templates import Renderer
 from notify_core.handlers.batch import BackoffBatchProcessor
@@ -33,7 +33,7 @@ def service(s: RouterSettings, aws: AwsClients) -> Dispatcher:
         queues=DeliveryQueues(sqs, s.delivery_queue_urls()),
         quarantine=QuarantineQueue(sqs, s.quarantine_queue_url),
         renderer=Renderer(s.templates_dir),
-        once=EventOnce(s.idempotency_table, boto3_session=aws.session),
+        events=EventRecordsTable(s.idempotency_table),
     )
 
 
@@ -43,7 +43,17 @@ def build(env: Env) -> Handler:
     dispatcher = service(s, aws)
     processor = BackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)
 
-    def handle(record: SQSRecord) -> dict[str, Any]:
-        return dispatcher.handle_body(record.body, message_id=record.message_id)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # Each event is validated and routed on its own (a bad one is quarantined, a failing one retried alone);
+        # the batch's writes and queue messages go out together after them. If those fail, the invocation fails
+        # and the batch comes back whole: routing again is harmless (see services.dispatch).
+        batch = dispatcher.open_batch([r.get("body", "") for r in event.get("Records", [])])
 
-    return sqs_handler(handle, processor, before=dispatcher.register_context)
+        def handle(record: SQSRecord) -> dict[str, Any]:
+            return dispatcher.route(batch, record.body, message_id=record.message_id)
+
+        response = processor.run_batch(event, handle, context)
+        dispatcher.flush(batch)
+        return response
+
+    return lambda_handler(handler)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.channels.email import EmailChannel
-from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.s3_attachments import AttachmentStore
 from notify_core.compose import Env
-from notify_core.compose._sender import sender_handler
+from notify_core.compose._sender import provider_client, sender_handler
 from notify_core.config import SendEmailSettings
 from notify_core.handlers.entry import Handler
 
@@ -16,8 +15,7 @@ def build(env: Env) -> Handler:
     s = SendEmailSettings.from_env(env)
     aws = AwsClients()
     channel = EmailChannel(
-        aws("sesv2"),
-        suppressions=SuppressionsTable(s.suppressions_table),
+        provider_client(aws, "sesv2"),
         attachments=AttachmentStore(
             aws("s3"),
             s.attachments_bucket,
@@ -27,4 +25,4 @@ def build(env: Env) -> Handler:
         default_from=s.default_email_from,
         configuration_set=s.ses_configuration_set,
     )
-    return sender_handler(s, aws, channel)
+    return sender_handler(s, aws, channel, suppressions_table=s.suppressions_table)

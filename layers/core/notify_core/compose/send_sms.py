@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.channels.sms import SmsChannel
-from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.compose import Env
-from notify_core.compose._sender import sender_handler
+from notify_core.compose._sender import provider_client, sender_handler
 from notify_core.config import SendSmsSettings
 from notify_core.handlers.entry import Handler
 
@@ -14,4 +13,5 @@ from notify_core.handlers.entry import Handler
 def build(env: Env) -> Handler:
     s = SendSmsSettings.from_env(env)
     aws = AwsClients()
-    return sender_handler(s, aws, SmsChannel(aws("sns"), suppressions=SuppressionsTable(s.suppressions_table)))
+    channel = SmsChannel(provider_client(aws, "sns"))
+    return sender_handler(s, aws, channel, suppressions_table=s.suppressions_table)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from notify_core.adapters import ssm
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.channels.webhook import WebhookChannel
@@ -11,6 +13,7 @@ from notify_core.adapters.eventbridge import PlatformEvents
 from notify_core.compose import Env
 from notify_core.compose._sender import http_policy, sender_handler
 from notify_core.config import SendWebhookSettings
+from notify_core.domain.delivery import Outcome
 from notify_core.handlers.entry import Handler
 from notify_core.services.alerts import UrlFailureAlerts
 from notify_core.services.endpoint_health import EndpointHealth
@@ -30,4 +33,16 @@ def build(env: Env) -> Handler:
     channel = WebhookChannel(
         ssm.SecretReader(aws("ssm")), secret_prefix=s.webhook_secret_prefix, policy=http_policy(s), health=health
     )
-    return sender_handler(s, aws, channel)
+
+    def alert(message: dict[str, Any], outcome: Outcome) -> None:
+        # The org hears when a webhook delivery is dead (retries exhausted), as when its endpoint is disabled.
+        alerts.publish(
+            message,
+            event_id=f"delivery-dead:{message['delivery_id']}:{message.get('replay', 0)}",
+            last_error=outcome.error_detail or outcome.error_code or "retries exhausted",
+            attempts=s.max_receive_count,
+            http_status=outcome.http_status,
+            reason="delivery_dead",
+        )
+
+    return sender_handler(s, aws, channel, on_dead=alert)

@@ -1,10 +1,19 @@
-"""A delivery's states and the facts every part of the platform agrees on about them.
+"""A delivery's states, and the rule that keeps a delivery from being sent twice (the README's state table).
 
-``queued`` at routing, then ``sending`` (a sender holds its claim) → ``sent`` | ``failed`` (for good) |
-``retrying`` (a transient failure; SQS redelivers) → … → ``dead`` (retries exhausted, kept for replay); or
-``skipped`` / ``failed`` at routing, never queued. After a provider accepted it, what it reported:
-``delivered`` < ``bounced`` = ``rejected`` = ``failed`` < ``complained`` (ranked: a later, weaker report never
-replaces a stronger one, so a bounce never turns into "delivered").
+A queued delivery has no item yet. Each receive of its queue message either sends it or does not; the outcome
+is then written once: ``sent`` | ``failed`` (for good) | ``retrying`` (the provider did not take it; SQS
+redelivers) → … → ``dead`` (the last receive failed too, kept for replay) | ``unknown`` (it may have gone out:
+never sent again automatically, replayable by a person). Or ``skipped`` / ``failed`` at routing, never queued.
+After a provider accepted it, what it reported: ``delivered`` < ``bounced`` = ``rejected`` = ``failed`` <
+``complained`` (ranked: a later, weaker report never replaces a stronger one, so a bounce never turns into
+"delivered").
+
+Nothing is written before the provider call (that is the cost of a delivery: one read per batch, one write per
+outcome). Two things make that safe: the channel queues are FIFO with one message group per delivery, so no two
+receives of one delivery ever run at once; and every receive that does not end in a final state records which
+message and which receive it was (``last_message_id``, ``last_receive``). A receive that finds its message's
+previous receive unrecorded knows that receive ended without a word (a crash, a timeout, a write that never
+landed) and may have reached the provider: it records ``unknown`` instead of sending (``decide``).
 """
 
 from __future__ import annotations
@@ -12,18 +21,24 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 SENDING, SENT, FAILED, RETRYING, DEAD, SKIPPED = "sending", "sent", "failed", "retrying", "dead", "skipped"
+UNKNOWN = "unknown"  # may have gone out: never sent again automatically
 DELIVERED, BOUNCED, COMPLAINED, REJECTED, DELAYED = "delivered", "bounced", "complained", "rejected", "delayed"
 # What a provider reported after accepting a message (SES feedback): the message did go out, so final too.
 FEEDBACK = (DELIVERED, BOUNCED, COMPLAINED, REJECTED)
-# No sender may claim a delivery in one of these again (a dead one is claimable: that is replay).
-FINAL = frozenset({SENT, FAILED, DEAD, SKIPPED, *FEEDBACK})
+# A delivery in one of these is never attempted again by a queue message: only a replay (a person) reopens the
+# replayable ones.
+FINAL = frozenset({SENT, FAILED, DEAD, SKIPPED, UNKNOWN, *FEEDBACK})
 NEVER_CLAIMED_AGAIN = (SENT, FAILED, SKIPPED, *FEEDBACK)
 # A status may replace the current one only if it ranks higher (DELAYED changes no status). Shared by SES
 # feedback and SMS delivery status: a failure is never turned into "delivered".
 RANK = {DELIVERED: 1, BOUNCED: 2, REJECTED: 2, FAILED: 2, COMPLAINED: 3}
-REPLAYABLE = (DEAD, FAILED)
+REPLAYABLE = (DEAD, FAILED, UNKNOWN)
+# What a provider reported may be recorded on a delivery only once its sender recorded that it went out (or might
+# have): a report that overtakes the sender's own write waits for it (the feedback record is retried).
+REPORTABLE = frozenset({SENT, UNKNOWN, *FEEDBACK})
 
 
 def utcnow_iso() -> str:
@@ -79,32 +94,33 @@ class DeliveryRecord:
     attempts: tuple[Attempt, ...] = ()
     payload: str | None = None  # the queue message, kept once a delivery is dead or failed at the sender (replay)
     replay_count: int | None = None
-    claim_until_ms: int | None = None  # while a sender holds it (epoch ms)
+    # Which queue message's receive wrote the last outcome (see ``decide``).
+    last_message_id: str | None = None
+    last_receive: int | None = None
 
 
-# ---------------------------------------------------------------------------------------- the sender's claim
-@dataclass(frozen=True)
-class Claimed:
-    """This sender holds the delivery now; ``attempt`` counts every claim it ever had."""
-
-    attempt: int
-
-
-@dataclass(frozen=True)
-class AlreadyFinal:
-    """The delivery is in a state no sender may claim (sent, failed, skipped, feedback): nothing to do."""
-
-    status: str
+# ------------------------------------------------------------------------------------------- the sender's rule
+ATTEMPT, DUPLICATE, RECORD_UNKNOWN = "attempt", "duplicate", "record_unknown"
 
 
 @dataclass(frozen=True)
-class HeldElsewhere:
-    """Another sender's claim has not expired: try again later (never send alongside it)."""
+class Decision:
+    """What one receive of a delivery's queue message does: ``attempt`` it, drop it as a ``duplicate`` of a final
+    delivery, or ``record_unknown`` because an earlier receive of the same message ended without a record."""
 
-    until_ms: int
+    action: str
+    reason: str = ""
 
 
-Claim = Claimed | AlreadyFinal | HeldElsewhere
+def decide(record: DeliveryRecord | None, *, message_id: str, receive: int) -> Decision:
+    """The one rule every sender applies before touching a provider (pure; the README's state table)."""
+    if record is not None and record.status in FINAL:
+        return Decision(DUPLICATE, record.status)
+    if receive > 1:
+        recorded = record is not None and record.last_message_id == message_id
+        if not recorded or record is None or record.last_receive != receive - 1:
+            return Decision(RECORD_UNKNOWN, f"receive {receive - 1} of this message left no outcome")
+    return Decision(ATTEMPT)
 
 
 @dataclass(frozen=True)
@@ -117,10 +133,24 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a claimed attempt ended for good: ``sent`` or ``failed``."""
+    """How one receive of a delivery ended, as it is written: ``sent``, ``failed``, ``retrying``, ``dead`` or
+    ``unknown``, with the provider's words."""
 
     status: str
     provider_message_id: str | None = None
     http_status: int | None = None
     error_code: str | None = None
     error_detail: str | None = None
+    retry_after_s: int | None = None  # for a retry: never sooner than the provider asked
+
+
+@dataclass(frozen=True)
+class OutcomeWrite:
+    """One receive's outcome, to be written whole: the queue message, what the log held when its batch began,
+    the outcome, and which receive of which SQS message it was (what ``decide`` reads next time)."""
+
+    message: dict[str, Any]
+    previous: DeliveryRecord | None
+    outcome: Outcome
+    message_id: str
+    receive: int

@@ -1,8 +1,10 @@
 """Delivery outcomes that are not a plain success.
 
 A channel adapter raises ``PermanentDeliveryError`` when trying again cannot help (invalid address,
-HTTP 4xx, rejected by the provider) and ``TransientDeliveryError`` when it can (5xx, timeout,
-throttling). The sender records the first as a failed delivery and lets SQS retry the second.
+HTTP 4xx, rejected by the provider), ``TransientDeliveryError`` when it can and the provider surely did not take
+the message (5xx, throttling, no connection), and ``AmbiguousDeliveryError`` when it cannot know (the request
+went out, no answer came). The sender records the first as failed, lets SQS retry the second, and records the
+third as ``unknown``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ class TransientDeliveryError(DeliveryError):
     ) -> None:
         super().__init__(code, detail, http_status=http_status)
         self.retry_after_s = retry_after_s
+
+
+class AmbiguousDeliveryError(DeliveryError):
+    """The request may have reached the provider but its answer never came (a read timeout, a connection closed
+    mid-answer): sending again could send twice. The delivery is recorded ``unknown``, never retried by itself."""
 
 
 class InvalidEventError(Exception):

@@ -93,6 +93,9 @@ class WebhookEndpoint:
     description: str | None = None
     enabled: bool = True
     event_types: tuple[str, ...] | None = None  # only these event types (None: every one)
+    # A request that went out but got no answer (a timeout, a dropped connection) is sent again only to a receiver
+    # that deduplicates by webhook-id; otherwise the delivery is recorded unknown (it may have been acted on).
+    retry_unanswered: bool = False
     # Health, kept by the webhook sender (services.endpoint_health); disabling sets the last two.
     failing_since: str | None = None
     last_success_at: str | None = None

@@ -453,6 +453,12 @@ def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> di
             "data": event.detail.data,
         },
     }
+    if (
+        d.channel == "webhook"
+        and d.endpoint_id in settings.endpoints
+        and settings.endpoints[d.endpoint_id].retry_unanswered
+    ):
+        message["retry_unanswered"] = True  # this receiver deduplicates by webhook-id
     if d.channel == "email" and event.detail.attachments:
         # References only (key, filename, content type): the bytes would not fit SQS's 256 KB and stay in S3
         # until the email sender reads them. Other channels cannot carry documents and never see them.

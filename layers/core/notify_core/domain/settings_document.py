@@ -146,6 +146,8 @@ class EndpointDoc(_Doc):
     enabled: bool = True
     secret: str | None = Field(default=None, pattern=r"^whsec_[A-Za-z0-9+/=]+$", repr=False)
     event_types: list[str] | None = None  # only these event types reach the endpoint (None: all)
+    # True for a receiver that deduplicates by webhook-id: a request whose answer never came is sent again.
+    retry_unanswered: bool = False
 
     @field_validator("event_types")
     @classmethod
@@ -375,6 +377,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
                 enabled=e.enabled,
                 secret_parameter=secret_parameter(org, e.id),
                 event_types=None if e.event_types is None else tuple(e.event_types),
+                retry_unanswered=e.retry_unanswered,
             )
         )
     cells: dict[tuple[str, str], tuple[dict[str, set[str]], dict[str, set[str]]]] = {}
@@ -449,6 +452,8 @@ def _endpoint_doc(e: WebhookEndpoint) -> dict[str, Any]:
     doc |= _present((("description", e.description),))
     if e.event_types is not None:
         doc["event_types"] = list(e.event_types)
+    if e.retry_unanswered:
+        doc["retry_unanswered"] = True
     return doc
 
 

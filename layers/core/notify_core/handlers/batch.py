@@ -16,7 +16,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from notify_core.domain.backoff import backoff_delay
@@ -35,16 +40,23 @@ def plain_processor() -> BatchProcessor:
     return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-class BackoffBatchProcessor(BatchProcessor):
-    def __init__(self, sqs: Any, *, base_s: int, max_s: int) -> None:
-        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+class Backoff:
+    """Collects each failed record's delay in the processor's public ``failure_handler`` and applies them all in
+    one ChangeMessageVisibilityBatch per queue once the batch is processed (``run_batch``)."""
+
+    sqs: Any
+    base_s: int
+    max_s: int
+    _delays: list[tuple[str, str, int]]
+
+    def _init_backoff(self, sqs: Any, base_s: int, max_s: int) -> None:
         self.sqs = sqs
         self.base_s = base_s
         self.max_s = max_s
-        self._delays: list[tuple[str, str, int]] = []
+        self._delays = []
 
     def failure_handler(self, record: Any, exception: Any) -> Any:
-        response = super().failure_handler(record, exception)
+        response = super().failure_handler(record, exception)  # type: ignore[misc]
         exc = exception[1]
         receive_count = int(record.attributes.approximate_receive_count or 1)
         delay = backoff_delay(receive_count, self.base_s, self.max_s, getattr(exc, "retry_after_s", None))
@@ -57,7 +69,7 @@ class BackoffBatchProcessor(BatchProcessor):
         """``process_partial_response``, then the failed records' backoff."""
         self._delays = []
         try:
-            return dict(process_partial_response(event, record_handler, self, context))
+            return dict(process_partial_response(event, record_handler, self, context))  # type: ignore[arg-type]
         finally:
             delays, self._delays = self._delays, []
             self._apply(delays)
@@ -82,3 +94,22 @@ class BackoffBatchProcessor(BatchProcessor):
                     continue
                 if resp.get("Failed"):
                     logger.warning("backoff not applied to %d messages", len(resp["Failed"]))
+
+
+class BackoffBatchProcessor(Backoff, BatchProcessor):
+    """Standard queues (the router's events)."""
+
+    def __init__(self, sqs: Any, *, base_s: int, max_s: int) -> None:
+        BatchProcessor.__init__(self, event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self._init_backoff(sqs, base_s, max_s)
+
+
+class FifoBackoffBatchProcessor(Backoff, SqsFifoPartialProcessor):
+    """The channel queues are FIFO with one message group per delivery: a failed record fails only its own group
+    (``skip_group_on_error``), and gets the same backoff."""
+
+    def __init__(self, sqs: Any, *, base_s: int, max_s: int) -> None:
+        SqsFifoPartialProcessor.__init__(self, skip_group_on_error=True)
+        # A batch in which every record failed is still a partial response: raising would lose the backoff.
+        self.raise_on_entire_batch_failure = False
+        self._init_backoff(sqs, base_s, max_s)

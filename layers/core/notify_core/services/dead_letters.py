@@ -1,9 +1,10 @@
-"""Dead letters: a delivery whose retries are exhausted is marked dead, its message kept for replay.
+"""Dead letters: a message in a channel's DLQ is one whose last receive ended without an outcome.
 
-A dead webhook delivery also publishes "URL notification failed" (products.md §3) so the org's contacts
-subscribed to it get an email; if publishing fails the record stays in the DLQ and is tried again (the alert's
-event id makes the repeat a no-op for the router). A delivery that went out (sent, failed, skipped, feedback)
-is never marked dead: a message can reach the DLQ after a sender crashed having recorded its outcome.
+A sender records ``dead`` itself when the last retry fails (and deletes the message), so a message only reaches
+the DLQ when a receive crashed, timed out or could not write its outcome, after it may have reached the provider:
+the delivery is recorded ``unknown`` (never ``dead``: dead means it surely did not go out), its message kept for
+a person to replay. A delivery already final is left alone; an unreadable message stays in the DLQ, where the
+DLQ-depth alarm shows it.
 """
 
 from __future__ import annotations
@@ -14,21 +15,19 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from notify_core.observability import logger, metrics
-from notify_core.services.alerts import UrlFailureAlerts
 from notify_core.services.ports import DeliveryLog
 
 
 class DeadLetters:
-    def __init__(self, *, deliveries: DeliveryLog, alerts: UrlFailureAlerts) -> None:
+    def __init__(self, *, deliveries: DeliveryLog) -> None:
         self.deliveries = deliveries
-        self.alerts = alerts
 
     def handle(self, body: str, *, source_queue: str) -> dict[str, Any]:
         message = json.loads(body)
-        dead = self.deliveries.mark_dead(message, source_queue=source_queue)
-        metrics.add_metric(name="deliveries_dead", unit=MetricUnit.Count, value=1)
+        settled = self.deliveries.settle_dead_letter(message, source_queue=source_queue)
+        metrics.add_metric(name="deliveries_unknown", unit=MetricUnit.Count, value=1 if settled else 0)
         logger.error(
-            "delivery dead",
+            "delivery outcome unknown: its last receive left none" if settled else "dead letter of a final delivery",
             extra={
                 "delivery_id": message["delivery_id"],
                 "org_id": message["org_id"],
@@ -36,16 +35,4 @@ class DeadLetters:
                 "queue": source_queue,
             },
         )
-        if dead is not None and message.get("channel") == "webhook":
-            attempts = max(1, dead.attempt_count)
-            statuses = [a.http_status for a in dead.attempts if a.http_status]
-            self.alerts.publish(
-                message,
-                # One alert per death: a replayed delivery that dies again alerts again (more attempts).
-                event_id=f"delivery-dead:{message['delivery_id']}:{attempts}",
-                last_error=dead.error_detail or dead.error_code or "retries exhausted",
-                attempts=attempts,
-                http_status=statuses[-1] if statuses else None,
-                reason="delivery_dead",
-            )
-        return {"dead": dead is not None}
+        return {"unknown": settled is not None}

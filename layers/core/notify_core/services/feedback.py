@@ -27,6 +27,12 @@ from notify_core.domain.feedback_events import (
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import DeliveryLog, Suppressions
 
+NOT_YET = "not_yet"
+
+
+class OutcomeNotRecordedYet(Exception):
+    """A provider's report arrived before its sender recorded the send: retried later (SQS backoff)."""
+
 
 def _normalised(address: str) -> str:
     try:
@@ -44,7 +50,8 @@ class FeedbackRecorder:
         """Apply one event: suppressions first (they stand even for a delivery we cannot find), then the log.
 
         Returns ``applied``, ``unknown_delivery`` (no delivery_id tag, no such delivery, or its org does not match
-        the tag) or ``out_of_order`` (the delivery already holds an equal or stronger outcome).
+        the tag) or ``out_of_order`` (the delivery already holds an equal or stronger outcome); raises
+        ``OutcomeNotRecordedYet`` when the sender has not written its outcome yet (the record is retried).
         """
         for address, reason in event.suppress:
             where = f" (delivery {event.delivery_id})" if event.delivery_id else ""
@@ -56,9 +63,13 @@ class FeedbackRecorder:
         if not event.delivery_id:
             return UNKNOWN_DELIVERY
         record = self.deliveries.get_any(event.delivery_id)
+        if record is None and event.org_id:
+            # Our own tags, no record yet: the sender writes nothing before SES accepts the message, so SES can be
+            # quicker than that write. Retried; a tag that never gets a record ends in the alarmed feedback DLQ.
+            raise OutcomeNotRecordedYet(f"delivery {event.delivery_id} is not on record yet")
         if record is None or record.channel != "email" or (event.org_id and tag_value(record.org_id) != event.org_id):
             return UNKNOWN_DELIVERY
-        applied = self.deliveries.record_outcome(
+        outcome = self.deliveries.record_outcome(
             record,
             kind=event.kind,
             code=event.code,
@@ -66,7 +77,10 @@ class FeedbackRecorder:
             at=event.timestamp,
             provider_message_id=event.message_id,
         )
-        return APPLIED if applied else OUT_OF_ORDER
+        if outcome == NOT_YET:
+            # SES was quicker than the sender's own write: the record comes back once that write landed.
+            raise OutcomeNotRecordedYet(f"delivery {event.delivery_id} has no outcome from its sender yet")
+        return APPLIED if outcome == APPLIED else OUT_OF_ORDER
 
     def handle_body(self, body: str) -> dict[str, Any]:
         """The feedback function's work for one SQS record: parse, record, log and count."""

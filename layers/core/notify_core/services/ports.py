@@ -4,10 +4,10 @@ milliseconds without AWS, and the moto integration tests prove each adapter once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
-from notify_core.domain.delivery import Claim, Claimed, DeliveryRecord, Outcome, SendResult
+from notify_core.domain.delivery import DeliveryRecord, SendResult
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
 from notify_core.domain.templates import Rendered
 
@@ -75,7 +75,7 @@ class DeliveryReader(Protocol):
 
 
 class DeliveryLog(RoutingLog, DeliveryReader, Protocol):
-    def mark_dead(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None: ...
+    def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None: ...
 
     def record_outcome(
         self,
@@ -86,21 +86,11 @@ class DeliveryLog(RoutingLog, DeliveryReader, Protocol):
         detail: str,
         at: str | None,
         provider_message_id: str | None,
-    ) -> bool: ...
+    ) -> str: ...
 
     def reopen_for_replay(self, record: DeliveryRecord) -> bool: ...
 
     def restore_status(self, record: DeliveryRecord) -> None: ...
-
-
-class Claims(Protocol):
-    """The sender's claim on a delivery (``adapters.dynamodb.claims``)."""
-
-    def claim(self, message: dict[str, Any], *, hold_ms: int) -> Claim: ...
-
-    def complete(self, message: dict[str, Any], claim: Claimed, outcome: Outcome) -> None: ...
-
-    def release(self, message: dict[str, Any], claim: Claimed, error: BaseException) -> None: ...
 
 
 class InboxWriter(Protocol):
@@ -110,19 +100,11 @@ class InboxWriter(Protocol):
 class DeliveryQueues(Protocol):
     def enqueue(self, messages: list[dict[str, Any]]) -> int: ...
 
-    def send_one(self, channel: str, body: str) -> None: ...
+    def send_one(self, channel: str, body: str, *, dedup_suffix: str = ...) -> None: ...
 
 
 class Quarantine(Protocol):
     def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None: ...
-
-
-class OncePerEvent(Protocol):
-    """Routes each (org, event id) once (``adapters.dynamodb.event_once``)."""
-
-    def wrap(self, route: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]: ...
-
-    def register_context(self, context: Any) -> None: ...
 
 
 class Publisher(Protocol):

@@ -1,10 +1,11 @@
 """Replay: send a dead (or permanently failed) delivery again, with the same delivery id, at most once.
 
-The stored queue message (``payload``: kept on dead deliveries and on ones that failed at the sender) goes back
-on its channel's queue unchanged, so the receiver sees the same ``webhook-id`` and the sender's claim still
-guards it. Before queueing, one conditional write moves the delivery from ``dead``/``failed`` to ``retrying``
-and releases its claim; the condition makes a delivery that did go out (``sent``), was skipped, or is already
-being replayed untouchable: replaying it does nothing, however often it is asked for.
+The stored queue message (``payload``: kept on dead, failed and unknown deliveries) goes back on its channel's
+queue unchanged, so the receiver sees the same ``webhook-id``. Before queueing, one conditional write moves the
+delivery from ``dead``/``failed``/``unknown`` to ``retrying``; the condition makes a delivery that did go out
+(``sent``), was skipped, or is already being replayed untouchable: replaying it does nothing, however often it
+is asked for. A person replays an ``unknown`` delivery after checking it did not arrive: that is the one way such
+a delivery is ever sent again.
 
 Bulk replay reads an org's deliveries through the ``by_org`` index (org_id, created_at >= since), never a Scan.
 """
@@ -71,7 +72,10 @@ class Replayer:
             result.skipped[record.delivery_id] = "not_replayable_now"
             return
         try:
-            self.queues.send_one(record.channel, record.payload)
+            # A new message (its own FIFO deduplication id): the first one may still be in the queue's window.
+            self.queues.send_one(
+                record.channel, record.payload, dedup_suffix=f"replay-{(record.replay_count or 0) + 1}"
+            )
         except Exception:
             # Not queued: put the status back so the delivery stays visible (and replayable) as it was.
             self.deliveries.restore_status(record)

@@ -1,93 +1,210 @@
-"""A sender's core: claim the delivery, render, send through its channel adapter, record the outcome; once.
+"""A sender's core: one SQS batch of deliveries in, each sent at most once, every outcome recorded.
 
-``Sender.deliver``: a delivery already sent (or failed for good) is not sent again, whether the repeat comes from
-a duplicate queue message, a router retry or a replay (``Claims.claim`` says so); one claimed by another sender
-right now is retried later; a transient failure releases the claim, logs the attempt and lets SQS retry with
-backoff; a permanent one (and a template error) is recorded as ``failed``, its message kept for replay.
+Per batch (``open_batch``): the deliveries' log items in one consistent read, the suppression list for every
+email and SMS address in one read. Per message (``deliver``): ``domain.delivery.decide`` says whether to attempt
+it — a delivery already final is a duplicate; a message whose previous receive left no outcome may have gone out
+and is recorded ``unknown`` instead of sent again — then render, check the suppression list, send through the
+channel its ``channel`` names, and stage the outcome. Per batch again (``close_batch``): every staged outcome in
+one write. Nothing is written before a provider call; that is safe because no two receives of one delivery run
+at once (FIFO queues, one message group per delivery) and because a receive that ended without a record is never
+taken for one that did not reach the provider.
 
-A queue may carry several channels (chat: Slack and Telegram): each message goes through the adapter its
-``channel`` names, rendered with that channel's templates.
+Outcomes: accepted -> ``sent``; refused for good (a 4xx, a template error, a suppressed address) -> ``failed``,
+the message kept for replay; not taken and worth another try -> ``retrying`` (the record fails, SQS redelivers it
+with backoff), or ``dead`` when this was the queue's last receive; no answer although the request went out ->
+``unknown``, never sent again by itself.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from notify_core.domain.addresses import mask
-from notify_core.domain.delivery import FAILED, SENT, AlreadyFinal, Claimed, HeldElsewhere, Outcome
-from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.delivery import (
+    ATTEMPT,
+    DEAD,
+    DUPLICATE,
+    FAILED,
+    RETRYING,
+    SENT,
+    UNKNOWN,
+    DeliveryRecord,
+    Outcome,
+    OutcomeWrite,
+    decide,
+)
+from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from notify_core.domain.templates import TemplateRenderError
 from notify_core.observability import logger, metrics
-from notify_core.services.ports import Channel, Claims, Renderer
+from notify_core.services.ports import Channel, Renderer, SuppressionList
 
-# A claim lasts as long as the invocation may still run; never less than this (a sender near its timeout).
-MIN_HOLD_MS = 1_000
+OPT_OUT = "opt_out"  # the suppression reason of an SMS opt-out (adapters.dynamodb.suppressions_table.OPT_OUT)
+# Leave this much of the invocation for writing the batch's outcomes: a write that cannot land before the timeout
+# makes every message of the batch come back (and be recorded unknown where it may have gone out).
+WRITE_RESERVE_S = 3.0
 
 
-class ClaimHeldElsewhere(TransientDeliveryError):
-    """Another sender holds the delivery right now: try again after its claim, never alongside it."""
+class OutcomeLog(Protocol):
+    """Where a sender reads and writes deliveries (``adapters.dynamodb.deliveries_table.DeliveryLog``)."""
+
+    def read_many(self, delivery_ids: Sequence[str], *, deadline: float | None = ...) -> dict[str, DeliveryRecord]: ...
+
+    def write_outcomes(self, writes: Sequence[OutcomeWrite], *, deadline: float | None = ...) -> None: ...
+
+
+@dataclass(frozen=True)
+class Received:
+    """One SQS record as the sender sees it."""
+
+    message_id: str
+    receive: int  # ApproximateReceiveCount: 1 on the first receive
+    body: str
+
+
+class RetryLater(TransientDeliveryError):
+    """Fails the record so SQS redelivers it (after the backoff the batch processor applies)."""
+
+
+@dataclass
+class Batch:
+    deadline: float
+    records: dict[str, DeliveryRecord]
+    suppressed: dict[tuple[str, str, str], str]
+    staged: list[OutcomeWrite] = field(default_factory=list)
+    settled: dict[str, Outcome] = field(default_factory=dict)  # delivery id -> its outcome in this batch
+    dead: list[tuple[dict[str, Any], Outcome]] = field(default_factory=list)
 
 
 class Sender:
-    def __init__(self, channels: Iterable[Channel], *, claims: Claims, renderer: Renderer) -> None:
+    def __init__(
+        self,
+        channels: Iterable[Channel],
+        *,
+        log: OutcomeLog,
+        suppressions: SuppressionList | None,
+        renderer: Renderer,
+        max_receives: int,
+        on_dead: Callable[[dict[str, Any], Outcome], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.channels = {c.name: c for c in channels}
         if not self.channels:
             raise ValueError("a sender needs at least one channel")
-        self.claims = claims
+        self.log = log
+        self.suppressions = suppressions
         self.renderer = renderer
+        self.max_receives = max_receives
+        self.on_dead = on_dead
+        self.clock = clock
 
-    def handle_body(self, body: str, *, remaining_ms: int) -> dict[str, Any]:
-        message = json.loads(body)
-        if message.get("channel") not in self.channels:
-            raise ValueError(f"a {message.get('channel')!r} delivery on the {'/'.join(self.channels)} queue")
-        return self.deliver(message, remaining_ms=remaining_ms)
+    # ---------------------------------------------------------------------------------------------- a batch
+    def open_batch(self, received: Sequence[Received], *, remaining_s: float) -> Batch:
+        deadline = self.clock() + max(remaining_s - WRITE_RESERVE_S, 0.5)
+        messages = [_parse(r.body) for r in received]
+        ids = [m["delivery_id"] for m in messages if m]
+        records = self.log.read_many(ids, deadline=deadline)
+        return Batch(deadline=deadline, records=records, suppressed=self._suppressed(messages))
 
-    def deliver(self, message: dict[str, Any], *, remaining_ms: int) -> dict[str, Any]:
-        claim = self.claims.claim(message, hold_ms=max(remaining_ms, MIN_HOLD_MS))
-        if isinstance(claim, AlreadyFinal):
-            logger.info("delivery already final", extra={"delivery_id": message["delivery_id"], "status": claim.status})
-            return {"status": claim.status, "duplicate": True}
-        if isinstance(claim, HeldElsewhere):
-            raise ClaimHeldElsewhere("claim_held", f"another sender holds it until {claim.until_ms}")
-        try:
-            outcome = self._attempt(message)
-        except Exception as exc:
-            self.claims.release(message, claim, exc)
-            raise
-        self.claims.complete(message, claim, outcome)
+    def close_batch(self, batch: Batch) -> None:
+        """Write every outcome of the batch (raises if they could not be written: the invocation must fail)."""
+        self.log.write_outcomes(batch.staged, deadline=batch.deadline + WRITE_RESERVE_S - 0.5)
+        for message, outcome in batch.dead:
+            if self.on_dead is not None:
+                try:
+                    self.on_dead(message, outcome)
+                except Exception:  # the delivery is dead and recorded; the alert is best effort, and counted
+                    metrics.add_metric(name="dead_alert_failed", unit=MetricUnit.Count, value=1)
+                    logger.exception("could not alert about a dead delivery", extra=_log(message))
+
+    def _suppressed(self, messages: Sequence[dict[str, Any] | None]) -> dict[tuple[str, str, str], str]:
+        if self.suppressions is None:
+            return {}
+        found: dict[tuple[str, str, str], str] = {}
+        by_org: dict[str, list[tuple[str, str]]] = {}
+        for m in messages:
+            if m and m.get("channel") in ("email", "sms"):
+                by_org.setdefault(m["org_id"], []).append((m["channel"], m["address"]))
+        for org_id, targets in by_org.items():
+            for (channel, address), reason in self.suppressions.suppressed(org_id, targets).items():
+                found[(org_id, channel, address)] = reason
+        return found
+
+    # ---------------------------------------------------------------------------------------------- a message
+    def deliver(self, batch: Batch, received: Received) -> dict[str, Any]:
+        message = _parse(received.body)
+        if message is None or message.get("channel") not in self.channels:
+            raise ValueError(f"not a delivery for the {'/'.join(self.channels)} queue")
+        delivery_id = message["delivery_id"]
+        if delivery_id in batch.settled:  # the same delivery twice in one batch (a router duplicate)
+            return {"status": batch.settled[delivery_id].status, "duplicate": True}
+        previous = batch.records.get(delivery_id)
+        decision = decide(previous, message_id=received.message_id, receive=received.receive)
+        if decision.action == DUPLICATE:
+            return {"status": decision.reason, "duplicate": True}
+        if decision.action == ATTEMPT:
+            outcome = self._attempt(batch, message, received)
+        else:
+            metrics.add_metric(name="deliveries_unknown", unit=MetricUnit.Count, value=1)
+            logger.warning("delivery outcome unknown", extra={**_log(message), "reason": decision.reason})
+            outcome = Outcome(UNKNOWN, error_code="no_outcome", error_detail=decision.reason)
+        batch.staged.append(OutcomeWrite(message, previous, outcome, received.message_id, received.receive))
+        batch.settled[delivery_id] = outcome
+        if outcome.status == DEAD:
+            batch.dead.append((message, outcome))
+        if outcome.status == RETRYING:
+            raise RetryLater(
+                outcome.error_code or "retry", outcome.error_detail or "", retry_after_s=outcome.retry_after_s
+            )
         return {"status": outcome.status, "provider_message_id": outcome.provider_message_id}
 
-    def _attempt(self, message: dict[str, Any]) -> Outcome:
+    def _attempt(self, batch: Batch, message: dict[str, Any], received: Received) -> Outcome:
         channel = self.channels[message["channel"]]
-        log = {
-            "delivery_id": message["delivery_id"],
-            "org_id": message["org_id"],
-            "event_id": message["event_id"],
-            "channel": channel.name,
-            "to": mask(message["address"]),
-        }
+        log = _log(message)
         try:
+            self._check_suppressed(batch, message)
             rendered = self.renderer.render_message(channel.name, message)
             result = channel.send(message, rendered)
         except TemplateRenderError as exc:
             return self._failed(log, "template_error", str(exc))
         except PermanentDeliveryError as exc:
             return self._failed(log, exc.code, exc.detail, exc.http_status)
-        except TransientDeliveryError as exc:
-            metrics.add_metric(name=f"{channel.name}_retry", unit=MetricUnit.Count, value=1)
+        except AmbiguousDeliveryError as exc:
+            metrics.add_metric(name=f"{channel.name}_unknown", unit=MetricUnit.Count, value=1)
             logger.warning(
-                "delivery will be retried", extra={**log, "error_code": exc.code, "error_detail": exc.detail}
+                "delivery outcome unknown", extra={**log, "error_code": exc.code, "error_detail": exc.detail}
             )
-            raise
+            return Outcome(UNKNOWN, http_status=exc.http_status, error_code=exc.code, error_detail=exc.detail)
+        except TransientDeliveryError as exc:
+            final = received.receive >= self.max_receives
+            metrics.add_metric(name=f"{channel.name}_{'dead' if final else 'retry'}", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "delivery dead: retries exhausted" if final else "delivery will be retried",
+                extra={**log, "error_code": exc.code, "error_detail": exc.detail, "receive": received.receive},
+            )
+            return Outcome(
+                DEAD if final else RETRYING,
+                http_status=exc.http_status,
+                error_code=exc.code,
+                error_detail=exc.detail,
+                retry_after_s=exc.retry_after_s,
+            )
         metrics.add_metric(name=f"{channel.name}_sent", unit=MetricUnit.Count, value=1)
-        logger.info(
-            "delivered", extra={**log, "provider_message_id": result.provider_message_id, "template": rendered.template}
-        )
+        logger.debug("delivered", extra={**log, "provider_message_id": result.provider_message_id})
         return Outcome(SENT, provider_message_id=result.provider_message_id, http_status=result.http_status)
+
+    @staticmethod
+    def _check_suppressed(batch: Batch, message: dict[str, Any]) -> None:
+        # Checked at routing too; a bounce, complaint or opt-out may have arrived since the message was queued.
+        reason = batch.suppressed.get((message["org_id"], message["channel"], message["address"]))
+        if reason:
+            code = "opted_out" if reason == OPT_OUT and message["channel"] == "sms" else "suppressed"
+            raise PermanentDeliveryError(code, f"suppressed:{reason}")
 
     @staticmethod
     def _failed(log: dict[str, Any], code: str, detail: str, http_status: int | None = None) -> Outcome:
@@ -96,4 +213,19 @@ class Sender:
         return Outcome(FAILED, http_status=http_status, error_code=code, error_detail=detail[:1000])
 
 
-__all__ = ["ClaimHeldElsewhere", "Claimed", "Sender"]
+def _parse(body: str) -> dict[str, Any] | None:
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) and "delivery_id" in message else None
+
+
+def _log(message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "delivery_id": message.get("delivery_id"),
+        "org_id": message.get("org_id"),
+        "event_id": message.get("event_id"),
+        "channel": message.get("channel"),
+        "to": mask(str(message.get("address", ""))),
+    }

@@ -50,7 +50,7 @@ class SmsFeedback:
         if status.destination and status.destination != record.address:
             # The id matched but not the number: not ours to record (it would put a stranger's outcome on it).
             return UNKNOWN_DELIVERY, record
-        applied = self.deliveries.record_outcome(
+        outcome = self.deliveries.record_outcome(
             record,
             kind=status.kind,
             code=status.code,
@@ -58,7 +58,8 @@ class SmsFeedback:
             at=status.timestamp,
             provider_message_id=status.message_id,
         )
-        return (APPLIED if applied else OUT_OF_ORDER), record
+        # An SMS found through its SNS id has its sender's outcome already (the id is written with it).
+        return (APPLIED if outcome == APPLIED else OUT_OF_ORDER), record
 
     def handle_status_lines(self, messages: Iterable[str]) -> dict[str, int]:
         """The sms_status function's work for one CloudWatch Logs event: every line parsed and recorded.

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from notify_core.domain.delivery import SendResult
-from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from notify_core.domain.templates import Rendered
 
 __all__ = ["Channel", "SendResult", "classify_aws_error"]
@@ -46,6 +53,11 @@ def classify_aws_error(exc: Exception, permanent_codes: set[str]) -> Exception:
         if code in permanent_codes and code not in _TRANSIENT_CODES:
             return PermanentDeliveryError(f"rejected:{code}", message, http_status=status)
         return TransientDeliveryError(f"provider:{code}", message, http_status=status)
+    if isinstance(exc, (ConnectTimeoutError, EndpointConnectionError)):
+        return TransientDeliveryError("provider_unreachable", str(exc))  # the request never left
+    if isinstance(exc, (ReadTimeoutError, ConnectionClosedError)):
+        # The request went out and no answer came: the provider may have taken it. Sending again could send twice.
+        return AmbiguousDeliveryError("provider_no_answer", str(exc)[:300])
     if isinstance(exc, BotoCoreError):
         return TransientDeliveryError("provider_unreachable", str(exc))
     return exc

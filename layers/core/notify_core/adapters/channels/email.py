@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from notify_core.adapters.channels.base import SendResult, classify_aws_error
-from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.s3_attachments import AttachmentStore
 from notify_core.domain import mime
 from notify_core.domain.addresses import InvalidAddress, normalise_email
@@ -33,13 +32,11 @@ class EmailChannel:
         self,
         ses: Any,
         *,
-        suppressions: SuppressionsTable,
         attachments: AttachmentStore,
         default_from: str,
         configuration_set: str,
     ) -> None:
         self.ses = ses
-        self.suppressions = suppressions
         self.attachments = attachments
         self.default_from = default_from
         # Every email is sent with it: its delivery, bounce and complaint events come back as feedback.
@@ -50,8 +47,6 @@ class EmailChannel:
             to = normalise_email(message["address"])
         except InvalidAddress as exc:
             raise PermanentDeliveryError("invalid_address", str(exc)) from None
-        # Checked at routing time too; a bounce or complaint may have arrived since the message was queued.
-        self.suppressions.ensure_not_suppressed("email", message["org_id"], to)
         sender = message["org"].get("email_from") or self.default_from
         if message.get("attachments"):
             documents = self.attachments.fetch(message)

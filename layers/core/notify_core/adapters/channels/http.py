@@ -17,7 +17,7 @@ import urllib3
 
 from notify_core.adapters.channels.base import SendResult
 from notify_core.domain import ssrf
-from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 USER_AGENT = "notify-webhooks/1.0"
 
@@ -51,6 +51,9 @@ class HttpPolicy:
     timeout_s: float = 15.0
     allow_loopback: bool = False
     resolver: ssrf.Resolver = ssrf.system_resolver
+    # A request that went out but got no answer may have been acted on: sent again only for receivers that
+    # deduplicate by webhook-id (an endpoint's ``retry_unanswered``), else recorded unknown.
+    retry_unanswered: bool = False
 
 
 def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, max_body: int = 512) -> Answer:
@@ -87,10 +90,20 @@ def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, ma
         excerpt = resp.read(max_body).decode("utf-8", "replace")
         wait = retry_after(resp.headers.get("retry-after"))
         resp.release_conn()
-    except urllib3.exceptions.NewConnectionError as exc:  # a subclass of the timeout error: test it first
+    except urllib3.exceptions.ConnectTimeoutError as exc:  # NewConnectionError too: the request never left
         raise TransientDeliveryError("connection_error", str(exc)[:300]) from exc
-    except urllib3.exceptions.TimeoutError as exc:
-        raise TransientDeliveryError("timeout", f"no answer within {policy.timeout_s:g}s") from exc
+    except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ProtocolError) as exc:
+        # The request went out; the answer did not come back (too late, or the connection dropped mid-answer).
+        # The receiver may have acted on it: unless this receiver takes repeats (``retry_unanswered``: it
+        # deduplicates by webhook-id), it is not sent again by itself.
+        code, detail = (
+            ("timeout", f"no answer within {policy.timeout_s:g}s")
+            if isinstance(exc, urllib3.exceptions.ReadTimeoutError)
+            else ("connection_dropped", str(exc)[:300])
+        )
+        if policy.retry_unanswered:
+            raise TransientDeliveryError(code, detail) from exc
+        raise AmbiguousDeliveryError(code, detail) from exc
     except urllib3.exceptions.HTTPError as exc:
         raise TransientDeliveryError("connection_error", str(exc)[:300]) from exc
     finally:

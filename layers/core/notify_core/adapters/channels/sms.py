@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from notify_core.adapters.channels.base import SendResult, classify_aws_error
-from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.domain.addresses import InvalidAddress, normalise_phone
 from notify_core.domain.errors import PermanentDeliveryError
 from notify_core.domain.templates import Rendered
@@ -16,17 +15,14 @@ _PERMANENT = {"InvalidParameter", "InvalidParameterValue", "OptedOut", "Authoriz
 class SmsChannel:
     name = "sms"
 
-    def __init__(self, sns: Any, *, suppressions: SuppressionsTable) -> None:
+    def __init__(self, sns: Any) -> None:
         self.sns = sns
-        self.suppressions = suppressions
 
     def send(self, message: dict[str, Any], rendered: Rendered) -> SendResult:
         try:
             number = normalise_phone(message["address"])
         except InvalidAddress as exc:
             raise PermanentDeliveryError("invalid_address", str(exc)) from None
-        # The org's opt-out list (ours, not SNS's account-wide one), checked again right before publishing.
-        self.suppressions.ensure_not_suppressed("sms", message["org_id"], number, opted_out_code="opted_out")
         try:
             resp = self.sns.publish(
                 PhoneNumber=number,

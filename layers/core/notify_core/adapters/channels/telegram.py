@@ -26,7 +26,12 @@ from typing import Any
 from notify_core.adapters import ssm
 from notify_core.adapters.channels import http
 from notify_core.adapters.channels.base import SendResult
-from notify_core.domain.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import (
+    AmbiguousDeliveryError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from notify_core.domain.templates import Rendered
 
 PARSE_MODE = "HTML"
@@ -108,6 +113,8 @@ def outcome(answer: http.Answer) -> SendResult:
 
 def _scrubbed(exc: DeliveryError, token: str) -> DeliveryError:
     detail = redact(exc.detail, token)
+    if isinstance(exc, AmbiguousDeliveryError):
+        return AmbiguousDeliveryError(exc.code, detail, http_status=exc.http_status)
     if isinstance(exc, TransientDeliveryError):
         return TransientDeliveryError(exc.code, detail, http_status=exc.http_status, retry_after_s=exc.retry_after_s)
     return PermanentDeliveryError(exc.code, detail, http_status=exc.http_status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from notify_core.adapters import ssm
@@ -46,7 +47,8 @@ class WebhookChannel:
         # webhook-id is the delivery id: the same on every retry, so receivers can deduplicate.
         headers = signing.headers(secret, message["delivery_id"], int(time.time()), body)
         try:
-            result = http.post_json(message["address"], body, headers, policy=self._policy)
+            policy = replace(self._policy, retry_unanswered=True) if message.get("retry_unanswered") else self._policy
+            result = http.post_json(message["address"], body, headers, policy=policy)
         except DeliveryError as exc:
             disabled = self._record(message, exc)
             if disabled and isinstance(exc, TransientDeliveryError):

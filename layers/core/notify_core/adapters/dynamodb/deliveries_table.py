@@ -1,89 +1,90 @@
-"""The delivery log: one DynamoDB item per delivery, holding every attempt (PynamoDB).
+"""The delivery log: one DynamoDB item per delivery, holding its last attempts (PynamoDB).
 
-Statuses and their order are the domain's (``domain.delivery``); this adapter writes them, each transition one
-conditional UpdateItem (the claim protocol is ``claims``). The item is also where the senders' claim lives
-(``claim_until_ms``): a delivery costs one item and two writes on the happy path (claim, complete).
+What a sender does costs one consistent BatchGetItem per SQS batch (``read_many``) and one BatchWriteItem per
+batch for the outcomes (``write_outcomes``): items are written whole, never read-modify-written by two writers at
+once, because no two receives of one delivery run together (FIFO, one message group per delivery) and reports of
+providers wait until the sender recorded its outcome (``REPORTABLE``). Everything else is one conditional
+UpdateItem: feedback's ranked write, dead letters, replay.
 
-The model is bound per table (``DeliveryLog(name)``): every built function has its own class and connection.
+Size: an item is designed to stay within one write unit (1 KB) in the common case (one attempt) and within two
+with ten attempts, long names and feedback (``tests/integration/test_delivery_log_item_size.py``): attempts keep
+their code, HTTP status and a short detail; only the last ``MAX_ATTEMPTS_KEPT`` are kept (``attempt_count`` has
+them all); the last error's full detail sits once on the item.
+
+Indexes: ``by_org_channel`` (``<org>#<channel>``, ``created_at``; projects ``address`` and ``status``) serves the
+SMS report, recipient histories, replay of a window and the monthly cost report; ``by_sms_message``
+(``sms_message_id``, keys only, sparse: SMS only) finds an SMS from its SNS MessageId (delivery status, STOP
+replies). An item enters the reporting index once, when its first outcome is written.
+
+The model is bound per table (``DeliveryLog(name)``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
 from notify_core.domain.delivery import (
     DEAD,
     FAILED,
-    NEVER_CLAIMED_AGAIN,
-    RANK,
+    FINAL,
     REPLAYABLE,
+    REPORTABLE,
     RETRYING,
+    UNKNOWN,
     Attempt,
     DeliveryRecord,
+    OutcomeWrite,
     stronger_or_equal,
     utcnow_iso,
 )
 
+MAX_ATTEMPTS_KEPT = 6
+APPLIED, OUT_OF_ORDER, NOT_YET = "applied", "out_of_order", "not_yet"
+ATTEMPT_DETAIL_CHARS = 120  # per attempt; the item's error_detail keeps the last one whole (up to 1,000)
+ERROR_DETAIL_CHARS = 1000
+
 
 class AttemptAttribute(MapAttribute):
-    number = NumberAttribute()
-    at = UnicodeAttribute()
-    outcome = UnicodeAttribute()
-    code = UnicodeAttribute(null=True)
-    detail = UnicodeAttribute(null=True)
-    http_status = NumberAttribute(null=True)
-    provider_message_id = UnicodeAttribute(null=True)
-
-
-class ByOrgIndex(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_org"
-        projection = AllProjection()
-
-    org_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    # Short stored names: an item pays its write units by size, every attempt on every write.
+    number = NumberAttribute(attr_name="n")
+    at = UnicodeAttribute(attr_name="t")
+    outcome = UnicodeAttribute(attr_name="o")
+    code = UnicodeAttribute(null=True, attr_name="c")
+    detail = UnicodeAttribute(null=True, attr_name="d")
+    http_status = NumberAttribute(null=True, attr_name="h")
+    provider_message_id = UnicodeAttribute(null=True, attr_name="p")
 
 
 class ByOrgChannelIndex(GlobalSecondaryIndex):
-    """``<org_id>#<channel>``: an org's deliveries on one channel by time (the sent SMS report)."""
+    """``<org_id>#<channel>`` by time: the one reporting index."""
 
     class Meta:
         index_name = "by_org_channel"
-        projection = AllProjection()
+        projection = IncludeProjection(["address", "status"])
 
     org_channel = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
-class ByRecipientIndex(GlobalSecondaryIndex):
-    """``<org_id>#<channel>#<address>``: one recipient's history in an org."""
+class BySmsMessageIndex(GlobalSecondaryIndex):
+    """An SMS's SNS MessageId -> its delivery (keys only; the reader fetches the item with a consistent read)."""
 
     class Meta:
-        index_name = "by_recipient"
-        projection = AllProjection()
-
-    org_recipient = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
-
-
-class ByProviderMessageIndex(GlobalSecondaryIndex):
-    """The provider's message id (SNS MessageId for SMS) -> delivery id. Sparse and keys only: a reader
-    (SMS delivery status, STOP replies) fetches the item itself with a consistent read."""
-
-    class Meta:
-        index_name = "by_provider_message"
+        index_name = "by_sms_message"
         projection = KeysOnlyProjection()
 
-    provider_message_id = UnicodeAttribute(hash_key=True)
+    sms_message_id = UnicodeAttribute(hash_key=True)
 
 
 class DeliveryItem(Model):
@@ -106,27 +107,20 @@ class DeliveryItem(Model):
     provider_message_id = UnicodeAttribute(null=True)
     attempt_count = NumberAttribute(default=0)
     attempts = ListAttribute(of=AttemptAttribute, default=list)
-    payload = UnicodeAttribute(null=True)  # the queue message, kept once a delivery is dead or failed (replay)
-    org_channel = UnicodeAttribute(null=True)  # by_org_channel index key
-    org_recipient = UnicodeAttribute(null=True)  # by_recipient index key
+    payload = UnicodeAttribute(null=True)  # the queue message: kept when a person may replay (dead, failed, unknown)
+    org_channel = UnicodeAttribute(null=True)  # by_org_channel key
+    sms_message_id = UnicodeAttribute(null=True)  # by_sms_message key
     replay_count = NumberAttribute(null=True)
-    replayed_at = UnicodeAttribute(null=True)
+    last_message_id = UnicodeAttribute(null=True)  # domain.delivery.decide
+    last_receive = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
-    # The sender's claim (adapters.dynamodb.claims): until when (epoch ms) one sender holds the delivery.
-    claim_until_ms = NumberAttribute(null=True)
 
-    by_org = ByOrgIndex()
     by_org_channel = ByOrgChannelIndex()
-    by_recipient = ByRecipientIndex()
-    by_provider_message = ByProviderMessageIndex()
+    by_sms_message = BySmsMessageIndex()
 
 
 def org_channel_key(org_id: str, channel: str) -> str:
     return f"{org_id}#{channel}"
-
-
-def org_recipient_key(org_id: str, channel: str, address: str) -> str:
-    return f"{org_id}#{channel}#{address}"
 
 
 def is_condition_failure(exc: Exception) -> bool:
@@ -165,7 +159,8 @@ def to_record(item: DeliveryItem) -> DeliveryRecord:
         ),
         payload=item.payload,
         replay_count=None if item.replay_count is None else int(item.replay_count),
-        claim_until_ms=None if item.claim_until_ms is None else int(item.claim_until_ms),
+        last_message_id=item.last_message_id,
+        last_receive=None if item.last_receive is None else int(item.last_receive),
     )
 
 
@@ -175,55 +170,108 @@ def attempt_attribute(a: Attempt) -> AttemptAttribute:
         at=a.at,
         outcome=a.outcome,
         code=a.code,
-        detail=a.detail,
+        detail=(a.detail or "")[:ATTEMPT_DETAIL_CHARS] or None,
         http_status=a.http_status,
         provider_message_id=a.provider_message_id,
     )
 
 
 class DeliveryLog:
-    def __init__(self, table_name: str, *, retention_days: int) -> None:
+    def __init__(self, table_name: str, *, retention_days: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.table_name = table_name
         self.Item = bind(DeliveryItem, table_name)
         self.retention = timedelta(days=retention_days)
+        self._clock = clock
 
-    # ------------------------------------------------------------------------------------------ building
-    def creation_actions(self, message: dict[str, Any]) -> list[Any]:
-        """Attributes a delivery gets the first time any writer sees it (never overwritten)."""
-        D = self.Item
+    # ------------------------------------------------------------------------------------------ senders
+    def read_many(self, delivery_ids: Sequence[str], *, deadline: float | None = None) -> dict[str, DeliveryRecord]:
+        """The deliveries among these that have an item (one consistent BatchGetItem per 100), retried in-process
+        until ``deadline`` (``time.monotonic``): a read that fails leaves a sender unable to decide."""
+        keys = sorted(set(delivery_ids))
+        if not keys:
+            return {}
+        items = self._retried(lambda: list(self.Item.batch_get(keys, consistent_read=True)), deadline)
+        return {i.delivery_id: to_record(i) for i in items}
+
+    def write_outcomes(self, writes: Sequence[OutcomeWrite], *, deadline: float | None = None) -> None:
+        """Every outcome of a batch in one BatchWriteItem per 25 (PutItem of the whole item), retried in-process
+        until ``deadline``. Raises if they could not all be written: the caller lets the invocation fail, and
+        each message's next receive finds its outcome unrecorded (``unknown`` if it may have been sent)."""
+        if not writes:
+            return
+        items = [self._item(w) for w in writes]
+
+        def write() -> None:
+            with self.Item.batch_write() as batch:
+                for item in items:
+                    batch.save(item)
+
+        self._retried(write, deadline)
+
+    def _item(self, w: OutcomeWrite) -> DeliveryItem:
+        m, prev, outcome = w.message, w.previous, w.outcome
         now = utcnow_iso()
-        actions = [
-            D.org_id.set(D.org_id | message["org_id"]),
-            D.created_at.set(D.created_at | now),
-            D.event_id.set(D.event_id | message["event_id"]),
-            D.event_type.set(D.event_type | message["event_type"]),
-            D.channel.set(D.channel | message["channel"]),
-            D.address.set(D.address | message["address"]),
-            D.reasons.set(D.reasons | list(message.get("reasons") or [])),
-            D.expires_at.set(D.expires_at | self.retention),
-            D.updated_at.set(now),
-            D.org_channel.set(D.org_channel | org_channel_key(message["org_id"], message["channel"])),
-            D.org_recipient.set(
-                D.org_recipient | org_recipient_key(message["org_id"], message["channel"], message["address"])
-            ),
-        ]
-        if message.get("recipient_name"):
-            actions.append(D.recipient_name.set(D.recipient_name | message["recipient_name"]))
-        if message.get("endpoint_id"):
-            actions.append(D.endpoint_id.set(D.endpoint_id | message["endpoint_id"]))
-        return actions
+        # Every outcome written stands for one receive that may have reached the provider (an unknown one too).
+        number = (prev.attempt_count if prev else 0) + 1
+        attempts = [*(prev.attempts if prev else ())]
+        attempts.append(
+            Attempt(
+                number=number,
+                at=now,
+                outcome=outcome.status,
+                code=outcome.error_code,
+                detail=outcome.error_detail,
+                http_status=outcome.http_status,
+                provider_message_id=outcome.provider_message_id,
+            )
+        )
+        keep_payload = outcome.status in (FAILED, DEAD, UNKNOWN)  # a person may replay these
+        sms_id = outcome.provider_message_id if m["channel"] == "sms" else None
+        return self.Item(
+            delivery_id=m["delivery_id"],
+            org_id=m["org_id"],
+            created_at=prev.created_at if prev and prev.created_at else m.get("routed_at") or now,
+            updated_at=now,
+            event_id=m["event_id"],
+            event_type=m["event_type"],
+            channel=m["channel"],
+            address=m["address"],
+            recipient_name=m.get("recipient_name"),
+            endpoint_id=m.get("endpoint_id"),
+            reasons=list(m.get("reasons") or []),
+            status=outcome.status,
+            error_code=outcome.error_code,
+            error_detail=(outcome.error_detail or "")[:ERROR_DETAIL_CHARS] or None,
+            provider_message_id=outcome.provider_message_id or (prev.provider_message_id if prev else None),
+            attempt_count=number,
+            attempts=[attempt_attribute(a) for a in attempts[-MAX_ATTEMPTS_KEPT:]],
+            payload=json.dumps(m, separators=(",", ":")) if keep_payload else None,
+            org_channel=org_channel_key(m["org_id"], m["channel"]),
+            sms_message_id=sms_id or (prev.provider_message_id if prev and m["channel"] == "sms" else None),
+            replay_count=prev.replay_count if prev else None,
+            last_message_id=w.message_id,
+            last_receive=w.receive,
+            expires_at=self.retention,
+        )
 
-    def append_attempt(self, attempt: Attempt) -> Any:
-        return self.Item.attempts.set((self.Item.attempts | []).append([attempt_attribute(attempt)]))
+    def _retried(self, call: Callable[[], Any], deadline: float | None) -> Any:
+        """``call`` again on DynamoDB errors (throttling, 5xx, unprocessed items) until it succeeds or ``deadline``
+        passes; then the last error is raised. The SDK's own retries run first, inside each call."""
+        delay = 0.05
+        while True:
+            try:
+                return call()
+            except PynamoDBException:
+                if deadline is None or self._clock() + delay >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     # ------------------------------------------------------------------------------------------ routing
     def record_at_routing(self, messages: list[dict[str, Any]]) -> None:
-        """Deliveries the router decided not to queue, logged with their status and reason.
-
-        ``failed`` (invalid address, template error) or ``skipped`` (a preference, missing consent, an org
-        setting, a suppressed address). They are never queued, so no sender will touch these items; a batch
-        write is safe and cheap (25 items per call).
-        """
+        """Deliveries the router decided not to queue, logged with their status and reason: ``failed`` (invalid
+        address, template error) or ``skipped`` (a preference, missing consent, an org setting, a suppressed
+        address). Never queued, so no sender touches them: a batch write (25 per call) is safe."""
         now = utcnow_iso()
         with self.Item.batch_write() as batch:
             for m in messages:
@@ -231,7 +279,7 @@ class DeliveryLog:
                     self.Item(
                         delivery_id=m["delivery_id"],
                         org_id=m["org_id"],
-                        created_at=now,
+                        created_at=m.get("routed_at") or now,
                         updated_at=now,
                         event_id=m["event_id"],
                         event_type=m["event_type"],
@@ -245,31 +293,35 @@ class DeliveryLog:
                         error_detail=m.get("error_detail"),
                         expires_at=self.retention,
                         org_channel=org_channel_key(m["org_id"], m["channel"]),
-                        org_recipient=org_recipient_key(m["org_id"], m["channel"], m["address"]),
                     )
                 )
 
     # ------------------------------------------------------------------------------------------ dead letters
-    def mark_dead(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
-        """Retries are exhausted: the delivery is dead, the message kept for replay.
-
-        An item already in a final state (sent/failed/skipped/feedback) is left alone: a message can reach the
-        DLQ after a sender crashed *after* recording success, and that delivery did go out. Returns the dead
-        delivery (its last error and attempt count), or None when it was left alone.
-        """
+    def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
+        """A message in a DLQ: its last receive ended without an outcome (a sender records ``dead`` itself when
+        its last retry fails), so it may have gone out: ``unknown``, kept for a person to replay. A delivery
+        already in a final state is left alone. Returns the settled delivery, or None."""
         D = self.Item
         item = D(delivery_id=message["delivery_id"])
+        now = utcnow_iso()
         try:
             item.update(
                 actions=[
-                    *self.creation_actions(message),
-                    D.status.set(DEAD),
-                    D.error_code.set(D.error_code | "retries_exhausted"),
-                    D.error_detail.set(D.error_detail | f"retries exhausted on the {source_queue} queue"),
+                    D.org_id.set(D.org_id | message["org_id"]),
+                    D.created_at.set(D.created_at | now),
+                    D.event_id.set(D.event_id | message["event_id"]),
+                    D.event_type.set(D.event_type | message["event_type"]),
+                    D.channel.set(D.channel | message["channel"]),
+                    D.address.set(D.address | message["address"]),
+                    D.org_channel.set(D.org_channel | org_channel_key(message["org_id"], message["channel"])),
+                    D.expires_at.set(D.expires_at | self.retention),
+                    D.updated_at.set(now),
+                    D.status.set(UNKNOWN),
+                    D.error_code.set("no_outcome"),
+                    D.error_detail.set(f"its last receive on the {source_queue} queue ended without an outcome"),
                     D.payload.set(json.dumps(message, separators=(",", ":"))),
-                    D.claim_until_ms.remove(),
                 ],
-                condition=D.status.does_not_exist() | ~D.status.is_in(*NEVER_CLAIMED_AGAIN),
+                condition=D.status.does_not_exist() | ~D.status.is_in(*FINAL),
             )
         except UpdateError as exc:
             if not is_condition_failure(exc):
@@ -291,45 +343,79 @@ class DeliveryLog:
             return None
 
     def find_by_provider_message(self, provider_message_id: str, channel: str) -> DeliveryRecord | None:
-        """The delivery a provider's message id belongs to (index ``by_provider_message``, never a Scan).
-
-        The index is eventually consistent: it only knows a delivery once its sender recorded the id.
-        """
-        if not provider_message_id:
+        """The SMS an SNS MessageId belongs to (index ``by_sms_message``, never a Scan). Eventually consistent:
+        the index knows a delivery once its sender recorded the id."""
+        if not provider_message_id or channel != "sms":
             return None
-        for key in self.Item.by_provider_message.query(provider_message_id, limit=2):
+        for key in self.Item.by_sms_message.query(provider_message_id, limit=2):
             record = self.get_any(key.delivery_id)
             if record and record.channel == channel and record.provider_message_id == provider_message_id:
                 return record
         return None
 
+    def _keys_in(self, org_id: str, channel: str, date_from: str, date_to: str, condition: Any = None) -> list[Any]:
+        D = self.Item
+        return list(
+            D.by_org_channel.query(
+                org_channel_key(org_id, channel), D.created_at.between(date_from, date_to), filter_condition=condition
+            )
+        )
+
+    def _items(self, keys: Sequence[Any]) -> Iterator[DeliveryRecord]:
+        ids = [k.delivery_id for k in keys]
+        found = {i.delivery_id: i for i in self.Item.batch_get(ids)} if ids else {}
+        for delivery_id in ids:  # index order (by time), whatever order BatchGetItem answers in
+            if delivery_id in found:
+                yield to_record(found[delivery_id])
+
     def by_org_since(
-        self, org_id: str, since: str, *, statuses: tuple[str, ...], endpoint_id: str | None = None
+        self,
+        org_id: str,
+        since: str,
+        *,
+        statuses: tuple[str, ...],
+        endpoint_id: str | None = None,
+        channels: Sequence[str] = ("email", "sms", "webhook", "slack", "telegram"),
     ) -> Iterator[DeliveryRecord]:
         """An org's deliveries created at or after ``since`` in one of ``statuses`` with a stored message."""
         D = self.Item
-        condition = D.status.is_in(*statuses) & D.payload.exists()
-        if endpoint_id:
-            condition &= D.endpoint_id == endpoint_id
-        for item in D.by_org.query(org_id, D.created_at >= since, filter_condition=condition):
-            yield to_record(item)
+        for channel in channels:
+            keys = self._keys_in(org_id, channel, since, "~", D.status.is_in(*statuses))
+            for record in self._items(keys):
+                if record.payload and (endpoint_id is None or record.endpoint_id == endpoint_id):
+                    yield record
 
     def by_org_channel(
         self, org_id: str, channel: str, date_from: str, date_to: str, *, statuses: tuple[str, ...]
     ) -> Iterator[DeliveryRecord]:
-        D = self.Item
-        for item in D.by_org_channel.query(
-            org_channel_key(org_id, channel),
-            D.created_at.between(date_from, date_to),
-            filter_condition=D.status.is_in(*statuses),
-        ):
-            yield to_record(item)
+        keys = self._keys_in(org_id, channel, date_from, date_to, self.Item.status.is_in(*statuses))
+        yield from self._items(keys)
 
-    def by_recipient(self, org_id: str, channel: str, address: str, *, limit: int | None) -> Iterator[DeliveryRecord]:
-        for item in self.Item.by_recipient.query(
-            org_recipient_key(org_id, channel, address), scan_index_forward=False, limit=limit
-        ):
-            yield to_record(item)
+    def by_recipient(
+        self, org_id: str, channel: str, address: str, *, limit: int | None, since: str = ""
+    ) -> Iterator[DeliveryRecord]:
+        """One address's deliveries in an org, newest first: the reporting index, filtered on its projected
+        address (reads the org's index entries of that channel since ``since``; never the table, never a Scan)."""
+        D = self.Item
+        keys = D.by_org_channel.query(
+            org_channel_key(org_id, channel),
+            D.created_at >= since if since else None,  # a key condition may not compare with ""
+            filter_condition=D.address == address,
+            scan_index_forward=False,
+        )
+        chosen = []
+        for key in keys:
+            chosen.append(key)
+            if limit is not None and len(chosen) >= limit:
+                break
+        yield from self._items(chosen)
+
+    def count_by_status(self, org_id: str, channel: str, date_from: str, date_to: str) -> dict[str, int]:
+        """How many deliveries of a channel an org had in a window, by status (index keys and status only)."""
+        counts: dict[str, int] = {}
+        for key in self._keys_in(org_id, channel, date_from, date_to):
+            counts[key.status] = counts.get(key.status, 0) + 1
+        return counts
 
     # ------------------------------------------------------------------------------------------ feedback
     def record_outcome(
@@ -341,47 +427,50 @@ class DeliveryLog:
         detail: str,
         at: str | None,
         provider_message_id: str | None,
-    ) -> bool:
+    ) -> str:
         """What a provider reported after it accepted a message (email and SMS): the one ranked write.
 
-        The attempt entry is always appended; the status only replaces a weaker one (``RANK``), checked by
-        DynamoDB in the update's condition too (another report may be applied concurrently). A kind outside
-        ``RANK`` (an email delay) adds the attempt and changes no status. False: the delivery already holds an
-        equal or stronger outcome (nothing written).
+        Only on a delivery its sender recorded as gone out (``REPORTABLE``): a report that overtook the sender's
+        own write is refused (``not_yet``) and retried by the caller. The status only replaces a weaker one
+        (``RANK``), checked by DynamoDB too; a kind outside ``RANK`` (an email delay) adds the attempt and changes
+        no status. Returns ``applied``, ``out_of_order`` (an equal or stronger outcome is there) or ``not_yet``.
         """
         D = self.Item
-        changes_status = kind in RANK
         equal_or_stronger = stronger_or_equal(kind)
         if record.status in equal_or_stronger:
-            return False
-        attempt = Attempt(
-            number=max(1, record.attempt_count),
-            at=at or utcnow_iso(),
-            outcome=kind,
-            code=code,
-            detail=detail[:1000] or None,
-            provider_message_id=provider_message_id,
+            return OUT_OF_ORDER
+        if record.status not in REPORTABLE:
+            return NOT_YET
+        attempt = attempt_attribute(
+            Attempt(
+                number=max(1, record.attempt_count),
+                at=at or utcnow_iso(),
+                outcome=kind,
+                code=code,
+                detail=detail or None,
+                provider_message_id=provider_message_id,
+            )
         )
-        actions = [D.updated_at.set(utcnow_iso()), self.append_attempt(attempt)]
-        condition = D.delivery_id.exists()
-        if changes_status:
+        kept = [attempt_attribute(a) for a in record.attempts[-(MAX_ATTEMPTS_KEPT - 1) :]]
+        actions: list[Action] = [D.updated_at.set(utcnow_iso()), D.attempts.set([*kept, attempt])]
+        condition = D.status.is_in(*REPORTABLE)
+        if equal_or_stronger:
             actions.append(D.status.set(kind))
             if kind != "delivered":
-                actions += [D.error_code.set(code), D.error_detail.set(detail[:1000] or code)]
-            if equal_or_stronger:
-                condition &= D.status.does_not_exist() | ~D.status.is_in(*equal_or_stronger)
+                actions += [D.error_code.set(code), D.error_detail.set(detail[:ERROR_DETAIL_CHARS] or code)]
+            condition &= ~D.status.is_in(*equal_or_stronger)
         try:
             D(delivery_id=record.delivery_id).update(actions=actions, condition=condition)
         except UpdateError as exc:
             if is_condition_failure(exc):
-                return False
+                return OUT_OF_ORDER  # another report (or a replay) got there between our read and this write
             raise
-        return True
+        return APPLIED
 
     # ------------------------------------------------------------------------------------------ replay
     def reopen_for_replay(self, record: DeliveryRecord) -> bool:
-        """dead/failed -> retrying and the claim released, on the table's truth (not an index's): a delivery
-        that went out, was skipped or is already being replayed is untouchable. False: not replayable now."""
+        """dead/failed/unknown -> retrying, on the table's truth (not an index's): a delivery that went out, was
+        skipped or is already being replayed is untouchable. False: not replayable now."""
         D = self.Item
         now = utcnow_iso()
         try:
@@ -389,9 +478,10 @@ class DeliveryLog:
                 actions=[
                     D.status.set(RETRYING),
                     D.replay_count.add(1),
-                    D.replayed_at.set(now),
                     D.updated_at.set(now),
-                    D.claim_until_ms.remove(),
+                    # A new message starts the count again (decide() reads these against the message it gets).
+                    D.last_message_id.remove(),
+                    D.last_receive.remove(),
                 ],
                 condition=(D.org_id == record.org_id) & D.status.is_in(*REPLAYABLE),
             )

@@ -139,6 +139,7 @@ class _Models:
             enabled = BooleanAttribute(default=True)
             secret_parameter = UnicodeAttribute()
             event_types = ListAttribute(of=UnicodeAttribute, null=True)
+            retry_unanswered = BooleanAttribute(default=False)
             # Health, kept by the webhook sender with plain UpdateItem calls (services.endpoint_health).
             failing_since = UnicodeAttribute(null=True)
             last_success_at = UnicodeAttribute(null=True)
@@ -350,6 +351,7 @@ class SettingsTable:
                     enabled=e.enabled,
                     secret_parameter=e.secret_parameter,
                     event_types=None if e.event_types is None else list(e.event_types),
+                    retry_unanswered=e.retry_unanswered,
                 )
             )
         for s in d.subscriptions:
@@ -398,6 +400,7 @@ class SettingsTable:
                 description=item.description,
                 enabled=bool(item.enabled),
                 event_types=None if item.event_types is None else _strs(item.event_types),
+                retry_unanswered=bool(item.retry_unanswered),
                 failing_since=item.failing_since,
                 last_success_at=item.last_success_at,
                 disabled_reason=item.disabled_reason,
