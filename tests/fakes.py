@@ -167,6 +167,7 @@ class FakeDeliveryLog:
                 payload=json.dumps(m, separators=(",", ":")) if o.status in (FAILED, DEAD, UNKNOWN) else None,
                 last_message_id=w.message_id,
                 last_receive=w.receive,
+                maybe_delivered=o.maybe_delivered or bool(prev and prev.maybe_delivered),
             )
 
     # -- RoutingLog / DeliveryReader

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from notify_core import config as env_names
 from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
@@ -92,8 +92,11 @@ class EmailFeedback:
     configuration_set: str  # SES configuration set name (account/region-unique)
     env: str  # environment variable carrying the name to the email sender
     topic: str  # wiring topic the event destination publishes to
-    # SES event types published (CloudFormation MatchingEventTypes spelling).
-    event_types: tuple[str, ...] = ("delivery", "bounce", "complaint", "reject", "deliveryDelay")
+    # SES event types always published (CloudFormation MatchingEventTypes spelling): what changes a delivery's fate.
+    event_types: tuple[str, ...] = ("bounce", "complaint", "reject", "deliveryDelay")
+    # Published only when a deployment asks (``DeploymentOptions.ses_delivery_events``): one per email sent, each
+    # costing the feedback function its calls and the delivery its write, for a "delivered" most teams never read.
+    optional_event_types: tuple[str, ...] = ("delivery",)
 
 
 @dataclass(frozen=True)
@@ -475,6 +478,50 @@ FUNCTIONS: tuple[Function, ...] = (
 COMMON_ENV = {env_names.POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE}
 
 
+@dataclass(frozen=True)
+class DeploymentOptions:
+    """What one deployment may choose: ``cdk deploy -c notify:<context key>=<value>`` or ``LocalRuntime(options=)``."""
+
+    # Every delivery item carries a TTL this far ahead (DynamoDB deletes it within days after): what the log,
+    # the reports and replay can see. 90 days covers a quarter's disputes; longer costs storage linearly.
+    delivery_retention_days: int = 90
+    # Record SES Delivery events (status "delivered"): off by default, see ``EmailFeedback.optional_event_types``.
+    ses_delivery_events: bool = False
+
+    def ses_event_types(self) -> tuple[str, ...]:
+        optional = EMAIL_FEEDBACK.optional_event_types if self.ses_delivery_events else ()
+        return (*optional, *EMAIL_FEEDBACK.event_types)
+
+    def env(self) -> dict[str, str]:
+        return {env_names.DELIVERY_RETENTION_DAYS: str(self.delivery_retention_days)}
+
+
+DEFAULT_OPTIONS = DeploymentOptions()
+DEPLOYMENT_CONTEXT = {
+    "delivery_retention_days": "notify:deliveryRetentionDays",
+    "ses_delivery_events": "notify:sesDeliveryEvents",
+}
+
+
+def deployment_options(context: Callable[[str], Any]) -> DeploymentOptions:
+    """The options a CDK app was given (``context`` is ``node.try_get_context``); a bad value names its key."""
+    values: dict[str, Any] = {}
+    for name, key in DEPLOYMENT_CONTEXT.items():
+        raw = context(key)
+        if raw is None:
+            continue
+        text = str(raw).strip().lower()
+        if name == "ses_delivery_events":
+            if text not in ("true", "false"):
+                raise ValueError(f"-c {key}={raw!r}: expected true or false")
+            values[name] = text == "true"
+        else:
+            if not text.isdigit() or not 1 <= int(text) <= 3650:
+                raise ValueError(f"-c {key}={raw!r}: expected a number of days from 1 to 3650")
+            values[name] = int(text)
+    return DeploymentOptions(**values)
+
+
 def table(key: str) -> Table:
     return next(t for t in TABLES if t.key == key)
 
@@ -517,6 +564,7 @@ def function_environment(
     *,
     bus_name: str = BUS_NAME,
     extra: Mapping[str, str] | None = None,
+    options: DeploymentOptions = DEFAULT_OPTIONS,
 ) -> dict[str, str]:
     """A function's environment, as the CDK stack and the local runtime give it.
 
@@ -529,6 +577,7 @@ def function_environment(
     resources = {name: resource(*ref.split(":", 1)) for name, ref in function_env_names(fn).items()}
     known = fn.settings_model.known_env()
     static = {**COMMON_ENV, **fn.env, env_names.POWERTOOLS_SERVICE_NAME: fn.key}
+    static |= {name: value for name, value in options.env().items() if name in known}
     static |= {name: value for name, value in (extra or {}).items() if name in known}
     if fn.access.events_put:
         static[env_names.NOTIFY_BUS_NAME] = bus_name

@@ -34,6 +34,7 @@ def function_environment(
     queue_urls: Mapping[str, str],
     knobs: Mapping[str, str],
     overrides: Mapping[str, str] | None = None,
+    options: wiring.DeploymentOptions = wiring.DEFAULT_OPTIONS,
 ) -> dict[str, str]:
     """``fn``'s environment as the stack builds it, resources named locally, knobs it reads, then ``overrides``."""
 
@@ -42,7 +43,7 @@ def function_environment(
 
     known = fn.settings_model.known_env()
     extra = {name: value for name, value in knobs.items() if name in known}
-    return {**wiring.function_environment(fn, resource, extra=extra), **(overrides or {})}
+    return {**wiring.function_environment(fn, resource, extra=extra, options=options), **(overrides or {})}
 
 
 def admin_environment(queue_urls: Mapping[str, str]) -> dict[str, str]:

@@ -94,17 +94,24 @@ def read_outbox(endpoint_url: str, quarantine_url: str, log: Any, receiver: Any 
 def deliveries(log: Any) -> list[dict[str, Any]]:
     """The whole delivery log (an ``adapters.dynamodb.deliveries_table.DeliveryLog``), oldest first."""
     # A Scan is fine for a local inspection view; production reads go through keys and the by_org index.
-    items = [_readable(d.to_simple_dict()) for d in log.Item.scan()]
+    items = [_readable(d) for d in log.Item.scan()]
     return sorted(items, key=lambda d: (d.get("created_at", ""), d["delivery_id"]))
 
 
-def _readable(item: dict[str, Any]) -> dict[str, Any]:
-    """Attempts are stored under one-letter names (they are paid for on every write): show them by name."""
-    from notify_core.adapters.dynamodb.deliveries_table import AttemptAttribute
+def _readable(item: Any) -> dict[str, Any]:
+    """An item by its attributes' names (most are stored under short names: they are paid for on every write), its
+    kept message whole (stored without what the item already says)."""
+    from notify_core.adapters.dynamodb.deliveries_table import AttemptAttribute, full_payload
 
-    names = {a.attr_name: name for name, a in AttemptAttribute.get_attributes().items()}
-    item["attempts"] = [{names.get(k, k): v for k, v in a.items()} for a in item.get("attempts") or []]
-    return item
+    def by_name(model: Any, stored: dict[str, Any]) -> dict[str, Any]:
+        names = {a.attr_name: name for name, a in model.get_attributes().items()}
+        return {names.get(k, k): v for k, v in stored.items()}
+
+    row = by_name(type(item), item.to_simple_dict())
+    row["attempts"] = [by_name(AttemptAttribute, a) for a in row.get("attempts") or []]
+    if row.get("payload"):
+        row["payload"] = full_payload(item)
+    return row
 
 
 def inbox(table: Any, org_id: str, user_id: str) -> list[dict[str, Any]]:

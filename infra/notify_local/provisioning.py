@@ -27,7 +27,9 @@ class Provisioned:
     log_subscribers: dict[str, list[wiring.Function]] = field(default_factory=dict)
 
 
-def provision(region: str, visibility_timeout_s: int) -> Provisioned:
+def provision(
+    region: str, visibility_timeout_s: int, options: wiring.DeploymentOptions = wiring.DEFAULT_OPTIONS
+) -> Provisioned:
     """Create every wiring resource on the moto server ``AWS_ENDPOINT_URL`` points at.
 
     ``visibility_timeout_s`` caps each queue's visibility timeout: after a handler crashes outright a
@@ -41,7 +43,7 @@ def provision(region: str, visibility_timeout_s: int) -> Provisioned:
         create_table(ddb, t)
     _create_queues(boto3.client("sqs"), region, visibility_timeout_s, made)
     _create_bus_and_rules(boto3.client("events"), region)
-    _create_email_feedback(region, made)
+    _create_email_feedback(region, made, options)
     _create_log_sources(boto3.client("logs"), region, made)
     _create_buckets(boto3.client("s3"), region, made)
     return made
@@ -122,7 +124,7 @@ def _create_bus_and_rules(events: Any, region: str) -> None:
         )
 
 
-def _create_email_feedback(region: str, made: Provisioned) -> None:
+def _create_email_feedback(region: str, made: Provisioned, options: wiring.DeploymentOptions) -> None:
     """The wiring's topics (with their SQS subscriptions) and the SES configuration set.
 
     moto stores the configuration set and its SNS event destination but never publishes SES events;
@@ -144,7 +146,7 @@ def _create_email_feedback(region: str, made: Provisioned) -> None:
         EventDestination={
             "Name": fb.topic,
             "Enabled": True,
-            "MatchingEventTypes": list(fb.event_types),
+            "MatchingEventTypes": list(options.ses_event_types()),
             "SNSDestination": {"TopicARN": made.topic_arns[fb.topic]},
         },
     )

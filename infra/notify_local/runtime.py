@@ -73,6 +73,8 @@ class LocalRuntime:
     log_level: str = "WARNING"
     # Where handlers' stdout (Powertools EMF metrics) goes; None leaves it on the process's stdout.
     handler_output: Any = None
+    # What a deployment chooses with ``cdk deploy -c notify:...`` (retention, SES Delivery events).
+    options: wiring.DeploymentOptions = field(default_factory=wiring.DeploymentOptions)
     aws_calls: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -147,7 +149,7 @@ class LocalRuntime:
     # ------------------------------------------------------------- provisioning
     def provision(self) -> None:
         """Create from the wiring what the CDK stack creates on AWS."""
-        made = provisioning.provision(self.region, self.visibility_timeout_s)
+        made = provisioning.provision(self.region, self.visibility_timeout_s, self.options)
         self.queue_urls.update(made.queue_urls)
         self.topic_arns = made.topic_arns
         self.log_subscribers = made.log_subscribers
@@ -170,7 +172,9 @@ class LocalRuntime:
             allow_loopback_webhooks=self.allow_loopback_webhooks,
             receiver=self.receiver,
         )
-        return environment.function_environment(fn, self.queue_urls, knobs, self._overrides.get(fn.key))
+        return environment.function_environment(
+            fn, self.queue_urls, knobs, self._overrides.get(fn.key), options=self.options
+        )
 
     @contextlib.contextmanager
     def override_env(self, function_key: str, **variables: str) -> Iterator[None]:

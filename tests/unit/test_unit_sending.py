@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from notify_core.domain.delivery import DEAD, FAILED, RETRYING, SENT, SKIPPED, UNKNOWN, decide
-from notify_core.domain.errors import AmbiguousDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import AmbiguousDeliveryError, TransientDeliveryError, UnansweredDeliveryError
 from notify_core.domain.templates import TemplateRenderError
 from notify_core.services.sending import Received, RetryLater, Sender
 from tests.fakes import FakeChannel, FakeDeliveryLog, FakeRenderer, FakeSuppressions
@@ -133,6 +133,31 @@ def test_a_transient_failure_on_the_last_receive_is_dead_and_the_message_is_not_
     record = run.log.items["dlv_1"]
     assert (record.status, record.error_code) == (DEAD, "provider:InternalFailure") and record.payload
     assert [o.status for o in deaths] == [DEAD]  # the webhook sender alerts the org here
+
+
+def test_a_receiver_that_takes_repeats_is_retried_after_no_answer_and_never_ends_dead():
+    # An endpoint with retry_unanswered deduplicates by webhook-id: an unanswered request is tried again, but it
+    # may have been acted on, so running out of receives afterwards ends unknown, even if later answers were 5xx.
+    class Answers(FakeChannel):
+        def send(self, message, rendered):
+            answer = self.answers.pop(0)
+            if answer == "no answer":
+                raise UnansweredDeliveryError("timeout", "no answer within 10s")
+            raise TransientDeliveryError("http_503", "unavailable")
+
+    run = Run(Answers("webhook", "no answer", "503", "503"), max_receives=3)
+    webhook = message(channel="webhook", address="https://erp.example/hook")
+    first = run.batch(rec(webhook))
+    assert isinstance(first["m-1"], RetryLater) and run.log.items["dlv_1"].maybe_delivered
+    assert isinstance(run.batch(rec(webhook, receive=2))["m-1"], RetryLater)
+    assert run.batch(rec(webhook, receive=3))["m-1"]["status"] == UNKNOWN
+    record = run.log.items["dlv_1"]
+    assert (record.status, record.error_code) == (UNKNOWN, "http_503") and record.payload  # replayable by a person
+    # Without an unanswered request, the same exhaustion is dead.
+    run = Run(Answers("webhook", "503", "503", "503"), max_receives=3)
+    for receive in (1, 2, 3):
+        run.batch(rec(webhook, receive=receive))
+    assert run.log.items["dlv_1"].status == DEAD
 
 
 def test_a_request_that_got_no_answer_is_unknown_not_retried():

@@ -69,6 +69,6 @@ class EmailFeedback(Construct):
             configuration_set=self.configuration_set,
             configuration_set_event_destination_name=spec.topic,
             destination=ses.EventDestination.sns_topic(self.topic),
-            events=[_EVENTS[e] for e in spec.event_types],
+            events=[_EVENTS[e] for e in wiring.deployment_options(self.node.try_get_context).ses_event_types()],
         )
         self.event_destination.node.add_dependency(self.key)

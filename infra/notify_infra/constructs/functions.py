@@ -91,7 +91,14 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=access.role,
-            environment=_environment(fn, tables=tables, queues=queues, buckets=buckets, bus_name=bus_name),
+            environment=_environment(
+                fn,
+                tables=tables,
+                queues=queues,
+                buckets=buckets,
+                bus_name=bus_name,
+                options=wiring.deployment_options(self.node.try_get_context),
+            ),
         )
         for source in fn.sources:
             queue = queues.source_queue(source)
@@ -144,7 +151,13 @@ def _check_visibility(fn: wiring.Function, queue: wiring.Queue) -> None:
 
 
 def _environment(
-    fn: wiring.Function, *, tables: Tables, queues: Queues, buckets: Buckets, bus_name: str
+    fn: wiring.Function,
+    *,
+    tables: Tables,
+    queues: Queues,
+    buckets: Buckets,
+    bus_name: str,
+    options: wiring.DeploymentOptions,
 ) -> dict[str, str]:
     def resource(kind: str, key: str) -> str:
         if kind == "table":
@@ -156,5 +169,9 @@ def _environment(
         raise ValueError(f"{fn.key}: unknown resource kind {kind!r}")
 
     return wiring.function_environment(
-        fn, resource, bus_name=bus_name, extra={env_names.NOTIFY_TEMPLATES_DIR: TEMPLATES_DIR_IN_LAMBDA}
+        fn,
+        resource,
+        bus_name=bus_name,
+        extra={env_names.NOTIFY_TEMPLATES_DIR: TEMPLATES_DIR_IN_LAMBDA},
+        options=options,
     )

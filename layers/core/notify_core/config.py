@@ -134,7 +134,7 @@ class _Retry(FunctionSettings):
 class _DeliveryLog(FunctionSettings):
     deliveries_table: Name = _req(DELIVERIES_TABLE)
     # How long a delivery (and so its "sent exactly once" guard) is kept before DynamoDB's TTL removes it.
-    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=400, ge=1)
+    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=90, ge=1)
 
 
 class RouterSettings(_Templates, _Retry, _DeliveryLog):
@@ -234,7 +234,7 @@ class AdminSettings(FunctionSettings):
     chat_queue_url: str | None = Field(alias=CHAT_QUEUE_URL, default=None)
     webhook_secret_prefix: str | None = Field(alias=WEBHOOK_SECRET_PREFIX, default=None)
     chat_secret_prefix: str | None = Field(alias=CHAT_SECRET_PREFIX, default=None)
-    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=400, ge=1)
+    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=90, ge=1)
 
 
 # Function key (``wiring.Function.key``) -> its settings model. An infra test checks both lists name the same

@@ -97,6 +97,7 @@ class DeliveryRecord:
     # Which queue message's receive wrote the last outcome (see ``decide``).
     last_message_id: str | None = None
     last_receive: int | None = None
+    maybe_delivered: bool = False  # some attempt went unanswered: if it ends without an answer, it is unknown
 
 
 # ------------------------------------------------------------------------------------------- the sender's rule
@@ -142,6 +143,7 @@ class Outcome:
     error_code: str | None = None
     error_detail: str | None = None
     retry_after_s: int | None = None  # for a retry: never sooner than the provider asked
+    maybe_delivered: bool = False  # a request went unanswered (a receiver that takes repeats): never ``dead``
 
 
 @dataclass(frozen=True)

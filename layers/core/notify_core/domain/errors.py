@@ -42,6 +42,11 @@ class AmbiguousDeliveryError(DeliveryError):
     mid-answer): sending again could send twice. The delivery is recorded ``unknown``, never retried by itself."""
 
 
+class UnansweredDeliveryError(TransientDeliveryError):
+    """No answer, to a receiver that takes repeats (it deduplicates by the delivery's id): retried, but the request
+    may have been acted on, so a delivery that never gets an answer ends ``unknown``, never ``dead``."""
+
+
 class InvalidEventError(Exception):
     """An event that cannot be routed; it is quarantined with ``reason`` and never retried."""
 

@@ -39,7 +39,12 @@ from notify_core.domain.delivery import (
     OutcomeWrite,
     decide,
 )
-from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import (
+    AmbiguousDeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnansweredDeliveryError,
+)
 from notify_core.domain.templates import TemplateRenderError
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import Channel, Renderer, SuppressionList
@@ -148,7 +153,7 @@ class Sender:
         if decision.action == DUPLICATE:
             return {"status": decision.reason, "duplicate": True}
         if decision.action == ATTEMPT:
-            outcome = self._attempt(batch, message, received)
+            outcome = self._attempt(batch, message, received, previous)
         else:
             metrics.add_metric(name="deliveries_unknown", unit=MetricUnit.Count, value=1)
             logger.warning("delivery outcome unknown", extra={**_log(message), "reason": decision.reason})
@@ -163,7 +168,9 @@ class Sender:
             )
         return {"status": outcome.status, "provider_message_id": outcome.provider_message_id}
 
-    def _attempt(self, batch: Batch, message: dict[str, Any], received: Received) -> Outcome:
+    def _attempt(
+        self, batch: Batch, message: dict[str, Any], received: Received, previous: DeliveryRecord | None
+    ) -> Outcome:
         channel = self.channels[message["channel"]]
         log = _log(message)
         try:
@@ -182,17 +189,21 @@ class Sender:
             return Outcome(UNKNOWN, http_status=exc.http_status, error_code=exc.code, error_detail=exc.detail)
         except TransientDeliveryError as exc:
             final = received.receive >= self.max_receives
-            metrics.add_metric(name=f"{channel.name}_{'dead' if final else 'retry'}", unit=MetricUnit.Count, value=1)
+            # One unanswered request (to a receiver that takes repeats) and the delivery may be out: never dead.
+            maybe = isinstance(exc, UnansweredDeliveryError) or bool(previous and previous.maybe_delivered)
+            status = (UNKNOWN if maybe else DEAD) if final else RETRYING
+            metrics.add_metric(name=f"{channel.name}_{status}", unit=MetricUnit.Count, value=1)
             logger.warning(
-                "delivery dead: retries exhausted" if final else "delivery will be retried",
+                "delivery will be retried" if status == RETRYING else f"retries exhausted: delivery {status}",
                 extra={**log, "error_code": exc.code, "error_detail": exc.detail, "receive": received.receive},
             )
             return Outcome(
-                DEAD if final else RETRYING,
+                status,
                 http_status=exc.http_status,
                 error_code=exc.code,
                 error_detail=exc.detail,
                 retry_after_s=exc.retry_after_s,
+                maybe_delivered=maybe,
             )
         metrics.add_metric(name=f"{channel.name}_sent", unit=MetricUnit.Count, value=1)
         logger.debug("delivered", extra={**log, "provider_message_id": result.provider_message_id})

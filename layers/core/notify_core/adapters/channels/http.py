@@ -17,7 +17,12 @@ import urllib3
 
 from notify_core.adapters.channels.base import SendResult
 from notify_core.domain import ssrf
-from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.errors import (
+    AmbiguousDeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnansweredDeliveryError,
+)
 
 USER_AGENT = "notify-webhooks/1.0"
 
@@ -102,7 +107,7 @@ def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, ma
             else ("connection_dropped", str(exc)[:300])
         )
         if policy.retry_unanswered:
-            raise TransientDeliveryError(code, detail) from exc
+            raise UnansweredDeliveryError(code, detail) from exc
         raise AmbiguousDeliveryError(code, detail) from exc
     except urllib3.exceptions.HTTPError as exc:
         raise TransientDeliveryError("connection_error", str(exc)[:300]) from exc

@@ -27,7 +27,14 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
@@ -88,31 +95,37 @@ class BySmsMessageIndex(GlobalSecondaryIndex):
 
 
 class DeliveryItem(Model):
-    """Unbound (no table): ``DeliveryLog`` binds a subclass to its table."""
+    """Unbound (no table): ``DeliveryLog`` binds a subclass to its table.
+
+    Stored names are short where nothing outside reads them by name (keys, index attributes and the TTL keep theirs):
+    an item is billed a write unit per 1 KB on every write, and names are paid on each one."""
 
     delivery_id = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute(null=True)
-    event_id = UnicodeAttribute()
-    event_type = UnicodeAttribute()
+    created_at = UnicodeAttribute()  # when it was routed (the index's range key)
+    updated_at = UnicodeAttribute(null=True, attr_name="u")
+    event_id = UnicodeAttribute(attr_name="e")
+    event_type = UnicodeAttribute(attr_name="et")
     channel = UnicodeAttribute()
     address = UnicodeAttribute()  # normalised email / E.164 phone / endpoint URL
-    recipient_name = UnicodeAttribute(null=True)
-    endpoint_id = UnicodeAttribute(null=True)
-    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    recipient_name = UnicodeAttribute(null=True, attr_name="rn")
+    endpoint_id = UnicodeAttribute(null=True, attr_name="ep")
+    reasons = ListAttribute(of=UnicodeAttribute, default=list, attr_name="r")
     status = UnicodeAttribute()
-    error_code = UnicodeAttribute(null=True)
-    error_detail = UnicodeAttribute(null=True)
-    provider_message_id = UnicodeAttribute(null=True)
-    attempt_count = NumberAttribute(default=0)
-    attempts = ListAttribute(of=AttemptAttribute, default=list)
-    payload = UnicodeAttribute(null=True)  # the queue message: kept when a person may replay (dead, failed, unknown)
+    error_code = UnicodeAttribute(null=True, attr_name="ec")
+    error_detail = UnicodeAttribute(null=True, attr_name="ed")
+    provider_message_id = UnicodeAttribute(null=True, attr_name="pm")
+    attempt_count = NumberAttribute(default=0, attr_name="ac")
+    attempts = ListAttribute(of=AttemptAttribute, default=list, attr_name="a")
+    # The queue message, when a person may replay (failed, dead, unknown), without what the item already says.
+    payload = UnicodeAttribute(null=True, attr_name="pl")
     org_channel = UnicodeAttribute(null=True)  # by_org_channel key
     sms_message_id = UnicodeAttribute(null=True)  # by_sms_message key
-    replay_count = NumberAttribute(null=True)
-    last_message_id = UnicodeAttribute(null=True)  # domain.delivery.decide
-    last_receive = NumberAttribute(null=True)
+    replay_count = NumberAttribute(null=True, attr_name="rc")
+    last_message_id = UnicodeAttribute(null=True, attr_name="lm")  # domain.delivery.decide
+    last_receive = NumberAttribute(null=True, attr_name="lr")
+    # Set once a request went unanswered (kept across replays): such a delivery is never written dead.
+    maybe_delivered = BooleanAttribute(null=True, attr_name="md")
     expires_at = TTLAttribute(null=True)
 
     by_org_channel = ByOrgChannelIndex()
@@ -125,6 +138,41 @@ def org_channel_key(org_id: str, channel: str) -> str:
 
 def is_condition_failure(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+# Message keys the item holds as attributes of its own: a kept payload leaves them out and reading puts them back.
+_ON_THE_ITEM = ("delivery_id", "org_id", "event_id", "event_type", "channel", "address", "recipient_name",
+                "endpoint_id", "reasons")  # fmt: skip
+
+
+def compact_payload(message: dict[str, Any], created_at: str) -> str:
+    rest = {k: v for k, v in message.items() if k not in _ON_THE_ITEM}
+    if rest.get("routed_at") == created_at:
+        del rest["routed_at"]
+    return json.dumps(rest, separators=(",", ":"))
+
+
+def full_payload(item: DeliveryItem) -> str | None:
+    """The queue message as it was (a replay queues it again): the kept rest, and what the item says."""
+    if item.payload is None:
+        return None
+    message: dict[str, Any] = {
+        "delivery_id": item.delivery_id,
+        "org_id": item.org_id,
+        "event_id": item.event_id,
+        "event_type": item.event_type,
+        "channel": item.channel,
+        "address": item.address,
+        "recipient_name": item.recipient_name,
+        "endpoint_id": item.endpoint_id,
+        "reasons": [str(r) for r in item.reasons or ()],
+        "routed_at": item.created_at,
+    }
+    return json.dumps({**message, **json.loads(item.payload)}, separators=(",", ":"))
+
+
+# An attempt's provider message id is kept only where it differs from the item's (it nearly never does).
+_NO_PROVIDER_ANSWER = frozenset({RETRYING, FAILED, DEAD})
 
 
 def to_record(item: DeliveryItem) -> DeliveryRecord:
@@ -153,18 +201,20 @@ def to_record(item: DeliveryItem) -> DeliveryRecord:
                 code=a.code,
                 detail=a.detail,
                 http_status=None if a.http_status is None else int(a.http_status),
-                provider_message_id=a.provider_message_id,
+                provider_message_id=a.provider_message_id
+                or (item.provider_message_id if a.outcome not in _NO_PROVIDER_ANSWER else None),
             )
             for a in item.attempts or []
         ),
-        payload=item.payload,
+        payload=full_payload(item),
         replay_count=None if item.replay_count is None else int(item.replay_count),
         last_message_id=item.last_message_id,
         last_receive=None if item.last_receive is None else int(item.last_receive),
+        maybe_delivered=bool(item.maybe_delivered),
     )
 
 
-def attempt_attribute(a: Attempt) -> AttemptAttribute:
+def attempt_attribute(a: Attempt, item_provider_message_id: str | None = None) -> AttemptAttribute:
     return AttemptAttribute(
         number=a.number,
         at=a.at,
@@ -172,7 +222,7 @@ def attempt_attribute(a: Attempt) -> AttemptAttribute:
         code=a.code,
         detail=(a.detail or "")[:ATTEMPT_DETAIL_CHARS] or None,
         http_status=a.http_status,
-        provider_message_id=a.provider_message_id,
+        provider_message_id=None if a.provider_message_id == item_provider_message_id else a.provider_message_id,
     )
 
 
@@ -227,10 +277,12 @@ class DeliveryLog:
         )
         keep_payload = outcome.status in (FAILED, DEAD, UNKNOWN)  # a person may replay these
         sms_id = outcome.provider_message_id if m["channel"] == "sms" else None
+        created_at = prev.created_at if prev and prev.created_at else m.get("routed_at") or now
+        provider_message_id = outcome.provider_message_id or (prev.provider_message_id if prev else None)
         return self.Item(
             delivery_id=m["delivery_id"],
             org_id=m["org_id"],
-            created_at=prev.created_at if prev and prev.created_at else m.get("routed_at") or now,
+            created_at=created_at,
             updated_at=now,
             event_id=m["event_id"],
             event_type=m["event_type"],
@@ -242,15 +294,16 @@ class DeliveryLog:
             status=outcome.status,
             error_code=outcome.error_code,
             error_detail=(outcome.error_detail or "")[:ERROR_DETAIL_CHARS] or None,
-            provider_message_id=outcome.provider_message_id or (prev.provider_message_id if prev else None),
+            provider_message_id=provider_message_id,
             attempt_count=number,
-            attempts=[attempt_attribute(a) for a in attempts[-MAX_ATTEMPTS_KEPT:]],
-            payload=json.dumps(m, separators=(",", ":")) if keep_payload else None,
+            attempts=[attempt_attribute(a, provider_message_id) for a in attempts[-MAX_ATTEMPTS_KEPT:]],
+            payload=compact_payload(m, created_at) if keep_payload else None,
             org_channel=org_channel_key(m["org_id"], m["channel"]),
             sms_message_id=sms_id or (prev.provider_message_id if prev and m["channel"] == "sms" else None),
             replay_count=prev.replay_count if prev else None,
             last_message_id=w.message_id,
             last_receive=w.receive,
+            maybe_delivered=True if outcome.maybe_delivered or (prev and prev.maybe_delivered) else None,
             expires_at=self.retention,
         )
 
@@ -449,9 +502,10 @@ class DeliveryLog:
                 code=code,
                 detail=detail or None,
                 provider_message_id=provider_message_id,
-            )
+            ),
+            record.provider_message_id,
         )
-        kept = [attempt_attribute(a) for a in record.attempts[-(MAX_ATTEMPTS_KEPT - 1) :]]
+        kept = [attempt_attribute(a, record.provider_message_id) for a in record.attempts[-(MAX_ATTEMPTS_KEPT - 1) :]]
         actions: list[Action] = [D.updated_at.set(utcnow_iso()), D.attempts.set([*kept, attempt])]
         condition = D.status.is_in(*REPORTABLE)
         if equal_or_stronger:
