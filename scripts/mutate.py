@@ -484,12 +484,44 @@ def _constant_replacements(node: ast.Constant, parent: ast.AST | None, ctx: _Con
     return out
 
 
-def _mutation_points(tree: ast.AST) -> Iterator[tuple[int, ast.AST, list[Replacement]]]:
+def _mutation_points(tree: ast.AST) -> Iterator[tuple[int, ast.AST, list[Replacement], _Context]]:
     ctx = _Context(tree)
     for index, node in enumerate(ast.walk(tree)):
         replacements = _replacements(node, ctx)
         if replacements:
-            yield index, node, replacements
+            yield index, node, replacements, ctx
+
+
+def _place(parent: ast.AST, node: ast.AST, new: ast.AST) -> None:
+    """Put ``new`` where ``node`` is among ``parent``'s children."""
+    for name, value in ast.iter_fields(parent):
+        if value is node:
+            setattr(parent, name, new)
+            return
+        if isinstance(value, list) and any(v is node for v in value):
+            value[next(i for i, v in enumerate(value) if v is node)] = new
+            return
+    raise RuntimeError("the mutated node is not among its parent's children")
+
+
+_SHOWN_IN_CONTEXT = {"number", "limit", "bool", "string", "network"}
+
+
+def _in_context(source: str, node: ast.AST, new: ast.AST, ctx: _Context) -> tuple[str, str] | None:
+    """A constant's mutation shown with the expression around it (``split(":", 1)`` → ``split(':', 2)``): the
+    bare ``1 → 2`` would not tell two constants of one line apart."""
+    parent = ctx.parent.get(id(node))
+    if isinstance(parent, ast.keyword) and parent.arg:
+        return f"{parent.arg}={ast.get_source_segment(source, node)}", f"{parent.arg}={ast.unparse(new)}"
+    if isinstance(parent, ast.expr) and not isinstance(parent, ast.BoolOp):
+        before = ast.get_source_segment(source, parent)
+        if before and len(before) <= 70:
+            holder = copy.copy(parent)
+            for name, value in ast.iter_fields(parent):
+                setattr(holder, name, list(value) if isinstance(value, list) else value)
+            _place(holder, node, new)
+            return before, ast.unparse(holder)
+    return None
 
 
 def mutants_of(module: str) -> list[Mutant]:
@@ -497,15 +529,17 @@ def mutants_of(module: str) -> list[Mutant]:
     lines = source.splitlines()
     tree = ast.parse(source)
     found = []
-    for index, node, replacements in _mutation_points(tree):
+    for index, node, replacements, ctx in _mutation_points(tree):
         before = _short(ast.get_source_segment(source, node) or ast.unparse(node))
-        for variant, (operator, after, _new) in enumerate(replacements):
+        for variant, (operator, after, new) in enumerate(replacements):
             if operator == "regex":
                 mutation = f"pattern {_short(before, 40)} {after}"
             elif operator in ("raise", "call"):
                 mutation = f"{_short(before, 60)} → pass"
             elif operator == "boolop-drop":
                 mutation = f"{_short(before, 60)} {after}"
+            elif operator in _SHOWN_IN_CONTEXT and (shown := _in_context(source, node, new, ctx)):
+                mutation = f"{_short(shown[0])} → {_short(shown[1])}"
             else:
                 mutation = f"{before} → {after}"
             found.append((node.lineno, node.col_offset, index, variant, operator, mutation))
@@ -522,16 +556,7 @@ def mutated_source(mutant: Mutant) -> str:
     ctx = _Context(tree)
     node = list(ast.walk(tree))[mutant.node_index]
     _operator, _label, new = _replacements(node, ctx)[mutant.variant]
-    parent = ctx.parent[id(node)]
-    for name, value in ast.iter_fields(parent):
-        if value is node:
-            setattr(parent, name, new)
-            break
-        if isinstance(value, list) and any(v is node for v in value):
-            value[next(i for i, v in enumerate(value) if v is node)] = new
-            break
-    else:
-        raise RuntimeError(f"cannot place mutant {mutant.module}#{mutant.number}")
+    _place(ctx.parent[id(node)], node, new)
     ast.fix_missing_locations(tree)
     return ast.unparse(tree)
 
