@@ -93,7 +93,8 @@ TARGETS: dict[str, Target] = {
     "ssrf": Target("domain/ssrf.py", ("test_unit_ssrf.py", "test_unit_ssrf_resolver.py")),
     "signing": Target("domain/signing.py", ("test_unit_signing.py",)),
     "addresses": Target(
-        "domain/addresses.py", ("test_unit_addresses.py", "test_unit_telegram.py", "test_unit_routing.py")
+        "domain/addresses.py",
+        ("test_unit_addresses.py", "test_unit_address_limits.py", "test_unit_telegram.py", "test_unit_routing.py"),
     ),
     "envelope": Target(
         "domain/envelope.py",
