@@ -815,6 +815,7 @@ def print_report(reports: list[ModuleReport], equivalents: list[Equivalent]) -> 
             print(f"\nsurvivors in {TARGETS[r.module].path} (killed by no test, not listed as equivalent):")
             for m in r.survivors:
                 print(f"  {m.where:<28} [{m.operator}] {m.mutation}\n  {'':<28} in: {m.context}")
+    outcome = {(r.module, n): o for r in reports for n, o in r.outcomes.items()}
     ran = {r.module for r in reports}
     for e in equivalents:
         if e.module not in ran:
@@ -822,8 +823,7 @@ def print_report(reports: list[ModuleReport], equivalents: list[Equivalent]) -> 
         if not e.matched:
             print(f"\nstale equivalent (no such mutant): {e.module}: {e.line!r}: {e.mutation}")
             failed = True
-        outcomes = {o for r in reports for m in e.matched for n, o in r.outcomes.items() if n == m.number}
-        if e.matched and outcomes - {"survived"}:
+        if {outcome[m.module, m.number] for m in e.matched} - {"survived"}:
             print(f"\nlisted as equivalent but killed (remove it from the list): {e.module}: {e.mutation}")
             failed = True
     print(f"\nthreshold {THRESHOLD:.0%} per module (killed / (total - listed equivalents)): ", end="")

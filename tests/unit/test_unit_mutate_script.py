@@ -71,3 +71,20 @@ def test_each_listed_equivalent_names_exactly_one_mutant_of_the_current_code(mut
         assert e.why.strip()
         matched = [m.number for m in mutants if e.matches(m)]
         assert len(matched) == 1, f"{e.module}: {e.line!r}: {e.mutation!r} matches {matched}: update the list"
+
+
+def test_the_run_fails_on_a_listed_equivalent_that_a_test_kills_and_only_then(mutate, capsys):
+    first, second = mutate.mutants_of("signing")[:2]
+    other = mutate.mutants_of("addresses")[0]  # the same number in another module: outcomes must not mix
+
+    def reports(listed: int):
+        signing = mutate.ModuleReport("signing", [first, second], outcomes={1: "survived", 2: "killed"})
+        signing.equivalent = {listed}
+        return [signing, mutate.ModuleReport("addresses", [other], outcomes={1: "killed"})]
+
+    survivor = mutate.Equivalent("signing", first.context, first.mutation, "why", matched=[first])
+    assert mutate.print_report(reports(1), [survivor]) == 0
+    killed = mutate.Equivalent("signing", second.context, second.mutation, "why", matched=[second])
+    capsys.readouterr()
+    assert mutate.print_report(reports(2), [killed]) == 1
+    assert "listed as equivalent but killed" in capsys.readouterr().out
