@@ -10,10 +10,11 @@ working tree is never modified) and the module's unit tests run against it (``py
 *killed* when a test fails, *survives* when they all pass; a run past the timeout counts as killed (reported
 apart). Two workers, each with its own copy, run mutants in parallel.
 
-Our own mutator rather than mutmut: mutmut does not mutate class bodies and decorated functions, which is where
-the contract's limits live (pydantic ``Field(max_length=...)``, ``StringConstraints(pattern=...)``,
-``@field_validator`` bodies); it also wants to own the package layout (its ``mutants/`` tree), whereas ours
-lives under ``layers/core`` and is installed editable. This one needs nothing beyond the standard library and
+Our own mutator rather than mutmut: mutmut mutates only the bodies of undecorated functions, not module-level
+code, class bodies or decorated functions, which is where the contract's limits live (pydantic
+``Field(max_length=...)``, ``StringConstraints(pattern=...)``, ``@field_validator`` bodies); it also wants to
+own the package layout (its ``mutants/`` tree), whereas ours lives under ``layers/core`` and is installed
+editable. This one needs nothing beyond the standard library and
 is deterministic: the same source yields the same numbered mutants.
 
 Operators (the tag printed with each mutant):
