@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas synth bench bench-storm coldstart layer-requirements clean
+.PHONY: setup demo test test-fast lint schemas synth bench bench-storm coldstart mutate layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -60,6 +60,11 @@ bench-storm: setup
 
 coldstart: setup
 	$(PY) scripts/coldstart.py
+
+# Mutation testing of the pure domain (scripts/mutate.py, README "Tests"): minutes, so not part of `make test`.
+# One module: make mutate MUTATE_ARGS="--module routing".
+mutate: setup
+	$(PY) scripts/mutate.py $(MUTATE_ARGS)
 
 # The layer's requirements: the locked runtime dependencies minus what the Lambda runtime ships.
 layer-requirements: setup

@@ -42,10 +42,10 @@ class Envelope(BaseModel):
     """An EventBridge event as a rule target receives it (the fields the router reads, checked).
 
     Our own model rather than Powertools' ``EventBridgeModel``: the domain stays free of the Lambda toolkit,
-    and moto's envelopes carry no ``account`` (AWS's always do; the router needs neither).
+    and moto's envelopes carry no ``account`` (AWS's always do; the router needs neither). ``detail-type`` is
+    read by its EventBridge name only: a body spelling it ``detail_type`` is not an EventBridge event.
     """
 
-    model_config = ConfigDict(populate_by_name=True)
     version: str
     id: str
     source: str
