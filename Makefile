@@ -53,6 +53,11 @@ synth: setup
 bench: setup
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
+	$(PY) scripts/bench_delivery.py
+
+# AWS calls, write units and $ per million deliveries by channel next to the floor (scripts/bench_delivery.py).
+cost: setup
+	$(PY) scripts/bench_delivery.py
 
 # 10,000 deliveries under ~30% provider faults (tens of minutes); BENCH_STORM_EVENTS x 100 deliveries.
 bench-storm: setup

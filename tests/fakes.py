@@ -209,6 +209,13 @@ class FakeDeliveryLog:
         rows = [r for r in self.items.values() if (r.org_id, r.channel, r.address) == (org_id, channel, address)]
         yield from sorted(rows, key=lambda r: r.created_at, reverse=True)[:limit]
 
+    def count_by_status(self, org_id: str, channel: str, date_from: str, date_to: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.items.values():
+            if (r.org_id, r.channel) == (org_id, channel) and date_from <= r.created_at <= date_to:
+                counts[r.status] = counts.get(r.status, 0) + 1
+        return counts
+
     # -- DeliveryLog
     def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
         r = self.items.get(message["delivery_id"]) or self._new(message, UNKNOWN, None, None)

@@ -9,6 +9,7 @@
                                                              send dead/failed deliveries again (same id)
     notify report sms ORG_ID --from DATE --to DATE           the "Sent SMS" report, CSV
     notify report recipient ORG_ID ADDRESS                   every delivery to one address, CSV
+    notify report cost ORG_ID --month YYYY-MM                 a month's deliveries by channel and their AWS cost, CSV
     notify users email-off|email-on USER_ID                  the user's email switch, for every org
 
 Every command but ``local up`` takes ``--local [URL]`` (a running local runtime) or ``--stack NAME`` (AWS,
@@ -183,6 +184,23 @@ def cmd_report_sms(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_cost(args: argparse.Namespace) -> int:
+    from notify_core.domain.prices import PLATFORM_MEASURED_AT, PRICES_AS_OF
+    from notify_core.services import reports
+
+    try:
+        rows = _admin(args).reports.cost(args.org_id, args.month)
+    except ValueError as exc:
+        print(f"notify: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(reports.to_csv(rows, reports.COST_COLUMNS))
+    print(
+        f"# platform share measured {PLATFORM_MEASURED_AT} (make cost), prices of {PRICES_AS_OF}; SMS at the US rate",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_report_recipient(args: argparse.Namespace) -> int:
     from notify_core.services import reports
 
@@ -269,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--region", help="default phone region for national numbers (e.g. BY)")
     _target_options(rec, "deliveries")
     rec.set_defaults(func=cmd_report_recipient)
+    cost = report.add_parser("cost", help="an org's deliveries of one month by channel, with the AWS cost they caused")
+    cost.add_argument("org_id")
+    cost.add_argument("--month", required=True, help="YYYY-MM (UTC)")
+    _target_options(cost, "deliveries")
+    cost.set_defaults(func=cmd_report_cost)
 
     opt = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
     for name, help_text in (("opt-out", "stop SMS from this org to the number"), ("opt-in", "undo an opt-out")):

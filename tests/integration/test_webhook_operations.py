@@ -219,3 +219,23 @@ def test_the_sent_sms_report_and_a_recipients_history_come_from_index_queries(op
     with redirect_stdout(out):
         assert cli.main(["report", "recipient", ORG, "boris@hutki.example", "--local", ops.endpoint_url]) == 0
     assert out.getvalue().splitlines()[0] == ",".join(reports.HISTORY_COLUMNS)
+
+
+def test_the_cost_report_counts_an_orgs_month_by_channel_from_the_index(ops):
+    put_event(ops, "payment.paid", make_detail("pay-c1"))
+    put_event(ops, "payment.paid", make_detail("pay-c2", service="water"))
+    ops.wait_idle()
+    month = datetime.now(UTC).strftime("%Y-%m")
+    rows = {r["channel"]: r for r in ops.admin.reports.cost(ORG, month)}
+    out = ops.outbox()
+    for channel in ("email", "sms", "webhook"):
+        assert rows[channel]["deliveries"] == len(out.deliveries_with(channel=channel, org_id=ORG)), channel
+    assert rows["total"]["deliveries"] == sum(r["deliveries"] for c, r in rows.items() if c != "total")
+    assert rows["total"]["total_usd"] > 0
+    assert ops.admin.reports.cost("another-org", month)[-1]["deliveries"] == 0
+    text = io.StringIO()
+    with redirect_stdout(text):
+        assert cli.main(["report", "cost", ORG, "--month", month, "--local", ops.endpoint_url]) == 0
+    lines = text.getvalue().splitlines()
+    assert lines[0] == ",".join(reports.COST_COLUMNS) and lines[-1].startswith(f"{month},total,")
+    assert cli.main(["report", "cost", ORG, "--month", "2026/11", "--local", ops.endpoint_url]) == 2

@@ -2,8 +2,11 @@
 
 - ``sent_sms``: the "Sent SMS" report of SEEDS §2: an org's SMS that went out in a date range
   (index ``by_org_channel``: ``<org_id>#sms``, ``created_at`` between the bounds);
-- ``recipient_history``: every delivery to one address in an org, newest first (index ``by_recipient``:
-  ``<org_id>#<channel>#<normalised address>``).
+- ``recipient_history``: every delivery to one address in an org, newest first (the same index, filtered on its
+  projected ``address``);
+- ``cost``: an org's deliveries of one month by channel and status (index keys and status only), with what they
+  cost: the platform's share (``domain.prices.PLATFORM_PER_DELIVERY``, measured) and the provider's price of each
+  message that reached it.
 
 Dates bound ``created_at`` (ISO 8601, UTC): ``--to 2026-11-30`` includes the whole of that day.
 """
@@ -15,8 +18,9 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from notify_core.domain import prices
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
-from notify_core.domain.delivery import DELIVERED, SENT, DeliveryRecord
+from notify_core.domain.delivery import DELIVERED, REPORTABLE, SENT, DeliveryRecord
 from notify_core.services.ports import DeliveryReader
 
 SMS_COLUMNS = (
@@ -42,6 +46,11 @@ HISTORY_COLUMNS = (
     "error_code",
     "attempts",
 )
+
+
+COST_COLUMNS = ("month", "channel", "deliveries", "reached_provider", "platform_usd", "provider_usd", "total_usd")
+# The channels a delivery log item may carry (in-app deliveries are logged only when they fail at routing).
+LOGGED_CHANNELS = ("email", "sms", "webhook", "slack", "telegram", "inapp")
 
 
 def _upper_bound(to: str) -> str:
@@ -82,6 +91,45 @@ class Reports:
             rows += [_row(d) for d in self.deliveries.by_recipient(org_id, channel, normalised, limit=limit)]
         rows.sort(key=lambda r: (r["created_at"], r["delivery_id"]), reverse=True)
         return rows[:limit] if limit else rows
+
+    def cost(self, org_id: str, month: str) -> list[dict[str, Any]]:
+        """One row per channel with deliveries in ``month`` (``YYYY-MM``) and a total row: counts from the index
+        (keys and status, never the items), dollars from the dated price table."""
+        if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit() or not 1 <= int(month[5:]) <= 12:
+            raise ValueError(f"month {month!r}: expected YYYY-MM")
+        rows = []
+        for channel in LOGGED_CHANNELS:
+            counts = self.deliveries.count_by_status(org_id, channel, f"{month}-01", f"{month}-31T~")
+            if not counts:
+                continue
+            total = sum(counts.values())
+            reached = sum(n for status, n in counts.items() if status in REPORTABLE)
+            platform = total * prices.PLATFORM_PER_DELIVERY[channel]
+            provider = reached * prices.PROVIDER_PER_MESSAGE.get(channel, 0.0)
+            rows.append(_cost_row(month, channel, total, reached, platform, provider))
+        rows.append(
+            _cost_row(
+                month,
+                "total",
+                sum(r["deliveries"] for r in rows),
+                sum(r["reached_provider"] for r in rows),
+                sum(r["platform_usd"] for r in rows),
+                sum(r["provider_usd"] for r in rows),
+            )
+        )
+        return rows
+
+
+def _cost_row(month: str, channel: str, n: int, reached: int, platform: float, provider: float) -> dict[str, Any]:
+    return {
+        "month": month,
+        "channel": channel,
+        "deliveries": n,
+        "reached_provider": reached,
+        "platform_usd": round(platform, 6),
+        "provider_usd": round(provider, 6),
+        "total_usd": round(platform + provider, 6),
+    }
 
 
 def _normalise(channel: str, address: str, region: str | None) -> str | None:
