@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas synth bench bench-storm coldstart mutate layer-requirements clean
+.PHONY: setup demo test test-fast lint schemas synth bench bench-storm cost coldstart mutate layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
