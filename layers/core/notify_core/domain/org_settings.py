@@ -171,6 +171,9 @@ class OrgSettings:
     members: dict[str, Member] = field(default_factory=dict)  # by user id
     grants: dict[str, list[PermissionGrant]] = field(default_factory=dict)  # permission -> holders
     client: Client | None = None
+    # Permission -> where its holders go on, when they were read one page at a time (a large audience routes in
+    # pages, each its own router invocation): the sort key of the last holder read.
+    more_holders: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

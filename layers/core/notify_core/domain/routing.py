@@ -31,7 +31,7 @@ it becomes a delivery with ``skip_reason``, recorded in the delivery log as skip
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
@@ -420,10 +420,23 @@ class _Router:
 
 
 def route(
-    event: ProductEvent, event_type: EventType, settings: OrgSettings, email_off: Iterable[str] = ()
+    event: ProductEvent,
+    event_type: EventType,
+    settings: OrgSettings,
+    email_off: Iterable[str] = (),
+    *,
+    page_of: str | None = None,
 ) -> RoutingResult:
-    """Resolve every audience of the event type; ``email_off``: users who switched email off everywhere."""
-    return _Router(event, event_type, settings, set(email_off)).run()
+    """Resolve every audience of the event type; ``email_off``: users who switched email off everywhere.
+
+    ``page_of="permission:<p>"``: a later page of that audience's holders (``settings`` holds only them): only
+    that audience is resolved, and nothing said once per event (the org's Slack channel) is said again."""
+    if page_of is None:
+        return _Router(event, event_type, settings, set(email_off)).run()
+    if page_of not in event_type.audiences:
+        raise ValueError(f"{page_of!r} is not an audience of {event.event_type}")
+    paged = replace(event_type, audiences=(page_of,), channels=event_type.channels - {"slack"})
+    return _Router(event, paged, settings, set(email_off)).run()
 
 
 def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> dict[str, Any]:

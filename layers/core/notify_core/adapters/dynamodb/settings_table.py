@@ -207,16 +207,17 @@ class SettingsTable:
         audiences: Iterable[str] = ("subscribers",),
         client_id: str | None = None,
         member_ids: Iterable[str] = (),
+        holders_per_page: int | None = None,
     ) -> OrgSettings:
-        """Load the slice of the org's settings an event needs: never a Scan, never a call per member."""
+        """Load the slice of the org's settings an event needs: never a Scan, never a call per member. With
+        ``holders_per_page``, at most that many holders of each permission; where more are left, ``more_holders``
+        says where they go on (``holders_page`` reads the next page)."""
         audiences = tuple(audiences)
         settings = OrgSettings(org_id=org_id, profile=None)
         if "subscribers" in audiences:
             settings.subscriptions = [self._value(i) for i in self._query(org_id, f"SUB#{group}#")]
         for perm in _needs(audiences, "permission:"):
-            settings.grants[perm] = [
-                self._value(g) for g in self._query(org_id, f"PERM#{perm}#") if isinstance(g, self.m.Grant)
-            ]
+            self._holders(settings, perm, after=None, limit=holders_per_page)
         contact_ids: set[str] = set()
         endpoint_ids: set[str] = set()
         for sub in settings.subscriptions:
@@ -235,6 +236,25 @@ class SettingsTable:
             if second:
                 self._collect(settings, self._batch_get(sorted(second)))
         return settings
+
+    def holders_page(self, org_id: str, perm: str, *, after: str, limit: int) -> OrgSettings:
+        """The org's profile and the next ``limit`` holders of ``perm`` after the sort key ``after`` (a later page of a
+        large audience); ``more_holders`` says whether more are left."""
+        if not after.startswith(f"PERM#{perm}#"):
+            raise ValueError(f"{after!r} is not a position among the holders of {perm!r}")
+        settings = OrgSettings(org_id=org_id, profile=None)
+        self._holders(settings, perm, after=after, limit=limit)
+        self._collect(settings, self._batch_get([(org_id, ORG_SK)]))
+        return settings
+
+    def _holders(self, settings: OrgSettings, perm: str, *, after: str | None, limit: int | None) -> None:
+        item = self.m.Item
+        start = {"org_id": {"S": settings.org_id}, "sk": {"S": after}} if after else None
+        found = item.query(settings.org_id, item.sk.startswith(f"PERM#{perm}#"), limit=limit, last_evaluated_key=start)
+        grants = [g for g in found if isinstance(g, self.m.Grant)]
+        settings.grants[perm] = [self._value(g) for g in grants]
+        if limit is not None and len(grants) >= limit and found.last_evaluated_key:
+            settings.more_holders[perm] = found.last_evaluated_key["sk"]["S"]
 
     def endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint | None:
         try:
