@@ -389,3 +389,19 @@ class FakeRenderer:
             f"{message['event_type']}/{channel}.j2",
             {b: f"{channel}:{b}:{message['event_type']}" for b in BLOCKS[channel]},
         )
+
+
+class FakeRoutingRecords:
+    """The per-event routing records in memory, keyed as the table keys them (org, ``EventRecord.key``)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Any] = {}
+
+    def record(self, record: Any) -> None:
+        self.items[(record.org_id, record.key)] = record
+
+    def for_event(self, org_id: str, event_id: str) -> list[Any]:
+        return [r for (org, key), r in sorted(self.items.items()) if org == org_id and key.startswith(f"{event_id}#")]
+
+    def for_org(self, org_id: str, *, limit: int | None = None) -> Iterator[Any]:
+        yield from [r for (org, _), r in sorted(self.items.items()) if org == org_id][:limit]

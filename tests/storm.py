@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 PROVIDER_FAULTS = [("Throttling", 400), ("ServiceUnavailable", 503), ("InternalFailure", 500)]
 
@@ -133,7 +133,7 @@ def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float 
                 {
                     "org_id": "storm",
                     "event_id": f"storm-{n}",
-                    "occurred_at": "2026-11-23T10:00:00Z",
+                    "occurred_at": recent(minutes_ago=1),
                     "subject": {"type": "payment", "id": f"pay-{n}"},
                     "data": {"amount": f"{100 + n}.00", "currency": "EUR", "payment_id": f"pay-{n}"},
                 },

@@ -214,6 +214,14 @@ TABLES: tuple[Table, ...] = (
         purpose="addresses not to send to, and why",
     ),
     Table(
+        key="routing",
+        env=env_names.ROUTING_TABLE,
+        partition_key=("org_id", "S"),
+        sort_key=("sk", "S"),  # <event_id>#<outcome>[#<reason>]: an event's records are one begins_with Query
+        ttl_attribute="expires_at",
+        purpose="per-event routing records: an event's configuration problems, or why it was refused",
+    ),
+    Table(
         key="idempotency",
         env=env_names.IDEMPOTENCY_TABLE,
         partition_key=("id", "S"),
@@ -356,7 +364,7 @@ FUNCTIONS: tuple[Function, ...] = (
         sources=(QueueSource("events", batch_size=10),),
         access=Access(
             tables_read=("settings", "users", "suppressions"),
-            tables_write=("deliveries", "idempotency", "inbox"),
+            tables_write=("deliveries", "idempotency", "inbox", "routing"),
             queues_send=("email", "sms", "webhook", "chat", "quarantine"),
         ),
         env=dict(RETRY_ENV),

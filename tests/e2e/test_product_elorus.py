@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def detail(org: str, event_id: str, subject_type: str, data: dict[str, Any]) -> 
     return {
         "org_id": org,
         "event_id": event_id,
-        "occurred_at": "2026-03-01T10:15:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": subject_type, "id": event_id},
         "data": data,
     }

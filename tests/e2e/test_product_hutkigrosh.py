@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from notify_core.adapters.dynamodb.settings_table import subscription_sk
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +77,7 @@ def detail(
     return {
         "org_id": ORG,
         "event_id": event_id,
-        "occurred_at": "2026-11-23T10:00:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": subject_type, "id": event_id, "scope": scope},
         "data": data,
         **extra,

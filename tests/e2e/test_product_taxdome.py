@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +58,7 @@ def detail(event_id: str, subject_type: str, data: dict[str, Any], *, client_id:
     return {
         "org_id": ORG,
         "event_id": event_id,
-        "occurred_at": "2026-03-02T09:00:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": subject_type, "id": event_id, "client_id": client_id},
         "data": data,
     }

@@ -4,6 +4,7 @@ queue; once per event."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from unit_factories import ORG_ID, contact, envelope, profile, subscription
@@ -18,12 +19,15 @@ from tests.fakes import (
     FakeQuarantine,
     FakeQueues,
     FakeRenderer,
+    FakeRoutingRecords,
     FakeSettings,
     FakeSuppressions,
     FakeUsers,
 )
 
 pytestmark = pytest.mark.unit
+# The factories' events happened at 2026-03-01T10:15:00Z: the router reads them five minutes later.
+NOW = datetime(2026, 3, 1, 10, 20, tzinfo=UTC)
 
 
 def org() -> OrgDirectory:
@@ -49,6 +53,7 @@ class Router:
         self.inbox = FakeInbox()
         self.queues = queues or FakeQueues()
         self.quarantine = FakeQuarantine()
+        self.records = FakeRoutingRecords()
         self.dispatcher = Dispatcher(
             settings=self.settings,
             users=self.users,
@@ -59,6 +64,8 @@ class Router:
             quarantine=self.quarantine,
             renderer=renderer or FakeRenderer(),
             once=FakeOnce(),
+            records=self.records,
+            clock=lambda: NOW,
         )
 
     def handle(self, event_type: str = "payment.paid", **detail) -> dict:

@@ -11,7 +11,7 @@ Two halves, both owned here and imported by the wiring, so neither side spells a
   fails at once, with the variable's name, on AWS and locally alike; an infra test validates every
   synthesized function environment against its model.
 
-Pure: pydantic and the standard library only.
+Pure: pydantic, the standard library and the domain's constants only.
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from notify_core.domain import publishers
+
 # ------------------------------------------------------------------------------------------------- constants
 DEFAULT_BUS_NAME = "notify"
-PLATFORM_SOURCE = "notify.platform"  # the source of the events the platform publishes itself (alerts)
+# The source of the events the platform publishes itself (alerts), and the only event types it may publish.
+PLATFORM_SOURCE = publishers.PLATFORM_SOURCE
+PLATFORM_EVENT_TYPES = publishers.PLATFORM_EVENT_TYPES
 METRICS_NAMESPACE = "Notify"
 
 # --------------------------------------------------------------------------------- environment variable names
@@ -35,6 +39,7 @@ IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 USERS_TABLE = "USERS_TABLE"
 INBOX_TABLE = "INBOX_TABLE"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
+ROUTING_TABLE = "ROUTING_TABLE"
 # Queues (URLs).
 EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
 EMAIL_QUEUE_URL = "EMAIL_QUEUE_URL"
@@ -62,6 +67,10 @@ TELEGRAM_API_BASE = "TELEGRAM_API_BASE"
 NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the local runtime sets it
 ATTACHMENT_MAX_FILE_BYTES = "ATTACHMENT_MAX_FILE_BYTES"
 ATTACHMENT_MAX_TOTAL_BYTES = "ATTACHMENT_MAX_TOTAL_BYTES"
+# "1": an org whose settings name no publishers hears from none (domain.publishers; README "Publishers").
+PUBLISHERS_REQUIRED = "PUBLISHERS_REQUIRED"
+# Ports a webhook or Slack URL may name, comma-separated (README "Webhooks": 443 unless the deployment says more).
+WEBHOOK_ALLOWED_PORTS = "WEBHOOK_ALLOWED_PORTS"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 
@@ -143,11 +152,13 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
     suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
     idempotency_table: Name = _req(IDEMPOTENCY_TABLE)
     inbox_table: Name = _req(INBOX_TABLE)
+    routing_table: Name = _req(ROUTING_TABLE)
     email_queue_url: Name = _req(EMAIL_QUEUE_URL)
     sms_queue_url: Name = _req(SMS_QUEUE_URL)
     webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
     chat_queue_url: Name = _req(CHAT_QUEUE_URL)
     quarantine_queue_url: Name = _req(QUARANTINE_QUEUE_URL)
+    publishers_required: Flag = Field(alias=PUBLISHERS_REQUIRED, default=False)
 
     def delivery_queue_urls(self) -> dict[str, str]:
         """Queue key -> URL of the channel queues (``adapters.sqs.CHANNEL_QUEUES`` maps channels to keys)."""
@@ -227,6 +238,7 @@ class AdminSettings(FunctionSettings):
     suppressions_table: str | None = Field(alias=SUPPRESSIONS_TABLE, default=None)
     users_table: str | None = Field(alias=USERS_TABLE, default=None)
     inbox_table: str | None = Field(alias=INBOX_TABLE, default=None)
+    routing_table: str | None = Field(alias=ROUTING_TABLE, default=None)
     email_queue_url: str | None = Field(alias=EMAIL_QUEUE_URL, default=None)
     sms_queue_url: str | None = Field(alias=SMS_QUEUE_URL, default=None)
     webhook_queue_url: str | None = Field(alias=WEBHOOK_QUEUE_URL, default=None)

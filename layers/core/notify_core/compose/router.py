@@ -10,6 +10,7 @@ from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.event_once import EventOnce
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
+from notify_core.adapters.dynamodb.routing_table import RoutingTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
@@ -34,6 +35,8 @@ def service(s: RouterSettings, aws: AwsClients) -> Dispatcher:
         quarantine=QuarantineQueue(sqs, s.quarantine_queue_url),
         renderer=Renderer(s.templates_dir),
         once=EventOnce(s.idempotency_table, boto3_session=aws.session),
+        records=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
+        publishers_required=s.publishers_required,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from notify_core.domain.delivery import Claim, Claimed, DeliveryRecord, Outcome, SendResult
+from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
 from notify_core.domain.templates import Rendered
 
@@ -115,6 +116,19 @@ class DeliveryQueues(Protocol):
 
 class Quarantine(Protocol):
     def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None: ...
+
+
+class RoutingRecords(Protocol):
+    """What happened to an event, where people look (``adapters.dynamodb.routing_table``): its configuration
+    problems, or why it was refused; keyed by org and event id."""
+
+    def record(self, record: EventRecord) -> None: ...
+
+
+class RoutingRecordReader(Protocol):
+    def for_event(self, org_id: str, event_id: str) -> list[EventRecord]: ...
+
+    def for_org(self, org_id: str, *, limit: int | None) -> Iterator[EventRecord]: ...
 
 
 class OncePerEvent(Protocol):
