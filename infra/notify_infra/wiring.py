@@ -356,6 +356,9 @@ RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "30", env_names.RETRY_MAX_DELAY_S: "3
 WEBHOOK_RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "60", env_names.RETRY_MAX_DELAY_S: "43200"}
 # An endpoint that has only failed for this long (no success since its first failure) is disabled.
 WEBHOOK_DISABLE_AFTER_S = 5 * 86400
+# The ports webhook and Slack URLs may name (README "Webhooks"): 443 only. A deployment whose receivers listen
+# elsewhere lists them here, e.g. "443,8443"; the SSRF guard refuses every other port before resolving the host.
+WEBHOOK_ALLOWED_PORTS = "443"
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -410,6 +413,7 @@ FUNCTIONS: tuple[Function, ...] = (
             env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
             env_names.WEBHOOK_TIMEOUT_S: "15",
             env_names.WEBHOOK_DISABLE_AFTER_S: str(WEBHOOK_DISABLE_AFTER_S),
+            env_names.WEBHOOK_ALLOWED_PORTS: WEBHOOK_ALLOWED_PORTS,
         },
         timeout_s=30,
         max_concurrency=20,
@@ -420,7 +424,12 @@ FUNCTIONS: tuple[Function, ...] = (
         "SSRF-guarded",
         sources=(QueueSource("chat"),),
         access=Access(tables_write=_SENDER_TABLES, ssm_prefix=CHAT_SECRET_PREFIX),
-        env={**RETRY_ENV, env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX, env_names.WEBHOOK_TIMEOUT_S: "15"},
+        env={
+            **RETRY_ENV,
+            env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX,
+            env_names.WEBHOOK_TIMEOUT_S: "15",
+            env_names.WEBHOOK_ALLOWED_PORTS: WEBHOOK_ALLOWED_PORTS,
+        },
         max_concurrency=5,
     ),
     Function(

@@ -90,8 +90,15 @@ def _flag(value: Any) -> Any:
     return value == "1" if isinstance(value, str) else value
 
 
+def _ports(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(int(p) for p in value.replace(" ", "").split(",") if p)
+    return value
+
+
 Name = Annotated[str, Field(min_length=1)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
+Ports = Annotated[tuple[Annotated[int, Field(ge=1, le=65535)], ...], BeforeValidator(_ports), Field(min_length=1)]
 
 
 def _req(env: str, **kwargs: Any) -> Any:
@@ -177,6 +184,7 @@ class _Sender(_Templates, _Retry, _DeliveryLog):
 class _Http(FunctionSettings):
     webhook_timeout_s: float = _req(WEBHOOK_TIMEOUT_S, gt=0)
     allow_loopback_webhooks: Flag = Field(alias=NOTIFY_ALLOW_LOOPBACK_WEBHOOKS, default=False)
+    webhook_allowed_ports: Ports = _req(WEBHOOK_ALLOWED_PORTS)
 
 
 class SendEmailSettings(_Sender):

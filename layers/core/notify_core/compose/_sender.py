@@ -34,4 +34,8 @@ def sender_handler(s: Any, aws: AwsClients, *channels: Channel) -> Handler:
 
 
 def http_policy(s: Any) -> HttpPolicy:
-    return HttpPolicy(timeout_s=s.webhook_timeout_s, allow_loopback=s.allow_loopback_webhooks)
+    return HttpPolicy(
+        timeout_s=s.webhook_timeout_s,
+        allow_loopback=s.allow_loopback_webhooks,
+        allowed_ports=s.webhook_allowed_ports,
+    )

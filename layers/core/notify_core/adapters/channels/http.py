@@ -51,6 +51,7 @@ class HttpPolicy:
     timeout_s: float = 15.0
     allow_loopback: bool = False
     resolver: ssrf.Resolver = ssrf.system_resolver
+    allowed_ports: tuple[int, ...] = ssrf.DEFAULT_PORTS  # the deployment's port policy (WEBHOOK_ALLOWED_PORTS)
 
 
 def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, max_body: int = 512) -> Answer:
@@ -60,7 +61,9 @@ def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, ma
     answer came (timeout, connection refused or reset). Error details never quote the URL's path.
     """
     try:
-        target = ssrf.vet(url, allow_loopback=policy.allow_loopback, resolver=policy.resolver)
+        target = ssrf.vet(
+            url, allow_loopback=policy.allow_loopback, resolver=policy.resolver, allowed_ports=policy.allowed_ports
+        )
     except ssrf.UnsafeUrl as exc:
         raise PermanentDeliveryError("unsafe_url", str(exc)) from None
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
