@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from notify_infra import wiring
-from notify_local import aws_calls, environment, names, outbox, provisioning, simulators
+from notify_local import aws_calls, bus_policy, environment, names, outbox, provisioning, simulators
 from notify_local.aws_calls import install_call_counter
 from notify_local.driver import Driver, event_sources
 
@@ -70,6 +70,8 @@ class LocalRuntime:
     visibility_timeout_s: int = 2
     webhook_timeout_s: float = 15.0
     allow_loopback_webhooks: bool = True
+    # Whether an org whose settings name no publishers hears from none (wiring.PUBLISHERS_REQUIRED on AWS).
+    publishers_required: bool = wiring.PUBLISHERS_REQUIRED
     log_level: str = "WARNING"
     # Where handlers' stdout (Powertools EMF metrics) goes; None leaves it on the process's stdout.
     handler_output: Any = None
@@ -106,6 +108,8 @@ class LocalRuntime:
         # Step Functions SDK tasks in moto call back to localhost:$MOTO_PORT.
         os.environ.update(AWS_ENDPOINT_URL=self.endpoint_url, MOTO_PORT=str(port))
         install_call_counter(self.aws_calls)
+        # The bus policy and the functions' PutEvents conditions, as AWS would apply them.
+        aws_calls.enforce("events", "PutEvents", "bus-policy", bus_policy.check_put_events)
         self.provision()
         self._driver.load_handlers(self.function_environment)
         self._driver.start()
@@ -167,6 +171,7 @@ class LocalRuntime:
             retry_base_delay_s=self.retry_base_delay_s,
             webhook_timeout_s=self.webhook_timeout_s,
             allow_loopback_webhooks=self.allow_loopback_webhooks,
+            publishers_required=self.publishers_required,
             receiver=self.receiver,
         )
         return environment.function_environment(fn, self.queue_urls, knobs, self._overrides.get(fn.key))
@@ -326,6 +331,7 @@ class LocalRuntime:
             destination = next((s.to for s in self.outbox().sms if s.message_id == message_id), None)
         return simulators.deliver_sms_status(
             self._driver,
+            self.queue_urls,
             self.log_subscribers,
             self.region,
             message_id,

@@ -20,6 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
+from notify_core.adapters.dynamodb.create_only import create_all
 from notify_core.domain.delivery import (
     DEAD,
     FAILED,
@@ -221,33 +222,36 @@ class DeliveryLog:
         """Deliveries the router decided not to queue, logged with their status and reason.
 
         ``failed`` (invalid address, template error) or ``skipped`` (a preference, missing consent, an org
-        setting, a suppressed address). They are never queued, so no sender will touch these items; a batch
-        write is safe and cheap (25 items per call).
+        setting, a suppressed address). Written only where no item exists (``create_only``, 100 per call): a
+        router retry that now decides otherwise (the address was suppressed since) never overwrites a delivery an
+        earlier attempt queued and a sender recorded.
         """
         now = utcnow_iso()
-        with self.Item.batch_write() as batch:
-            for m in messages:
-                batch.save(
-                    self.Item(
-                        delivery_id=m["delivery_id"],
-                        org_id=m["org_id"],
-                        created_at=now,
-                        updated_at=now,
-                        event_id=m["event_id"],
-                        event_type=m["event_type"],
-                        channel=m["channel"],
-                        address=m["address"],
-                        recipient_name=m.get("recipient_name"),
-                        endpoint_id=m.get("endpoint_id"),
-                        reasons=list(m.get("reasons") or []),
-                        status=m.get("status", FAILED),
-                        error_code=m["error_code"],
-                        error_detail=m.get("error_detail"),
-                        expires_at=self.retention,
-                        org_channel=org_channel_key(m["org_id"], m["channel"]),
-                        org_recipient=org_recipient_key(m["org_id"], m["channel"], m["address"]),
-                    )
+        create_all(
+            self.Item,
+            [
+                self.Item(
+                    delivery_id=m["delivery_id"],
+                    org_id=m["org_id"],
+                    created_at=now,
+                    updated_at=now,
+                    event_id=m["event_id"],
+                    event_type=m["event_type"],
+                    channel=m["channel"],
+                    address=m["address"],
+                    recipient_name=m.get("recipient_name"),
+                    endpoint_id=m.get("endpoint_id"),
+                    reasons=list(m.get("reasons") or []),
+                    status=m.get("status", FAILED),
+                    error_code=m["error_code"],
+                    error_detail=m.get("error_detail"),
+                    expires_at=self.retention,
+                    org_channel=org_channel_key(m["org_id"], m["channel"]),
+                    org_recipient=org_recipient_key(m["org_id"], m["channel"], m["address"]),
                 )
+                for m in messages
+            ],
+        )
 
     # ------------------------------------------------------------------------------------------ dead letters
     def mark_dead(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
