@@ -73,7 +73,7 @@ class LocalRuntime:
     # Whether an org whose settings name no publishers hears from none (wiring.PUBLISHERS_REQUIRED on AWS).
     publishers_required: bool = wiring.PUBLISHERS_REQUIRED
     log_level: str = "WARNING"
-    # Where handlers' stdout (Powertools EMF metrics) goes; None leaves it on the process's stdout.
+    # Where handlers' output (Powertools JSON logs and EMF metrics) goes; None leaves it on the process's stdout.
     handler_output: Any = None
     aws_calls: Counter = field(default_factory=Counter)
 
@@ -108,6 +108,11 @@ class LocalRuntime:
         # Step Functions SDK tasks in moto call back to localhost:$MOTO_PORT.
         os.environ.update(AWS_ENDPOINT_URL=self.endpoint_url, MOTO_PORT=str(port))
         install_call_counter(self.aws_calls)
+        if self.handler_output is not None:
+            # The core's logger writes to the stream it was built with; metrics are printed (redirected per call).
+            from notify_core.observability import logger
+
+            logger.registered_handler.setStream(self.handler_output)  # type: ignore[attr-defined]
         # The bus policy and the functions' PutEvents conditions, as AWS would apply them.
         aws_calls.enforce("events", "PutEvents", "bus-policy", bus_policy.check_put_events)
         self.provision()
@@ -262,9 +267,13 @@ class LocalRuntime:
         """
         return self._driver.take_batch(self.queue_urls[queue_key], max_messages)
 
-    def wait_idle(self, timeout_s: float = 30.0) -> None:
-        """Return once every queue a handler consumes is empty and no handler is running."""
-        self._driver.wait_idle(timeout_s)
+    def wait_idle(self, timeout_s: float = 30.0, *, progress: Any = None, every_s: float = 10.0) -> None:
+        """Return once every queue a handler consumes is empty and no handler is running.
+
+        ``progress``: called every ``every_s`` seconds with what is still pending (queue name -> messages) and the
+        seconds waited so far; ``True`` prints a line to stderr.
+        """
+        self._driver.wait_idle(timeout_s, progress=progress, every_s=every_s)
 
     # ------------------------------------------------------------------- using
     def publish(self, detail_type: str, detail: dict[str, Any] | str, source: str = "local.demo") -> str:

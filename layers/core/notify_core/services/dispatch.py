@@ -81,13 +81,15 @@ def _utcnow() -> datetime:
 _IDS = TypeAdapter(tuple[Identifier, Identifier])
 
 
-def claimed_ids(body: str) -> tuple[str, str] | None:
-    """The org and event ids an event claims, when it names valid ones (to record a refusal where the org looks)."""
+def claimed(body: str) -> tuple[str, str, str, str] | None:
+    """The org and event ids an event claims, when it names valid ones, with its type and source as sent (to record
+    a refusal where the org looks)."""
     try:
-        detail = parse_envelope(body).detail
-        return _IDS.validate_python((detail.get("org_id"), detail.get("event_id")))
+        envelope = parse_envelope(body)
+        org_id, event_id = _IDS.validate_python((envelope.detail.get("org_id"), envelope.detail.get("event_id")))
     except (InvalidEventError, ValidationError):
         return None
+    return org_id, event_id, envelope.detail_type[:256], envelope.source[:256]
 
 
 class Dispatcher:
@@ -163,14 +165,14 @@ class Dispatcher:
     def _refuse(
         self, body: str, exc: InvalidEventError, message_id: str | None, event: ProductEvent | None = None
     ) -> dict[str, Any]:
-        ids = (event.org_id, event.event_id) if event else claimed_ids(body)
+        ids = (event.org_id, event.event_id, event.event_type, event.source) if event else claimed(body)
         if ids:  # where the org's people look, before the quarantine (a retry rewrites the same record)
             self.records.record(
                 EventRecord(
                     org_id=ids[0],
                     event_id=ids[1],
-                    event_type=event.event_type if event else "",
-                    source=event.source if event else "",
+                    event_type=ids[2],
+                    source=ids[3],
                     outcome=QUARANTINED,
                     reason=exc.reason,
                     detail=exc.detail[:1000],
