@@ -72,7 +72,7 @@ def hutki_settings(receiver_url: str, *, org: str = ORG) -> dict[str, Any]:
             },
             {"id": "cashier", "name": "Cashier", "emails": [{"address": "shop1@hutki.example"}]},
         ],
-        # SEEDS §3: the admin switches on which channels each buyer event may use.
+        # products.md §3: the admin switches on which channels each buyer event may use.
         "buyer_channels": {"invoice.issued": ["email", "sms"], "invoice.paid": ["email", "sms"]},
         "webhook_endpoints": [
             {"id": "erp", "url": f"{receiver_url}/hooks/erp", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}

@@ -1,4 +1,4 @@
-"""Hutkigrosh (SEEDS §3) with the invoice PDF: the product uploads the document under its org's folder of
+"""Hutkigrosh (products.md §3) with the invoice PDF: the product uploads the document under its org's folder of
 the attachments bucket, publishes ``invoice.issued`` naming it, and the buyer's email carries it."""
 
 from __future__ import annotations

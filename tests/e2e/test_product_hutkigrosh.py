@@ -1,4 +1,4 @@
-"""Hutkigrosh / ERIP (SEEDS §3) end to end: organisation, service and point-of-sale cards, buyers."""
+"""Hutkigrosh / ERIP (products.md §3) end to end: organisation, service and point-of-sale cards, buyers."""
 
 from __future__ import annotations
 

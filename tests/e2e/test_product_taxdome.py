@@ -1,4 +1,4 @@
-"""TaxDome Lite (SEEDS §5) end to end: every user linked to the client account with NOTIFY on gets an email."""
+"""TaxDome Lite (products.md §5) end to end: every user linked to the client account with NOTIFY on gets an email."""
 
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ def test_first_approval_request_is_not_called_a_reminder(rossi):
 
 
 def test_a_subscription_to_a_client_only_event_is_refused_with_the_reason(notify_runtime):
-    """signature.requested reaches the client's linked users only (SEEDS §5): nobody can subscribe to it,
+    """signature.requested reaches the client's linked users only (products.md §5): nobody can subscribe to it,
     and a document that tries is refused, rather than stored and silently never read."""
     doc = taxdome_settings([{"group": "signature.requested", "scope": "org", "channels": {"email": ["mario"]}}])
     with pytest.raises(ValueError, match=r"nobody can subscribe to 'signature.requested'.*client_contacts"):

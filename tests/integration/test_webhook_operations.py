@@ -23,7 +23,7 @@ HOOK = "/hooks/erp"
 
 @pytest.fixture
 def ops(notify_runtime):  # type: ignore[no-untyped-def]
-    """Hutki with an IT contact subscribed to "URL notification failed" (SEEDS §3) by email."""
+    """Hutki with an IT contact subscribed to "URL notification failed" (products.md §3) by email."""
     doc = hutki_settings(notify_runtime.receiver.url)
     doc["contacts"].append({"id": "it", "name": "IT desk", "emails": [{"address": IT}]})
     doc["subscriptions"].append({"group": "url_notification.failed", "scope": "org", "channels": {"email": ["it"]}})

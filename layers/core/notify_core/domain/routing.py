@@ -16,7 +16,7 @@ Audiences (the catalog names them per event type):
 - ``event_recipients``: addresses carried on the event, for the events they opted into, on the channels
   the org enabled for buyer events.
 
-Scope rule (SEEDS §3): an event about a point of sale reaches the subscribers of that point, of its
+Scope rule (products.md §3): an event about a point of sale reaches the subscribers of that point, of its
 service and of the organisation; an event about a service, those of the service and the organisation.
 
 Preferences and consent are applied after resolution: members are reached in-app always, by email
@@ -292,7 +292,7 @@ class _Router:
                 continue
             self.audience(audience)
         if "slack" in self.channels and profile is not None and profile.slack_enabled:
-            # Slack is configured per org (SEEDS §1): the org's channel hears about it once.
+            # Slack is configured per org (products.md §1): the org's channel hears about it once.
             self.collector.add("slack", self.event.org_id, reason="org_slack", locale=self.default_locale)
         deliveries = list(self.collector.by_key.values())
         if "telegram" in self.channels and not (profile is not None and profile.telegram_enabled):

@@ -68,7 +68,7 @@ def caretaker(department: str) -> str:
 # Channels an event type may name. Email, SMS, webhook, Slack and Telegram are queued to senders; in-app is
 # written to the inbox by the router itself, for members only, and cannot be switched off.
 CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack", "telegram"})
-# Sections whose permissions gate member audiences (SEEDS §1): "<section>:edit" / "<section>:view".
+# Sections whose permissions gate member audiences (products.md §1): "<section>:edit" / "<section>:view".
 SECTIONS = (
     "invoices",
     "estimates",
@@ -96,6 +96,7 @@ class EventType:
     data_model: type[BaseModel]
     example: dict[str, Any]
     audiences: tuple[str, ...] = (SUBSCRIBERS,)
+    # What the event type is for, as sections of docs/products.md ("products.md §3 paid"): the first names its product.
     seeds: tuple[str, ...] = field(default=())
     # The version of the data schema producers code against (schemas/events/<name>.json). Bump it only for a
     # change that refuses data producers could send before; the committed schema of the old version stays.
