@@ -53,6 +53,7 @@ synth: setup
 bench: setup
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
+	$(PY) scripts/bench_fuzz.py
 
 # 10,000 deliveries under ~30% provider faults (tens of minutes); BENCH_STORM_EVENTS x 100 deliveries.
 bench-storm: setup

@@ -1,4 +1,5 @@
-"""Elorus (products.md §1) end to end: members who can edit the section, in-app always, email per user, Slack per org."""
+"""Elorus (products.md §1) end to end: members who can edit the section, in-app always, email per user, Slack
+per org."""
 
 from __future__ import annotations
 
