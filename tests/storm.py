@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -111,8 +112,12 @@ def provider_faults(rt: Any, service: str, operation: str, rate: float, rng: ran
         undo()
 
 
-def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float = 1800) -> StormReport:
-    """Publish ``plan.events`` payment.paid events to an org of plan-sized audiences under faults; account."""
+def run_storm(
+    rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float = 1800, progress: bool = False
+) -> StormReport:
+    """Publish ``plan.events`` payment.paid events to an org of plan-sized audiences under faults; account.
+
+    ``progress``: a line on stderr per wave published and every 30 s of draining (a long storm is not silent)."""
     receiver = rt.receiver
     applied = rt.apply_settings(storm_settings(plan, receiver.url))
     for endpoint_id, secret in applied.generated_secrets.items():
@@ -139,8 +144,16 @@ def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float 
                 },
             )
             if n % plan.wave == plan.wave - 1:
-                rt.wait_idle(timeout_s=drain_timeout_s)
-        rt.wait_idle(timeout_s=drain_timeout_s)
+                rt.wait_idle(timeout_s=drain_timeout_s, progress=progress, every_s=30)
+                if progress:
+                    done = (n + 1) * plan.deliveries // plan.events
+                    print(
+                        f"  {n + 1}/{plan.events} events published and drained (~{done:,} deliveries) "
+                        f"in {time.monotonic() - started:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        rt.wait_idle(timeout_s=drain_timeout_s, progress=progress, every_s=30)
     elapsed = time.monotonic() - started
     calls = Counter(rt.aws_calls)
     return account(rt.outbox(), plan, ses_faults, sns_faults, calls, elapsed)

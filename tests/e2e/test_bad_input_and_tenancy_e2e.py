@@ -131,3 +131,23 @@ def test_sms_status_failures_land_in_the_alarmed_queue_not_in_silence(hutki):
     messages = boto3.client("sqs").receive_message(QueueUrl=hutki.queue_urls["sms-status-failed"])["Messages"]
     record = json.loads(messages[0]["Body"])
     assert record["requestContext"]["condition"] == "RetriesExhausted" and "awslogs" in record["requestPayload"]
+
+
+def test_a_template_error_fails_the_delivery_for_good_with_its_reason(hutki, tmp_path):
+    # A real template naming a fact the event does not carry, rendered by the real email sender: no retry, no email,
+    # the delivery failed with template_error and its message kept for a replay once the template is fixed.
+    (tmp_path / "payment.paid").mkdir()
+    (tmp_path / "payment.paid" / "email.j2").write_text(
+        "{% block subject %}Paid {{ data.no_such_fact }}{% endblock %}{% block text %}x{% endblock %}"
+        "{% block html %}x{% endblock %}",
+        encoding="utf-8",
+    )
+    with hutki.override_env("send_email", NOTIFY_TEMPLATES_DIR=str(tmp_path)):
+        put_event(hutki, "payment.paid", make_detail("pay-template"))
+        hutki.wait_idle()
+    out = hutki.outbox()
+    assert out.emails_to("anna@hutki.example") == []
+    [d] = out.deliveries_with(channel="email")
+    assert (d["status"], d["error_code"], d["attempt_count"]) == ("failed", "template_error", 1)
+    assert "no_such_fact" in d["error_detail"] and json.loads(d["payload"])["event_id"] == "pay-template"
+    assert out.sms_to("+375291234567")  # the other channels went out
