@@ -108,10 +108,12 @@ class LocalRuntime:
         # Step Functions SDK tasks in moto call back to localhost:$MOTO_PORT.
         os.environ.update(AWS_ENDPOINT_URL=self.endpoint_url, MOTO_PORT=str(port))
         install_call_counter(self.aws_calls)
-        if self.handler_output is not None:
-            # The core's logger writes to the stream it was built with; metrics are printed (redirected per call).
-            from notify_core.observability import logger
+        from notify_core.observability import logger
 
+        # The core's logger was built when first imported: give it this runtime's level (and stream) now.
+        logger.setLevel(self.log_level)
+        if self.handler_output is not None:
+            # Its handler writes to the stream it was built with; metrics are printed (redirected per call).
             logger.registered_handler.setStream(self.handler_output)  # type: ignore[attr-defined]
         # The bus policy and the functions' PutEvents conditions, as AWS would apply them.
         aws_calls.enforce("events", "PutEvents", "bus-policy", bus_policy.check_put_events)

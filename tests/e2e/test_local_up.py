@@ -48,8 +48,8 @@ def _until(lines: queue.Queue, seen: list[str], predicate, timeout_s: float = 12
 def test_local_up_prints_a_line_per_delivery_and_plays_slack(tmp_path):
     log_file = tmp_path / "local-up.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name in ("AWS_ENDPOINT_URL", "MOTO_PORT"):
-        env.pop(name, None)
+    for name in [n for n in env if n.startswith(("AWS_", "POWERTOOLS_"))] + ["MOTO_PORT"]:
+        env.pop(name, None)  # a fresh shell's environment, not this test session's runtime's
     proc = subprocess.Popen(
         [
             sys.executable,

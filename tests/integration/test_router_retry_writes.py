@@ -155,3 +155,13 @@ def test_through_the_router_a_replayed_event_keeps_the_inbox_as_its_members_left
     rt.wait_idle()
     [again] = rt.admin.inbox.list_items("acme", "u1")
     assert again.read is True and rt.outbox().quarantined == []
+
+
+def test_the_occurred_at_window_is_no_longer_than_the_router_remembers_event_ids():
+    # An event older than the idempotency record could be a replay the router no longer recognises: refused.
+    from datetime import timedelta
+
+    from notify_core.adapters.dynamodb.event_once import EXPIRES_AFTER_S
+    from notify_core.domain.envelope import MAX_EVENT_AGE
+
+    assert timedelta(seconds=EXPIRES_AFTER_S) >= MAX_EVENT_AGE

@@ -226,7 +226,7 @@ def test_a_recipient_that_does_not_fit_the_contract_is_rejected_alone_not_the_ev
 
 
 def test_recipients_are_not_capped_by_count_only_by_the_events_size():
-    # The old cap was 50; EventBridge's 256 KB entry is the limit now (README: about 2,000 typical buyers).
+    # The old cap was 50; EventBridge's 256 KB entry is the limit now (README: about 1,400 typical buyers).
     raw = envelope("invoice.issued", recipients=[{"email": f"b{i}@example.com"} for i in range(3_000)])
     event = _validate(json.dumps(raw), "invoice.issued")
     assert len(event.detail.recipients) == 3_000 and event.rejected_recipients == []
