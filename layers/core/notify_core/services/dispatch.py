@@ -89,6 +89,9 @@ def claimed(body: str) -> tuple[str, str, str, str] | None:
         org_id, event_id = _IDS.validate_python((envelope.detail.get("org_id"), envelope.detail.get("event_id")))
     except (InvalidEventError, ValidationError):
         return None
+    except Exception:  # best effort: an event that cannot even be read for its ids is in the quarantine all the same
+        logger.exception("claimed ids unreadable")
+        return None
     return org_id, event_id, envelope.detail_type[:256], envelope.source[:256]
 
 
