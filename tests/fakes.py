@@ -139,8 +139,11 @@ class FakeDeliveryLog:
 
     # -- RoutingLog / DeliveryReader
     def record_at_routing(self, messages: list[dict[str, Any]]) -> None:
-        for m in messages:
-            self.items[m["delivery_id"]] = self._new(m, m.get("status", FAILED), m["error_code"], m.get("error_detail"))
+        for m in messages:  # only where none exists: a router retry never rewrites a recorded delivery
+            if m["delivery_id"] not in self.items:
+                self.items[m["delivery_id"]] = self._new(
+                    m, m.get("status", FAILED), m["error_code"], m.get("error_detail")
+                )
 
     def get(self, delivery_id: str, org_id: str) -> DeliveryRecord | None:
         r = self.items.get(delivery_id)
@@ -301,7 +304,9 @@ class FakeInbox:
         self.rows: list[dict[str, Any]] = []
 
     def write(self, items: list[dict[str, Any]]) -> None:
-        self.rows += items
+        # Only items not there yet (the adapter's conditional write): a retry leaves a read message read.
+        known = {(r["org_id"], r["user_id"], r["delivery_id"]) for r in self.rows}
+        self.rows += [i for i in items if (i["org_id"], i["user_id"], i["delivery_id"]) not in known]
 
 
 class FakeQueues:
