@@ -124,8 +124,13 @@ class CliError(Exception):
         self.lines = lines
 
 
-def _read_document(path: str) -> Any:
-    """A settings document from a file, or a ``CliError`` naming the file and each problem (offline)."""
+RECEIVER = "$receiver"  # in a document for `notify local up`: the local receiver's URL
+
+
+def _read_document(path: str, *, receiver: str | None = None) -> Any:
+    """A settings document from a file, or a ``CliError`` naming the file and each problem (offline).
+
+    ``receiver``: what ``$receiver`` stands for (``local up`` documents name the local receiver so)."""
     import yaml
     from pydantic import ValidationError
 
@@ -139,6 +144,8 @@ def _read_document(path: str) -> Any:
         raise CliError(f"{path}: a directory, not a settings document") from None
     except (PermissionError, UnicodeDecodeError) as exc:
         raise CliError(f"{path}: cannot read it ({type(exc).__name__}: {exc})") from None
+    if receiver is not None:
+        text = text.replace(RECEIVER, receiver)
     try:
         return settings_document.parse(text)
     except yaml.YAMLError as exc:
@@ -251,7 +258,8 @@ def _document_problem(exc: Exception) -> list[str]:
 
 
 def cmd_settings_validate(args: argparse.Namespace) -> int:
-    doc = _read_document(args.file)
+    # A document written for `notify local up` names its receiver as $receiver: read it as a loopback URL.
+    doc = _read_document(args.file, receiver="http://127.0.0.1:9000")
     counts = ", ".join(
         f"{len(items)} {name}"
         for name, items in (
