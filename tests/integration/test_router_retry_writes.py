@@ -68,7 +68,7 @@ def test_a_retried_inbox_write_leaves_a_read_item_read(tables):
     assert len(inbox.list_items("acme", "u2")) == 1
 
 
-def test_many_items_some_existing_are_written_in_transactions_of_100(tables):
+def test_many_items_some_existing_only_the_missing_are_written(tables):
     inbox = InboxTable("notify-inbox")
     inbox.write([inapp(n) for n in range(0, 250, 2)])  # every other one exists already
     for n in range(0, 250, 2):

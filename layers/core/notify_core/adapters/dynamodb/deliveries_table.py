@@ -222,7 +222,7 @@ class DeliveryLog:
         """Deliveries the router decided not to queue, logged with their status and reason.
 
         ``failed`` (invalid address, template error) or ``skipped`` (a preference, missing consent, an org
-        setting, a suppressed address). Written only where no item exists (``create_only``, 100 per call): a
+        setting, a suppressed address). Written only where no item exists (``create_only``, a conditional put each): a
         router retry that now decides otherwise (the address was suppressed since) never overwrites a delivery an
         earlier attempt queued and a sender recorded.
         """

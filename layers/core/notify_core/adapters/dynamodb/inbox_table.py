@@ -46,7 +46,7 @@ class InboxTable:
         self.Item = bind(InboxItem, table_name)
 
     def write(self, items: list[dict[str, Any]]) -> None:
-        """Write rendered in-app messages that are not there yet (100 per call; an existing one is left alone)."""
+        """Write rendered in-app messages that are not there yet (a conditional put each; an existing one stays)."""
         now = utcnow_iso()
         create_all(
             self.Item,
