@@ -54,6 +54,7 @@ bench: setup
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
 	$(PY) scripts/bench_delivery.py
+	$(PY) scripts/bench_fuzz.py
 
 # AWS calls, write units and $ per million deliveries by channel next to the floor (scripts/bench_delivery.py).
 cost: setup

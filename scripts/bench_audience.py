@@ -21,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.conftest import recent
+
 SIZES = [int(n) for n in os.environ.get("BENCH_MEMBERS", "10,1000,10000").split(",")]
 READS = {"Query", "BatchGetItem", "GetItem", "Scan"}
 
@@ -46,7 +48,7 @@ def event(org: str) -> dict:
     return {
         "org_id": org,
         "event_id": f"overdue-{org}",
-        "occurred_at": "2026-11-23T08:00:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": "invoice", "id": "inv-42"},
         "data": {
             "invoice_number": "INV-42",

@@ -35,7 +35,7 @@ def main() -> int:
         LocalRuntime(port=0, log_level="CRITICAL", handler_output=sink) as rt,
     ):
         rt.start_receiver()
-        report = run_storm(rt, plan, drain_timeout_s=3600)
+        report = run_storm(rt, plan, drain_timeout_s=3600, progress=True)
 
     n = sum(report.statuses.values())
     f = report.faults

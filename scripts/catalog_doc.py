@@ -3,7 +3,7 @@
     .venv/bin/python scripts/catalog_doc.py            # (re)write templates/README.md
     .venv/bin/python scripts/catalog_doc.py --check    # exit 1 if templates/README.md is stale
 
-One section per product (the SEEDS section an event type names first): a table of its event types with
+One section per product (the products.md section an event type names first): a table of its event types with
 group, channels, audiences and template files, then each event type's data fields (from its pydantic model)
 and its example as JSON. The output depends only on the catalog and the file names under templates/.
 """
@@ -49,16 +49,16 @@ _SCALARS = {str: "string", int: "integer", bool: "boolean", Decimal: "decimal", 
 
 
 def section_of(event_type: catalog.EventType) -> str:
-    """The product an event type belongs to: the SEEDS section it names first."""
+    """The product an event type belongs to: the products.md section it names first."""
     for seed in event_type.seeds:
-        m = re.match(r"SEEDS §(\d+)", seed)
+        m = re.match(r"products\.md §(\d+)", seed)
         if m:
             return m.group(1)
     return "?"
 
 
 def sections_of(event_type: catalog.EventType) -> list[str]:
-    found = [m.group(1) for s in event_type.seeds if (m := re.match(r"SEEDS §(\d+)", s))]
+    found = [m.group(1) for s in event_type.seeds if (m := re.match(r"products\.md §(\d+)", s))]
     return list(dict.fromkeys(found)) or ["?"]
 
 
@@ -178,7 +178,7 @@ def render_markdown(templates_dir: Path = TEMPLATES_DIR) -> str:
         for section in sections_of(e):
             by_section.setdefault(section, []).append(e)
     for section in sorted(by_section, key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s)):
-        lines += [f"## SEEDS §{section}: {PRODUCTS.get(section, 'unknown product')}", ""]
+        lines += [f"## products.md §{section}: {PRODUCTS.get(section, 'unknown product')}", ""]
         lines += ["| Event type | Group | Channels | Audiences | Templates |", "|---|---|---|---|---|"]
         for e in by_section[section]:
             home = section_of(e)
@@ -189,7 +189,7 @@ def render_markdown(templates_dir: Path = TEMPLATES_DIR) -> str:
                 f"| {_templates_cell(e, templates_dir)} |"
             )
         lines.append("")
-        lines += [f"### Data and examples, SEEDS §{section}", ""]
+        lines += [f"### Data and examples, products.md §{section}", ""]
         for e in by_section[section]:
             if section_of(e) == section:
                 lines += _event_details(e)

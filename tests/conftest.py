@@ -9,6 +9,15 @@ import pytest
 
 ORG = "hutki"
 
+
+def recent(minutes_ago: float = 0) -> str:
+    """An ``occurred_at`` the router accepts (within its window: at most 7 days old, never ahead of its clock)."""
+    from datetime import UTC, datetime, timedelta
+
+    at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return at.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 PAID_DATA = {
     "amount": "120.50",
     "currency": "BYN",
@@ -31,7 +40,7 @@ def make_detail(
     return {
         "org_id": org,
         "event_id": event_id,
-        "occurred_at": "2026-11-23T10:00:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": "payment", "id": event_id, "scope": scope},
         "data": copy.deepcopy(PAID_DATA if data is None else data),
         **extra,
@@ -63,7 +72,7 @@ def hutki_settings(receiver_url: str, *, org: str = ORG) -> dict[str, Any]:
             },
             {"id": "cashier", "name": "Cashier", "emails": [{"address": "shop1@hutki.example"}]},
         ],
-        # SEEDS §3: the admin switches on which channels each buyer event may use.
+        # products.md §3: the admin switches on which channels each buyer event may use.
         "buyer_channels": {"invoice.issued": ["email", "sms"], "invoice.paid": ["email", "sms"]},
         "webhook_endpoints": [
             {"id": "erp", "url": f"{receiver_url}/hooks/erp", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}

@@ -46,6 +46,7 @@ class FakeSettings:
         audiences: Iterable[str] = ("subscribers",),
         client_id: str | None = None,
         member_ids: Iterable[str] = (),
+        holders_per_page: int | None = None,
     ) -> OrgSettings:
         self.loads.append((org_id, group))
         audiences = tuple(audiences)
@@ -57,8 +58,7 @@ class FakeSettings:
             s.subscriptions = [sub for sub in d.subscriptions if sub.group == group]
         for a in audiences:
             if a.startswith("permission:"):
-                perm = a.split(":", 1)[1]
-                s.grants[perm] = [g for g in d.grants if g.permission == perm]
+                self._holders(d, s, a.split(":", 1)[1], "", holders_per_page)
         named = {i for sub in s.subscriptions for ch, ids in sub.channels.items() if ch != "webhook" for i in ids}
         endpoints = {i for sub in s.subscriptions for ch, ids in sub.channels.items() if ch == "webhook" for i in ids}
         members = set(member_ids)
@@ -76,6 +76,26 @@ class FakeSettings:
         s.endpoints = {e.endpoint_id: e for e in d.endpoints if e.endpoint_id in endpoints}
         s.members = {m.user_id: m for m in d.members if m.user_id in members}
         return s
+
+    def holders_page(self, org_id: str, perm: str, *, after: str, limit: int) -> OrgSettings:
+        if not after.startswith(f"PERM#{perm}#"):  # as the adapter checks
+            raise ValueError(f"{after!r} is not a position among the holders of {perm!r}")
+        self.loads.append((org_id, f"page:{perm}"))
+        d = self.orgs.get(org_id)
+        s = OrgSettings(org_id=org_id, profile=d.profile if d else None)
+        if d is not None:
+            self._holders(d, s, perm, after, limit)
+        return s
+
+    @staticmethod
+    def _holders(d: OrgDirectory, s: OrgSettings, perm: str, after: str, limit: int | None) -> None:
+        # In the settings table's order (sort key PERM#<perm>#<user id>), a page at a time as the adapter reads.
+        ordered = sorted((f"PERM#{perm}#{g.user_id}", g) for g in d.grants if g.permission == perm)
+        rest = [(sk, g) for sk, g in ordered if sk > after]
+        page = rest[:limit] if limit is not None else rest
+        s.grants[perm] = [g for _, g in page]
+        if limit is not None and len(page) >= limit:
+            s.more_holders[perm] = page[-1][0]
 
     def directory(self, org_id: str) -> OrgDirectory | None:
         return self.orgs.get(org_id)
@@ -171,9 +191,14 @@ class FakeDeliveryLog:
             )
 
     # -- RoutingLog / DeliveryReader
-    def record_at_routing(self, messages: list[dict[str, Any]]) -> None:
+    def record_at_routing(self, messages: list[dict[str, Any]], *, fresh: bool = False) -> None:
+        # Only where none exists (a router retry never rewrites a recorded delivery); fresh: the adapter's batch
+        # write, which would overwrite.
         for m in messages:
-            self.items[m["delivery_id"]] = self._new(m, m.get("status", FAILED), m["error_code"], m.get("error_detail"))
+            if fresh or m["delivery_id"] not in self.items:
+                self.items[m["delivery_id"]] = self._new(
+                    m, m.get("status", FAILED), m["error_code"], m.get("error_detail")
+                )
 
     def get(self, delivery_id: str, org_id: str) -> DeliveryRecord | None:
         r = self.items.get(delivery_id)
@@ -297,8 +322,27 @@ class FakeInbox:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def write(self, items: list[dict[str, Any]]) -> None:
-        self.rows += items
+    def write(self, items: list[dict[str, Any]], *, fresh: bool = False) -> None:
+        # Only items not there yet (the adapter's conditional write): a retry leaves a read message read. Fresh (an
+        # event's first receive): the adapter's batch write, which would overwrite.
+        def key(r: dict[str, Any]) -> tuple[str, str, str]:
+            return (r["org_id"], r["user_id"], r["delivery_id"])
+
+        if fresh:
+            new = {key(i) for i in items}
+            self.rows = [r for r in self.rows if key(r) not in new]
+        known = {key(r) for r in self.rows}
+        self.rows += [i for i in items if key(i) not in known]
+
+
+class FakePages:
+    """The events queue, for the router's later pages."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def put(self, bodies: list[str]) -> None:
+        self.bodies += bodies
 
 
 class FakeQueues:
@@ -383,3 +427,19 @@ class FakeRenderer:
             f"{message['event_type']}/{channel}.j2",
             {b: f"{channel}:{b}:{message['event_type']}" for b in BLOCKS[channel]},
         )
+
+
+class FakeRoutingRecords:
+    """The per-event routing records in memory, keyed as the table keys them (org, ``EventRecord.key``)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Any] = {}
+
+    def record(self, record: Any) -> None:
+        self.items[(record.org_id, record.key)] = record
+
+    def for_event(self, org_id: str, event_id: str) -> list[Any]:
+        return [r for (org, key), r in sorted(self.items.items()) if org == org_id and key.startswith(f"{event_id}#")]
+
+    def for_org(self, org_id: str, *, limit: int | None = None) -> Iterator[Any]:
+        yield from [r for (org, _), r in sorted(self.items.items()) if org == org_id][:limit]

@@ -31,6 +31,7 @@ import contextlib
 import json
 import random
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -43,7 +44,7 @@ from botocore.exceptions import ClientError
 
 from notify_core.domain.delivery import delivery_id
 from notify_local import aws_calls
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 ORG = "storm"
 PROVIDER_FAULTS = [("Throttling", 400), ("ServiceUnavailable", 503), ("InternalFailure", 500)]
@@ -257,7 +258,7 @@ def _event(plan: StormPlan, n: int) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "org_id": ORG,
         "event_id": f"storm-{n}",
-        "occurred_at": "2026-11-23T10:00:00Z",
+        "occurred_at": recent(),
         "subject": {"type": "payment", "id": f"pay-{n}"},
         # The account names the event in the SMS text: how SNS's accepted messages are told apart.
         "data": {"amount": f"{100 + n}.00", "currency": "EUR", "payment_id": f"pay-{n}", "account": f"storm-{n}"},
@@ -269,8 +270,12 @@ def _event(plan: StormPlan, n: int) -> dict[str, Any]:
     return detail
 
 
-def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float = 1800) -> StormReport:
-    """Publish ``plan.events`` payment.paid events to an org of plan-sized audiences under faults; account."""
+def run_storm(
+    rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float = 1800, progress: bool = False
+) -> StormReport:
+    """Publish ``plan.events`` payment.paid events to an org of plan-sized audiences under faults; account.
+
+    ``progress``: a line on stderr per wave published and every 30 s of draining (a long storm is not silent)."""
     receiver = rt.receiver
     applied = rt.apply_settings(storm_settings(plan, receiver.url))
     for endpoint_id, secret in applied.generated_secrets.items():
@@ -303,8 +308,16 @@ def run_storm(rt: Any, plan: StormPlan = StormPlan(), *, drain_timeout_s: float 
             for n in range(plan.events):
                 put_event(rt, "payment.paid", _event(plan, n))
                 if n % plan.wave == plan.wave - 1:
-                    rt.wait_idle(timeout_s=drain_timeout_s)
-            rt.wait_idle(timeout_s=drain_timeout_s)
+                    rt.wait_idle(timeout_s=drain_timeout_s, progress=progress, every_s=30)
+                    if progress:
+                        done = (n + 1) * plan.deliveries // plan.events
+                        print(
+                            f"  {n + 1}/{plan.events} events published and drained (~{done:,} deliveries) "
+                            f"in {time.monotonic() - started:.0f} s",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+            rt.wait_idle(timeout_s=drain_timeout_s, progress=progress, every_s=30)
     finally:
         undo_poller()
     elapsed = time.monotonic() - started

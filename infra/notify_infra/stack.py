@@ -10,8 +10,15 @@ from constructs import Construct
 
 from notify_infra import wiring
 from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Functions, Queues, Tables
+from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
+
+PUBLISHERS_REQUIRED_CONTEXT_KEY = "publishersRequired"
+
+
+def _flag(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("1", "true", "yes"))
 
 
 class NotifyStack(Stack):
@@ -32,6 +39,13 @@ class NotifyStack(Stack):
             buckets=self.buckets,
             bus_name=self.routing.bus.event_bus_name,
             log_groups=self.sms_status.log_groups,
+            publishers_required=_flag(self.node.try_get_context(PUBLISHERS_REQUIRED_CONTEXT_KEY))
+            or wiring.PUBLISHERS_REQUIRED,
+        )
+        # Who may put events on the bus, and the platform's functions (the only ones that may use its source).
+        self.routing.restrict_publishers(
+            publishers_from_context(self.node.try_get_context(PUBLISHERS_CONTEXT_KEY)),
+            [self.functions.access[fn.key].role for fn in wiring.FUNCTIONS if fn.access.events_put],
         )
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)

@@ -22,8 +22,10 @@ from notify_core import config as env_names
 from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
 
 BUS_NAME = env_names.DEFAULT_BUS_NAME
-# Events the platform publishes itself (reminders, alerts) use this source; they are routed too.
+# Events the platform publishes itself (reminders, alerts) use this source; they are routed too. Its functions may
+# publish only these types (IAM on AWS, a hook in the local runtime), and nobody else may use the source (bus policy).
 PLATFORM_SOURCE = env_names.PLATFORM_SOURCE
+PLATFORM_EVENT_TYPES = env_names.PLATFORM_EVENT_TYPES
 METRICS_NAMESPACE = env_names.METRICS_NAMESPACE
 
 KeyType = Literal["S", "N"]
@@ -38,6 +40,24 @@ class Index:
     # fetches the item itself costs no second copy of the delivery log); INCLUDE adds ``include``.
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
     include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A principal that may put events on the bus, and the sources it may use (the bus policy; README "Publishers").
+
+    ``principal``: an AWS account id (any of its principals) or an IAM role ARN. EventBridge checks
+    ``events:source`` against ``sources`` on every entry, so a product cannot publish as another product; an org's
+    settings document then names the sources that may speak for it.
+    """
+
+    principal: str
+    sources: tuple[str, ...]
+    purpose: str = ""
+
+    @property
+    def is_account(self) -> bool:
+        return self.principal.isdigit() and len(self.principal) == 12
 
 
 @dataclass(frozen=True)
@@ -158,9 +178,28 @@ class Function:
     env: dict[str, str] = field(default_factory=dict)  # static settings beyond resource names
     memory_mb: int = 256
     timeout_s: int = 30
-    # Bounds the sender's share of the account's provider rate (SES/SNS quotas); None = unbounded.
+    # A deliberate cap on how many copies run at once, and why that number (every function has one): the
+    # maximum concurrency of each of its SQS event source mappings, or, for a function no queue feeds (invoked by
+    # CloudWatch Logs), its reserved concurrency.
     max_concurrency: int | None = None
+    concurrency_reason: str = ""
     log_sources: tuple[LogSource, ...] = ()  # CloudWatch Logs subscriptions that invoke it
+    # Asynchronous invocations (CloudWatch Logs) that still fail after Lambda's two retries go to this wiring
+    # queue (a final stop, alarmed), rather than vanishing.
+    on_failure_queue: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.max_concurrency or not self.concurrency_reason:
+            raise ValueError(f"{self.key}: every function needs max_concurrency and the concurrency_reason for it")
+        if self.sources and self.max_concurrency < 2:
+            raise ValueError(f"{self.key}: an SQS event source's maximum concurrency is at least 2")
+        if self.log_sources and not self.on_failure_queue:
+            raise ValueError(f"{self.key}: a function invoked asynchronously needs an on_failure_queue")
+
+    @property
+    def reserved_concurrency(self) -> int | None:
+        """The cap as reserved concurrency: for a function no SQS queue feeds (ESM maximums cap the others)."""
+        return None if self.sources else self.max_concurrency
 
     @property
     def code_dir(self) -> str:
@@ -226,6 +265,14 @@ TABLES: tuple[Table, ...] = (
         purpose="addresses not to send to, and why",
     ),
     Table(
+        key="routing",
+        env=env_names.ROUTING_TABLE,
+        partition_key=("org_id", "S"),
+        sort_key=("sk", "S"),  # <event_id>#<outcome>[#<reason>]: an event's records are one begins_with Query
+        ttl_attribute="expires_at",
+        purpose="per-event routing records: an event's configuration problems, or why it was refused",
+    ),
+    Table(
         key="idempotency",
         env=env_names.IDEMPOTENCY_TABLE,
         partition_key=("id", "S"),
@@ -239,7 +286,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue(
         "events",
         env_names.EVENTS_QUEUE_URL,
-        visibility_timeout_s=720,  # 6x the router's 120 s timeout
+        visibility_timeout_s=360,  # 6x the router's 60 s timeout
         max_receive_count=5,
         purpose="product events from the bus, consumed by the router",
     ),
@@ -293,6 +340,14 @@ QUEUES: tuple[Queue, ...] = (
         purpose="SMS replies to our two-way number (STOP/START) from the sms-inbound topic",
     ),
     Queue(
+        "sms-status-failed",
+        env_names.SMS_STATUS_FAILED_QUEUE_URL,
+        visibility_timeout_s=30,
+        max_receive_count=None,
+        retention_days=14,
+        purpose="SMS delivery-status batches sms_status failed on after Lambda's retries (its on-failure destination)",
+    ),
+    Queue(
         "quarantine",
         env_names.QUARANTINE_QUEUE_URL,
         visibility_timeout_s=30,
@@ -320,6 +375,12 @@ RULES: tuple[Rule, ...] = (
         purpose="all product events on the bus to the router",
     ),
 )
+
+# Who may put events on the bus (the bus policy). Empty: the deployment's own account, through IAM, as before; any
+# publisher listed here (or in the CDK context "publishers": [{"principal": ..., "sources": [...]}]) may publish with
+# its sources only, and once one is listed no other principal may publish at all. The platform's functions may
+# always publish platform events, and only they may use the platform's source.
+PUBLISHERS: tuple[Publisher, ...] = ()
 
 # Webhook secrets live in SSM SecureString parameters under this path: <prefix><org_id>/<endpoint_id>.
 WEBHOOK_SECRET_PREFIX = "/notify/webhook-secrets/"
@@ -374,6 +435,14 @@ RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "30", env_names.RETRY_MAX_DELAY_S: "3
 WEBHOOK_RETRY_ENV = {env_names.RETRY_BASE_DELAY_S: "60", env_names.RETRY_MAX_DELAY_S: "43200"}
 # An endpoint that has only failed for this long (no success since its first failure) is disabled.
 WEBHOOK_DISABLE_AFTER_S = 5 * 86400
+# Whether an org whose settings document names no publishers hears from none (README "Publishers"). Today's
+# documents name none, so False keeps them working; once every org's document names its publishers, set it (CDK
+# context "publishersRequired": true, or here). The router is told PUBLISHERS_REQUIRED by the deployment: the stack
+# from this or its context, the local runtime from LocalRuntime(publishers_required=...).
+PUBLISHERS_REQUIRED = False
+# The ports webhook and Slack URLs may name (README "Webhooks"): 443 only. A deployment whose receivers listen
+# elsewhere lists them here, e.g. "443,8443"; the SSRF guard refuses every other port before resolving the host.
+WEBHOOK_ALLOWED_PORTS = "443"
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -382,13 +451,19 @@ FUNCTIONS: tuple[Function, ...] = (
         sources=(QueueSource("events", batch_size=10),),
         access=Access(
             tables_read=("settings", "users", "suppressions"),
-            tables_write=("deliveries", "idempotency", "inbox"),
-            queues_send=("email", "sms", "webhook", "chat", "quarantine"),
+            tables_write=("deliveries", "idempotency", "inbox", "routing"),
+            # events: the later pages of a large audience, each routed by an invocation of its own
+            queues_send=("email", "sms", "webhook", "chat", "quarantine", "events"),
         ),
-        env=dict(RETRY_ENV),
-        memory_mb=1024,
-        # One invocation fans an event out to its whole audience (10,000 members: ~1,700 calls; make bench).
-        timeout_s=120,
+        env=dict(RETRY_ENV),  # and PUBLISHERS_REQUIRED, from the deployment (PUBLISHERS_REQUIRED below)
+        memory_mb=512,
+        # A large audience routes in pages of FANOUT_PAGE_SIZE (1,000) holders, one invocation each (make bench:
+        # peak memory and calls per page of a 100,000-member fan-out).
+        timeout_s=60,
+        max_concurrency=20,
+        concurrency_reason="A burst of product events waits in the events queue instead of scaling the router to "
+        "hundreds of copies that would each read the settings table and fan out at once: 20 routers queue ~200 "
+        "events at a time, far beyond the senders' own caps downstream.",
     ),
     Function(
         key="send_email",
@@ -406,6 +481,8 @@ FUNCTIONS: tuple[Function, ...] = (
             env_names.DEFAULT_EMAIL_FROM: DEFAULT_EMAIL_FROM,
         },
         max_concurrency=10,
+        concurrency_reason="SES's sending rate (14/s in a new account, per account and region): 10 senders of one "
+        "email at a time stay near it, and throttling retries with backoff instead of failing.",
     ),
     Function(
         key="send_sms",
@@ -415,6 +492,8 @@ FUNCTIONS: tuple[Function, ...] = (
         access=Access(tables_write=_SENDER_TABLES, tables_read=("suppressions",), sns_sms=True),
         env=dict(RETRY_ENV),
         max_concurrency=5,
+        concurrency_reason="SNS SMS throughput per account (20 messages/s by default) and its monthly spend "
+        "limit: 5 senders keep well inside the rate.",
     ),
     Function(
         key="send_webhook",
@@ -428,9 +507,12 @@ FUNCTIONS: tuple[Function, ...] = (
             env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
             env_names.WEBHOOK_TIMEOUT_S: "15",
             env_names.WEBHOOK_DISABLE_AFTER_S: str(WEBHOOK_DISABLE_AFTER_S),
+            env_names.WEBHOOK_ALLOWED_PORTS: WEBHOOK_ALLOWED_PORTS,
         },
         timeout_s=30,
         max_concurrency=20,
+        concurrency_reason="Each copy may wait 15 s on a slow receiver: 20 bound the connections the platform "
+        "opens to customers' endpoints at once (a retry storm must not look like an attack on them).",
     ),
     Function(
         key="send_chat",
@@ -438,14 +520,24 @@ FUNCTIONS: tuple[Function, ...] = (
         "SSRF-guarded",
         sources=(QueueSource("chat"),),
         access=Access(tables_write=_SENDER_TABLES, ssm_prefix=CHAT_SECRET_PREFIX),
-        env={**RETRY_ENV, env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX, env_names.WEBHOOK_TIMEOUT_S: "15"},
+        env={
+            **RETRY_ENV,
+            env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX,
+            env_names.WEBHOOK_TIMEOUT_S: "15",
+            env_names.WEBHOOK_ALLOWED_PORTS: WEBHOOK_ALLOWED_PORTS,
+        },
         max_concurrency=5,
+        concurrency_reason="Slack incoming webhooks take about one message per second per channel and Telegram "
+        "about 30 per second per bot: 5 senders stay under both, and 429s retry after their Retry-After.",
     ),
     Function(
         key="feedback",
         purpose="record SES delivery/bounce/complaint/reject events; suppress hard bounces and complaints",
         sources=(QueueSource("feedback"),),
         access=Access(tables_write=("deliveries", "suppressions")),
+        max_concurrency=5,
+        concurrency_reason="SES events arrive at most as fast as emails go out (10 senders); each is two small "
+        "writes, so 5 keep up while a bounce storm queues rather than bursting the delivery log.",
     ),
     Function(
         key="sms_status",
@@ -454,12 +546,20 @@ FUNCTIONS: tuple[Function, ...] = (
         log_sources=tuple(LogSource(group) for group in SMS_STATUS_LOG_GROUPS),
         # Finds the delivery through by_provider_message, then UpdateItem only: no Put/Delete.
         access=Access(tables_read=("deliveries",), tables_update=("deliveries",)),
+        max_concurrency=5,
+        concurrency_reason="Invoked by CloudWatch Logs (no queue to cap): reserved concurrency of 5 follows the 5 "
+        "SMS senders and leaves the account's pool alone; a throttled invocation is retried by Lambda and, "
+        "failing that, lands in the alarmed sms-status-failed queue.",
+        on_failure_queue="sms-status-failed",
     ),
     Function(
         key="sms_inbound",
         purpose="act on SMS replies: STOP opts the number out of the org that texted it, START opts back in",
         sources=(QueueSource("sms-inbound"),),
         access=Access(tables_read=("deliveries",), tables_write=("suppressions",)),
+        max_concurrency=2,
+        concurrency_reason="People texting STOP/START: a handful a minute. 2 (the least an SQS source takes) "
+        "is plenty, and a flood of replies queues instead of scaling.",
     ),
     Function(
         key="dead_letter",
@@ -470,7 +570,11 @@ FUNCTIONS: tuple[Function, ...] = (
             QueueSource("webhook", dead_letter=True),
             QueueSource("chat", dead_letter=True),
         ),
+        # Only settles (unknown): the webhook sender announces an endpoint's dead deliveries itself.
         access=Access(tables_write=("deliveries",)),
+        max_concurrency=2,
+        concurrency_reason="Dead letters are the exception: 2 per DLQ drain them, and a provider outage that "
+        "leaves thousands of messages without an outcome does not also hammer the delivery log in parallel.",
     ),
 )
 

@@ -23,6 +23,11 @@ _current_call: contextvars.ContextVar[str] = contextvars.ContextVar("notify_curr
 # the patch; the runtime clears them on reset.
 Hook = Callable[[Callable[[Any], Any], Any, str], Any]
 _hooks: dict[str, list[Hook]] = {}
+# "<service>:<Operation>" -> what stands in for IAM and resource policies on moto (the bus policy): each checks a
+# call, by a handler (its function key) or by anyone else in the process (None), and raises to refuse it. Not a
+# fault: a reset keeps them.
+Policy = Callable[[Any, str | None], None]
+_policies: dict[str, dict[str, Policy]] = {}
 # The counter of the runtime started last: the patch is process-wide and installed once.
 _counter_installed: list[Counter] = []
 _counter_lock = threading.Lock()
@@ -49,9 +54,11 @@ def install_call_counter(counter: Counter) -> None:
 
     def counted(self: Any, operation_name: str, api_params: Any) -> Any:
         function = _in_handler.get()
+        key = f"{self.meta.service_model.service_name}:{operation_name}"
+        for policy in _policies.get(key, {}).values():
+            policy(api_params, function)
         if function is None:
             return original(self, operation_name, api_params)
-        key = f"{self.meta.service_model.service_name}:{operation_name}"
         if _counter_installed:
             with _counter_lock:
                 _counter_installed[0][key] += 1
@@ -79,6 +86,11 @@ def around(service: str, operation: str, hook: Hook) -> Callable[[], None]:
 def current_call() -> str:
     """``"<service>:<Operation>"`` of the handler call a hook is running around (service-wide hooks need it)."""
     return _current_call.get()
+
+
+def enforce(service: str, operation: str, name: str, policy: Policy) -> None:
+    """Check every ``service.operation`` call in this process with ``policy`` (by name: installing twice is once)."""
+    _policies.setdefault(f"{service}:{operation}", {})[name] = policy
 
 
 def clear_hooks() -> None:

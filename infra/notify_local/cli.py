@@ -1,8 +1,11 @@
-"""The ``notify`` command.
+"""The ``notify`` command: the operator's tools, and the local runtime.
 
-    notify local up [--port 4566] [--settings FILE ...]    run the platform on moto until Ctrl-C
+    notify local up [--settings FILE ...]                    run the platform on moto until Ctrl-C
+    notify settings validate FILE                            check a settings document (offline)
     notify settings apply FILE                               load an org's settings document
     notify settings export ORG_ID                            print an org's settings document
+    notify events show ORG_ID EVENT_ID                       what happened to one event (problems, refusals)
+    notify events list ORG_ID                                the org's events that had problems or were refused
     notify sms opt-out ORG_ID PHONE                          stop SMS from this org to the number
     notify sms opt-in ORG_ID PHONE                           undo an opt-out
     notify replay ORG_ID (--delivery ID | --since TIME [--endpoint ID])
@@ -12,11 +15,14 @@
     notify report cost ORG_ID --month YYYY-MM                 a month's deliveries by channel and their AWS cost, CSV
     notify users email-off|email-on USER_ID                  the user's email switch, for every org
 
-Every command but ``local up`` takes ``--local [URL]`` (a running local runtime) or ``--stack NAME`` (AWS,
-with the usual credentials): the stack's outputs give every table name and queue URL. Without either, they
-come from the environment as the functions get them ($SETTINGS_TABLE, $DELIVERIES_TABLE, $SUPPRESSIONS_TABLE,
-$USERS_TABLE, and for ``replay`` the channel queues: $EMAIL_QUEUE_URL, $SMS_QUEUE_URL, ...) or from the
---*-table options.
+Every command but ``local up`` and ``settings validate`` takes ``--local [URL]`` (a running local runtime) or
+``--stack NAME`` (AWS, with the usual credentials): the stack's outputs give every table name and queue URL.
+Without either, they come from the environment as the functions get them ($SETTINGS_TABLE, $DELIVERIES_TABLE,
+$SUPPRESSIONS_TABLE, $USERS_TABLE, $ROUTING_TABLE, and for ``replay`` the channel queues: $EMAIL_QUEUE_URL, ...)
+or from the --*-table options.
+
+A problem (a file that is not there, YAML that does not parse, a document that does not validate, AWS out of
+reach or refusing) is one line on stderr and exit code 2; ``--debug`` shows the traceback as well.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 DEFAULT_LOCAL = "http://127.0.0.1:4566"
 
@@ -84,6 +91,7 @@ def _admin(args: argparse.Namespace):
         ("deliveries_table", config.DELIVERIES_TABLE),
         ("suppressions_table", config.SUPPRESSIONS_TABLE),
         ("users_table", config.USERS_TABLE),
+        ("routing_table", config.ROUTING_TABLE),
     ):
         if value := getattr(args, option, None):
             env[name] = value
@@ -101,60 +109,185 @@ def _target_options(p: argparse.ArgumentParser, *tables: str) -> None:
         p.add_argument(f"--{table}-table", help=f"physical table name on AWS (default ${env})")
 
 
-def _print_apply(result, doc) -> None:
+def _print_apply(result: Any) -> None:
     print(f"applied settings for org {result.org_id}: {result.written} items written, {result.deleted} removed")
     for endpoint_id, secret in result.generated_secrets.items():
         # Shown once, to hand to the receiver; it is stored only in SSM (SecureString).
         print(f"  webhook endpoint {endpoint_id}: new signing secret {secret}")
 
 
-def cmd_local_up(args: argparse.Namespace) -> int:
-    import logging
+# ------------------------------------------------------------------------------------------------------ errors
+class CliError(Exception):
+    """A problem the user can fix, said in one line per problem (exit code 2)."""
 
-    from notify_local.runtime import LocalRuntime
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    rt = LocalRuntime(host=args.host, port=args.port, log_level=args.log_level)
-    rt.start()
-    receiver = rt.start_receiver(args.receiver_port)
-    print(f"notify local runtime up: AWS endpoint {rt.endpoint_url} (region {rt.region}, bus 'notify')")
-    print(f"webhook receiver: {receiver.url}/<any path> (loopback webhooks allowed in local mode)")
-    for f in args.settings or []:
-        text = Path(f).read_text().replace("$receiver", receiver.url)
-        _print_apply(rt.apply_settings(text), None)
-    print(
-        "publish with boto3: boto3.client('events', endpoint_url=..., region_name=...)"
-        ".put_events(Entries=[{'EventBusName': 'notify', ...}])"
-    )
-    print("Ctrl-C to stop")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
-        pass
-    rt.stop()
-    receiver.stop()
-    return 0
+    def __init__(self, *lines: str) -> None:
+        super().__init__(lines[0] if lines else "")
+        self.lines = lines
 
 
-def cmd_settings_apply(args: argparse.Namespace) -> int:
+RECEIVER = "$receiver"  # in a document for `notify local up`: the local receiver's URL
+
+
+def _read_document(path: str, *, receiver: str | None = None) -> Any:
+    """A settings document from a file, or a ``CliError`` naming the file and each problem (offline).
+
+    ``receiver``: what ``$receiver`` stands for (``local up`` documents name the local receiver so)."""
+    import yaml
     from pydantic import ValidationError
 
     from notify_core.domain import settings_document
 
     try:
-        doc = settings_document.parse(Path(args.file).read_text())
-    except (ValidationError, ValueError) as exc:
-        print(f"invalid settings document {args.file}:\n{exc}", file=sys.stderr)
-        return 2
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CliError(f"{path}: a directory, not a settings document") from None
+    except (PermissionError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read it ({type(exc).__name__}: {exc})") from None
+    if receiver is not None:
+        text = text.replace(RECEIVER, receiver)
+    try:
+        return settings_document.parse(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CliError(f"{path}: not valid YAML: {where}{problem}") from None
+    except ValidationError as exc:
+        raise CliError(*(f"{path}: {line}" for line in validation_lines(exc))) from None
+    except ValueError as exc:
+        raise CliError(f"{path}: {exc}") from None
+
+
+def validation_lines(exc: Any) -> list[str]:
+    """A pydantic ValidationError as one line per problem, without pydantic's URLs and input dumps."""
+    lines = []
+    for e in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in e["loc"])
+        message = e["msg"].removeprefix("Value error, ")
+        # The document-wide checks report many problems in one error: a line each.
+        for part in message.split("; ") if not where else [message]:
+            lines.append(f"{where}: {part}" if where else part)
+    return lines
+
+
+def explain(exc: BaseException) -> list[str]:
+    """What went wrong, in a line a newcomer can act on (for errors that are not ``CliError``)."""
+    from botocore import exceptions as aws
+
+    from notify_core.config import ConfigurationError
+    from notify_core.domain.addresses import InvalidAddress
+
+    if isinstance(exc, CliError):
+        return list(exc.lines)
+    cause = getattr(exc, "cause", None) or exc.__cause__  # PynamoDB wraps botocore's errors (PutError...)
+    if isinstance(cause, aws.BotoCoreError | aws.ClientError):
+        return explain(cause)
+    if isinstance(exc, aws.EndpointConnectionError):
+        return [f"cannot reach {exc.kwargs.get('endpoint_url')}: is the local runtime running (notify local up)?"]
+    if isinstance(exc, aws.NoRegionError):
+        return ["no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or use --local for the local runtime"]
+    if isinstance(exc, aws.NoCredentialsError | aws.PartialCredentialsError):
+        return ["no AWS credentials: configure them (aws configure, AWS_PROFILE), or use --local"]
+    if isinstance(exc, aws.ClientError):
+        error = exc.response.get("Error", {})
+        return [f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}"]
+    if isinstance(exc, aws.BotoCoreError):
+        return [f"AWS: {exc}"]
+    if isinstance(exc, ConfigurationError | InvalidAddress):
+        return [str(exc)]
+    if isinstance(exc, ConnectionError | OSError):
+        return [f"{type(exc).__name__}: {exc}"]
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return [f"{type(exc).__name__}: {first}" if first else type(exc).__name__]
+
+
+# ---------------------------------------------------------------------------------------------------- commands
+def cmd_local_up(args: argparse.Namespace) -> int:
+    import logging
+
+    from notify_local.runtime import LocalRuntime
+    from notify_local.tail import Narrator
+
+    docs = [(f, Path(f).read_text(encoding="utf-8")) if Path(f).is_file() else (f, None) for f in args.settings or []]
+    for f, text in docs:
+        if text is None:
+            raise CliError(f"{f}: no such file")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    log_path = Path(args.log_file)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a", encoding="utf-8") as sink:
+        # The handlers' raw JSON logs and EMF metrics go to the file; the terminal gets a line per delivery.
+        rt = LocalRuntime(host=args.host, port=args.port, log_level=args.log_level, handler_output=sink)
+        rt.start()
+        receiver = rt.start_receiver(args.receiver_port)
+        try:
+            print(f"notify local runtime up: AWS endpoint {rt.endpoint_url} (region {rt.region}, bus 'notify')")
+            print(f"receiver: {receiver.url}/<any path> (webhooks; answers as Slack does; plays the Telegram Bot API)")
+            for f, text in docs:
+                document = str(text).replace("$receiver", receiver.url)
+                try:
+                    _print_apply(rt.apply_settings(document))
+                except Exception as exc:
+                    raise CliError(*(f"{f}: {line}" for line in _document_problem(exc))) from None
+            print(
+                "publish with boto3: boto3.client('events', endpoint_url=..., region_name=...)"
+                ".put_events(Entries=[{'EventBusName': 'notify', ...}])"
+            )
+            print(f"raw handler logs and metrics: {log_path}; Ctrl-C to stop")
+            narrator = Narrator(rt, out=sys.stdout)
+            narrator.start()
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            try:
+                while not stop.wait(1.0):
+                    pass
+            except KeyboardInterrupt:
+                pass
+            narrator.stop()
+        finally:
+            rt.stop()
+            receiver.stop()
+    return 0
+
+
+def _document_problem(exc: Exception) -> list[str]:
+    from pydantic import ValidationError
+
+    return validation_lines(exc) if isinstance(exc, ValidationError) else explain(exc)
+
+
+def cmd_settings_validate(args: argparse.Namespace) -> int:
+    # A document written for `notify local up` names its receiver as $receiver: read it as a loopback URL.
+    doc = _read_document(args.file, receiver="http://127.0.0.1:9000")
+    counts = ", ".join(
+        f"{len(items)} {name}"
+        for name, items in (
+            ("contacts", doc.contacts),
+            ("members", doc.members),
+            ("clients", doc.clients),
+            ("webhook endpoints", doc.webhook_endpoints),
+            ("subscriptions", doc.subscriptions),
+        )
+    )
+    print(f"{args.file}: a valid settings document for org {doc.org_id} ({counts})")
+    if doc.publishers is None:
+        print(
+            f"{args.file}: note: it names no publishers: any product the bus admits may publish for {doc.org_id} "
+            '(unless the deployment requires publishers; see README "Publishers")'
+        )
+    return 0
+
+
+def cmd_settings_apply(args: argparse.Namespace) -> int:
+    doc = _read_document(args.file)
     result = _admin(args).settings.apply(doc)
     if args.local and doc.email_from:
         import boto3
 
         boto3.client("ses").verify_email_identity(EmailAddress=doc.email_from)
-    _print_apply(result, doc)
+    _print_apply(result)
     return 0
 
 
@@ -163,6 +296,34 @@ def cmd_settings_export(args: argparse.Namespace) -> int:
 
     doc = _admin(args).settings.export(args.org_id)
     print(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True) if not args.json else json.dumps(doc, indent=2))
+    return 0
+
+
+def _record_lines(record: Any) -> list[str]:
+    what = record.reason if record.outcome == "quarantined" else ", ".join(f"{k} {v}" for k, v in record.counts.items())
+    lines = [f"{record.event_id}  {record.event_type or '?'}  {record.outcome}: {what}  ({record.recorded_at})"]
+    if record.detail:
+        lines.append(f"    {record.detail}")
+    lines += [f"    {p.reason}: {p.detail}" for p in record.problems]
+    return lines
+
+
+def cmd_events_show(args: argparse.Namespace) -> int:
+    records = _admin(args).routing.for_event(args.org_id, args.event_id)
+    if not records:
+        print(
+            f"no record of event {args.event_id} in org {args.org_id}: it was routed without a problem (see its "
+            "deliveries: notify report recipient), or never reached the router"
+        )
+        return 0
+    for record in records:
+        print("\n".join(_record_lines(record)))
+    return 0
+
+
+def cmd_events_list(args: argparse.Namespace) -> int:
+    for record in _admin(args).routing.for_org(args.org_id, limit=args.limit):
+        print("\n".join(_record_lines(record)))
     return 0
 
 
@@ -225,8 +386,7 @@ def cmd_sms_opt(args: argparse.Namespace) -> int:
                 else f"{number} was not opted out of SMS from org {args.org_id}"
             )
     except InvalidAddress as exc:
-        print(f"invalid phone number {args.phone!r}: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(f"invalid phone number {args.phone!r}: {exc}") from None
     return 0
 
 
@@ -237,85 +397,151 @@ def cmd_users_email(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
+    # --debug before or after the command; a leaf's default must not undo the top level's (hence SUPPRESS).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, show the traceback"
+    )
     p = argparse.ArgumentParser(
         prog="notify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--debug", action="store_true", help="on an error, show the traceback too")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    local = sub.add_parser("local", help="the embedded local runtime").add_subparsers(dest="action", required=True)
-    up = local.add_parser("up", help="start moto, create the platform, drive the handlers until Ctrl-C")
+    def command(parent: Any, name: str, help_text: str, func: Any, epilog: str | None = None) -> Any:
+        c = parent.add_parser(
+            name,
+            help=help_text,
+            description=help_text[:1].upper() + help_text[1:] + ".",
+            epilog=epilog,
+            parents=[common],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        c.set_defaults(func=func)
+        return c
+
+    local = sub.add_parser("local", help="the embedded local runtime (moto)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    up = command(
+        local,
+        "up",
+        "start moto, create the platform, drive the handlers until Ctrl-C; print a line per delivery",
+        cmd_local_up,
+        epilog="example: notify local up --settings infra/notify_local/demo/hutki.yaml",
+    )
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=int(os.environ.get("NOTIFY_LOCAL_PORT", "4566")))
-    up.add_argument("--receiver-port", type=int, default=0, help="local webhook receiver port (0: any free)")
-    up.add_argument("--settings", action="append", help="settings document(s) to apply at start")
-    up.add_argument("--log-level", default="WARNING")
-    up.set_defaults(func=cmd_local_up)
+    up.add_argument("--receiver-port", type=int, default=0, help="the local receiver's port (0: any free)")
+    up.add_argument(
+        "--settings",
+        action="append",
+        metavar="FILE",
+        help="settings document(s) to apply at start ($receiver: its URL)",
+    )
+    up.add_argument("--log-level", default="INFO", help="of the handlers' logs, written to --log-file")
+    up.add_argument("--log-file", default=str(Path(".notify-local") / "local-up.log"), help="raw logs and metrics")
 
-    settings = sub.add_parser("settings", help="org settings documents").add_subparsers(dest="action", required=True)
-    for name, func in (("apply", cmd_settings_apply), ("export", cmd_settings_export)):
-        s = settings.add_parser(name)
-        if name == "apply":
-            s.add_argument("file", help="YAML or JSON settings document")
-        else:
-            s.add_argument("org_id")
-            s.add_argument("--json", action="store_true")
-        _target_options(s, "settings")
-        s.set_defaults(func=func)
+    settings = sub.add_parser("settings", help="org settings documents (YAML or JSON)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    v = command(settings, "validate", "check a settings document without applying it (offline)", cmd_settings_validate)
+    v.add_argument("file", help="YAML or JSON settings document")
+    a = command(
+        settings,
+        "apply",
+        "replace an org's settings with a document (addresses are checked first)",
+        cmd_settings_apply,
+        epilog="example: notify settings apply my-org.yaml --local",
+    )
+    a.add_argument("file", help="YAML or JSON settings document")
+    _target_options(a, "settings")
+    e = command(settings, "export", "print an org's settings document (secrets left out)", cmd_settings_export)
+    e.add_argument("org_id")
+    e.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    _target_options(e, "settings")
 
-    rp = sub.add_parser("replay", help="send dead/failed deliveries again, with the same delivery id")
+    events = sub.add_parser("events", help="what happened to events: problems and refusals").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    show = command(
+        events,
+        "show",
+        "one event's routing records (its configuration problems, or why it was refused)",
+        cmd_events_show,
+    )
+    show.add_argument("org_id")
+    show.add_argument("event_id")
+    _target_options(show, "routing")
+    listed = command(events, "list", "an org's events that had problems or were refused", cmd_events_list)
+    listed.add_argument("org_id")
+    listed.add_argument("--limit", type=int, default=50)
+    _target_options(listed, "routing")
+
+    rp = command(sub, "replay", "send dead/failed deliveries again, with the same delivery id", cmd_replay)
     rp.add_argument("org_id")
     which = rp.add_mutually_exclusive_group(required=True)
     which.add_argument("--delivery", help="one delivery id")
     which.add_argument("--since", help="every dead/failed delivery of the org created since (ISO 8601)")
     rp.add_argument("--endpoint", help="with --since: only deliveries to this webhook endpoint")
     _target_options(rp, "deliveries", "settings")
-    rp.set_defaults(func=cmd_replay)
 
     report = sub.add_parser("report", help="reports from the delivery log (CSV)").add_subparsers(
-        dest="action", required=True
+        dest="action", required=True, metavar="ACTION"
     )
-    sms = report.add_parser("sms", help='the "Sent SMS" report: SMS sent by an org in a date range')
+    sms = command(report, "sms", 'the "Sent SMS" report: SMS sent by an org in a date range', cmd_report_sms)
     sms.add_argument("org_id")
     sms.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD or ISO 8601 (UTC)")
     sms.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD (the whole day) or ISO 8601")
     _target_options(sms, "deliveries")
-    sms.set_defaults(func=cmd_report_sms)
-    rec = report.add_parser("recipient", help="every delivery to one email address or phone number in an org")
+    rec = command(
+        report, "recipient", "every delivery to one email address or phone number in an org", cmd_report_recipient
+    )
     rec.add_argument("org_id")
     rec.add_argument("address")
     rec.add_argument("--region", help="default phone region for national numbers (e.g. BY)")
     _target_options(rec, "deliveries")
-    rec.set_defaults(func=cmd_report_recipient)
-    cost = report.add_parser("cost", help="an org's deliveries of one month by channel, with the AWS cost they caused")
+    cost = command(
+        report, "cost", "an org's deliveries of one month by channel, with the AWS cost they caused", cmd_report_cost
+    )
     cost.add_argument("org_id")
     cost.add_argument("--month", required=True, help="YYYY-MM (UTC)")
     _target_options(cost, "deliveries")
-    cost.set_defaults(func=cmd_report_cost)
 
-    opt = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(dest="action", required=True)
+    opt = sub.add_parser("sms", help="SMS opt-outs (per org)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     for name, help_text in (("opt-out", "stop SMS from this org to the number"), ("opt-in", "undo an opt-out")):
-        s = opt.add_parser(name, help=help_text)
-        s.add_argument("org_id")
-        s.add_argument("phone", help="E.164, or national with --region")
-        s.add_argument("--region", help="country of a national number, e.g. BY")
-        _target_options(s, "suppressions")
-        s.set_defaults(func=cmd_sms_opt)
+        o = command(opt, name, help_text, cmd_sms_opt)
+        o.add_argument("org_id")
+        o.add_argument("phone", help="E.164, or national with --region")
+        o.add_argument("--region", help="country of a national number, e.g. BY")
+        _target_options(o, "suppressions")
 
     users = sub.add_parser("users", help="user-level settings that span every org").add_subparsers(
-        dest="action", required=True
+        dest="action", required=True, metavar="ACTION"
     )
     for name, help_text in (("email-off", "no email to this user from any org"), ("email-on", "email again")):
-        s = users.add_parser(name, help=help_text)
-        s.add_argument("user_id")
-        _target_options(s, "users")
-        s.set_defaults(func=cmd_users_email)
+        u = command(users, name, help_text, cmd_users_email)
+        u.add_argument("user_id")
+        _target_options(u, "users")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        for line in explain(exc):
+            print(f"notify: {line}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -179,7 +179,6 @@ def run(rt: LocalRuntime, receiver: Any) -> int:
     for endpoint_id, secret in result.generated_secrets.items():
         receiver.expect_secret(f"/hooks/{endpoint_id}", secret)
     receiver.respond("/hooks/legacy-crm", 503)
-    receiver.respond("/slack/hutki-demo", 200, body="ok")  # what Slack answers
 
     # A product service: plain boto3, the bus name (and the documents bucket), nothing else of ours.
     s3 = boto3.client("s3", endpoint_url=rt.endpoint_url, region_name=rt.region)

@@ -24,6 +24,13 @@ from notify_local.aws_calls import handler_running
 from notify_local.names import ACCOUNT, physical_name, queue_arn
 
 
+def _print_progress(pending: dict[str, int], waited_s: float) -> None:
+    import sys
+
+    left = ", ".join(f"{name.removeprefix('notify-')} {n:,}" for name, n in sorted(pending.items()))
+    print(f"  ... {waited_s:4.0f} s: still in the queues: {left}", file=sys.stderr, flush=True)
+
+
 class _LambdaContext:
     """What Powertools reads from a Lambda context."""
 
@@ -227,12 +234,14 @@ class Driver:
         }
 
     # ------------------------------------------------------------------ waiting
-    def wait_idle(self, timeout_s: float = 30.0) -> None:
-        """Return once every queue a handler consumes is empty and no handler is running."""
+    def wait_idle(self, timeout_s: float = 30.0, *, progress: Any = None, every_s: float = 10.0) -> None:
+        """Return once every queue a handler consumes is empty and no handler is running (see the runtime's)."""
         import boto3
 
         sqs = boto3.client("sqs")
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline, next_report = started + timeout_s, started + every_s
+        report = _print_progress if progress is True else progress
         quiet = 0
         while time.monotonic() < deadline:
             with self._busy:
@@ -240,6 +249,9 @@ class Driver:
             quiet = quiet + 1 if not pending else 0
             if quiet >= 2:
                 return
+            if report and pending and time.monotonic() >= next_report:
+                report(pending, time.monotonic() - started)
+                next_report = time.monotonic() + every_s
             time.sleep(0.03)
         raise TimeoutError(f"still busy after {timeout_s}s: {self.pending(sqs)}; errors: {self.errors[-5:]}")
 

@@ -17,12 +17,18 @@ from notify_local.names import physical_name
 
 
 def local_knobs(
-    *, retry_base_delay_s: int, webhook_timeout_s: float, allow_loopback_webhooks: bool, receiver: Any = None
+    *,
+    retry_base_delay_s: int,
+    webhook_timeout_s: float,
+    allow_loopback_webhooks: bool,
+    publishers_required: bool = False,
+    receiver: Any = None,
 ) -> dict[str, str]:
     knobs = {
         config.RETRY_BASE_DELAY_S: str(retry_base_delay_s),
         config.WEBHOOK_TIMEOUT_S: str(webhook_timeout_s),
         config.NOTIFY_ALLOW_LOOPBACK_WEBHOOKS: "1" if allow_loopback_webhooks else "0",
+        config.PUBLISHERS_REQUIRED: "1" if publishers_required else "0",
     }
     if receiver is not None:
         knobs[config.TELEGRAM_API_BASE] = receiver.telegram_api_base  # the receiver plays the Bot API

@@ -4,9 +4,11 @@ Verification uses the reference ``standardwebhooks`` library, not our signing co
 passes proves our signatures interoperate. Each path can be told what to answer (status, delay,
 Retry-After) to play failing receivers.
 
-It also stands in for the Telegram Bot API under ``/telegram`` (the local runtime points
-``TELEGRAM_API_BASE`` there): ``POST /telegram/bot<token>/sendMessage`` answers as Telegram does,
-``{"ok": true, "result": {"message_id": N, ...}}``, unless the path was told to answer otherwise.
+It also plays the chat services by default, so a settings document pointing at it just works: any path it was
+not told about answers ``200 ok``, as a Slack incoming webhook does (a webhook receiver ignores the body), and it
+stands in for the Telegram Bot API under ``/telegram`` (the local runtime points ``TELEGRAM_API_BASE`` there):
+``POST /telegram/bot<token>/sendMessage`` answers as Telegram does, ``{"ok": true, "result": {"message_id": N,
+...}}``, unless the path was told to answer otherwise.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class ReceivedWebhook:
         return json.loads(self.body)
 
 
+# What a path the receiver was not told about answers: Slack's incoming webhook answer (webhooks ignore bodies).
+SLACK_OK = Behaviour(200, body="ok")
 TELEGRAM_PREFIX = "/telegram"
 _TELEGRAM_SEND = re.compile(r"^/telegram/bot([^/]+)/sendMessage$")
 
@@ -151,7 +155,7 @@ class WebhookReceiver:
         length = int(h.headers.get("content-length") or 0)
         body = h.rfile.read(length).decode("utf-8", "replace")
         path = h.path.split("?")[0]
-        behaviour = self._fault(path) or self._behaviour.get(path) or self._telegram_answer(path, body) or Behaviour()
+        behaviour = self._fault(path) or self._behaviour.get(path) or self._telegram_answer(path, body) or SLACK_OK
         headers = {k.lower(): v for k, v in h.headers.items()}
         verified = self._verify(path, body, headers)
         with self._lock:  # recorded on arrival: a receiver that answers late has still got (and acted on) it

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from notify_infra import wiring
-from notify_local import aws_calls, environment, names, outbox, provisioning, simulators
+from notify_local import aws_calls, bus_policy, environment, names, outbox, provisioning, simulators
 from notify_local.aws_calls import install_call_counter
 from notify_local.driver import Driver, event_sources
 
@@ -70,8 +70,10 @@ class LocalRuntime:
     visibility_timeout_s: int = 2
     webhook_timeout_s: float = 15.0
     allow_loopback_webhooks: bool = True
+    # Whether an org whose settings name no publishers hears from none (wiring.PUBLISHERS_REQUIRED on AWS).
+    publishers_required: bool = wiring.PUBLISHERS_REQUIRED
     log_level: str = "WARNING"
-    # Where handlers' stdout (Powertools EMF metrics) goes; None leaves it on the process's stdout.
+    # Where handlers' output (Powertools JSON logs and EMF metrics) goes; None leaves it on the process's stdout.
     handler_output: Any = None
     # What a deployment chooses with ``cdk deploy -c notify:...`` (retention, SES Delivery events).
     options: wiring.DeploymentOptions = field(default_factory=wiring.DeploymentOptions)
@@ -108,6 +110,15 @@ class LocalRuntime:
         # Step Functions SDK tasks in moto call back to localhost:$MOTO_PORT.
         os.environ.update(AWS_ENDPOINT_URL=self.endpoint_url, MOTO_PORT=str(port))
         install_call_counter(self.aws_calls)
+        from notify_core.observability import logger
+
+        # The core's logger was built when first imported: give it this runtime's level (and stream) now.
+        logger.setLevel(self.log_level)
+        if self.handler_output is not None:
+            # Its handler writes to the stream it was built with; metrics are printed (redirected per call).
+            logger.registered_handler.setStream(self.handler_output)  # type: ignore[attr-defined]
+        # The bus policy and the functions' PutEvents conditions, as AWS would apply them.
+        aws_calls.enforce("events", "PutEvents", "bus-policy", bus_policy.check_put_events)
         self.provision()
         self._driver.load_handlers(self.function_environment)
         self._driver.start()
@@ -170,6 +181,7 @@ class LocalRuntime:
             retry_base_delay_s=self.retry_base_delay_s,
             webhook_timeout_s=self.webhook_timeout_s,
             allow_loopback_webhooks=self.allow_loopback_webhooks,
+            publishers_required=self.publishers_required,
             receiver=self.receiver,
         )
         return environment.function_environment(
@@ -273,9 +285,13 @@ class LocalRuntime:
         """
         return self._driver.take_batch(self.queue_urls[queue_key], max_messages)
 
-    def wait_idle(self, timeout_s: float = 30.0) -> None:
-        """Return once every queue a handler consumes is empty and no handler is running."""
-        self._driver.wait_idle(timeout_s)
+    def wait_idle(self, timeout_s: float = 30.0, *, progress: Any = None, every_s: float = 10.0) -> None:
+        """Return once every queue a handler consumes is empty and no handler is running.
+
+        ``progress``: called every ``every_s`` seconds with what is still pending (queue name -> messages) and the
+        seconds waited so far; ``True`` prints a line to stderr.
+        """
+        self._driver.wait_idle(timeout_s, progress=progress, every_s=every_s)
 
     # ------------------------------------------------------------------- using
     def publish(self, detail_type: str, detail: dict[str, Any] | str, source: str = "local.demo") -> str:
@@ -342,6 +358,7 @@ class LocalRuntime:
             destination = next((s.to for s in self.outbox().sms if s.message_id == message_id), None)
         return simulators.deliver_sms_status(
             self._driver,
+            self.queue_urls,
             self.log_subscribers,
             self.region,
             message_id,

@@ -20,6 +20,7 @@ from notify_local.names import ACCOUNT, log_group_name
 
 def deliver_sms_status(
     driver: Driver,
+    queue_urls: dict[str, str],
     log_subscribers: dict[str, list[wiring.Function]],
     region: str,
     message_id: str,
@@ -31,8 +32,10 @@ def deliver_sms_status(
     """One SNS SMS delivery-status line, written and handed to the log group's subscribed functions.
 
     SNS writes it to the success or the failure log group once a carrier answers; each subscription
-    filter hands it to its function as a CloudWatch Logs event (base64 of gzipped JSON). Returns what
-    each subscribed handler returned.
+    filter hands it to its function as a CloudWatch Logs event (base64 of gzipped JSON), asynchronously: a
+    handler that fails is invoked twice more, then the event goes to its on-failure queue as Lambda's destination
+    record. Returns what each subscribed handler returned (``{"on_failure": <queue>, "error": ...}`` for one that
+    failed every time).
     """
     import base64
     import gzip
@@ -79,9 +82,42 @@ def deliver_sms_status(
             "logEvents": [{"id": str(uuid.uuid4().int)[:56], "timestamp": epoch_ms, "message": line}],
         }
         data = base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()
-        # One handler at a time, as the driver thread runs them.
-        results.append(driver.invoke_exclusively(fn.key, {"awslogs": {"data": data}}))
+        results.append(invoke_async(driver, queue_urls, fn, {"awslogs": {"data": data}}))
     return results
+
+
+ASYNC_ATTEMPTS = 3  # Lambda's asynchronous invocation: the first try and two retries
+
+
+def invoke_async(driver: Driver, queue_urls: dict[str, str], fn: wiring.Function, event: dict[str, Any]) -> Any:
+    """An asynchronous invocation as Lambda plays it: retried twice, then the on-failure destination's record."""
+    import boto3
+
+    error: Exception | None = None
+    for _ in range(ASYNC_ATTEMPTS):
+        try:
+            # One handler at a time, as the driver thread runs them.
+            return driver.invoke_exclusively(fn.key, event)
+        except Exception as exc:  # what Lambda sees as a function error
+            error = exc
+    assert error is not None
+    if not fn.on_failure_queue:
+        raise error
+    record = {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:local:{ACCOUNT}:function:{fn.key}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": ASYNC_ATTEMPTS,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)[:1000]},
+    }
+    boto3.client("sqs").send_message(QueueUrl=queue_urls[fn.on_failure_queue], MessageBody=json.dumps(record))
+    return {"on_failure": fn.on_failure_queue, "error": f"{type(error).__name__}: {error}"[:300]}
 
 
 def publish_sms_inbound(

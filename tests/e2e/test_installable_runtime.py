@@ -17,6 +17,9 @@ UV = ROOT / ".uv" / "bin" / "uv"
 
 PRODUCT_TEST = textwrap.dedent(
     """
+    import json
+    from datetime import datetime, timezone
+
     import boto3
 
 
@@ -31,10 +34,14 @@ PRODUCT_TEST = textwrap.dedent(
             }
         )
         events = boto3.client("events", endpoint_url=notify_runtime.endpoint_url, region_name=notify_runtime.region)
-        detail = (
-            '{"org_id": "acme", "event_id": "pay-1", "occurred_at": "2026-11-23T10:00:00Z",'
-            ' "subject": {"type": "payment", "id": "pay-1"},'
-            ' "data": {"amount": "120.50", "currency": "EUR", "payment_id": "pay-1"}}'
+        detail = json.dumps(
+            {
+                "org_id": "acme",
+                "event_id": "pay-1",
+                "occurred_at": datetime.now(timezone.utc).isoformat(),
+                "subject": {"type": "payment", "id": "pay-1"},
+                "data": {"amount": "120.50", "currency": "EUR", "payment_id": "pay-1"},
+            }
         )
         events.put_events(
             Entries=[{"Source": "billing", "DetailType": "payment.paid", "Detail": detail, "EventBusName": "notify"}]

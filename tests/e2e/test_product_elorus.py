@@ -1,4 +1,5 @@
-"""Elorus (SEEDS §1) end to end: members who can edit the section, in-app always, email per user, Slack per org."""
+"""Elorus (products.md §1) end to end: members who can edit the section, in-app always, email per user, Slack
+per org."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +65,7 @@ def detail(org: str, event_id: str, subject_type: str, data: dict[str, Any]) -> 
     return {
         "org_id": org,
         "event_id": event_id,
-        "occurred_at": "2026-03-01T10:15:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": subject_type, "id": event_id},
         "data": data,
     }

@@ -1,4 +1,4 @@
-"""Hutkigrosh / ERIP (SEEDS §3) end to end: organisation, service and point-of-sale cards, buyers."""
+"""Hutkigrosh / ERIP (products.md §3) end to end: organisation, service and point-of-sale cards, buyers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from notify_core.adapters.dynamodb.settings_table import subscription_sk
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 pytestmark = pytest.mark.e2e
 
@@ -77,7 +77,7 @@ def detail(
     return {
         "org_id": ORG,
         "event_id": event_id,
-        "occurred_at": "2026-11-23T10:00:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": subject_type, "id": event_id, "scope": scope},
         "data": data,
         **extra,

@@ -1,4 +1,4 @@
-"""Mobevo (SEEDS §4), end to end: an accounting office's account managers, caretakers, users and
+"""Mobevo (products.md §4), end to end: an accounting office's account managers, caretakers, users and
 configured summary addresses.
 
 Events go in as Mobevo's services would publish them (plain boto3 PutEvents on the bus); what comes
@@ -61,7 +61,7 @@ def office_settings(**overrides: Any) -> dict[str, Any]:
             },
         ],
         "subscriptions": [
-            # SEEDS §4: summary and absence notifications go to one or more configured addresses.
+            # products.md §4: summary and absence notifications go to one or more configured addresses.
             {"group": "activity.summary", "addresses": {"email": ["Kierownik@Biuro.example", OWNER]}},
             {"group": "absence.added", "addresses": {"email": [SUPERVISOR]}},
         ],

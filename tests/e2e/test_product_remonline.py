@@ -1,4 +1,4 @@
-"""RemOnline (SEEDS §2), end to end: a repair shop's clients, executors, managers and task authors.
+"""RemOnline (products.md §2), end to end: a repair shop's clients, executors, managers and task authors.
 
 Events go in as the shop's services would publish them (plain boto3 PutEvents on the bus); what comes
 out is read from the runtime's SES/SNS stores, the delivery log and the members' in-app inboxes.

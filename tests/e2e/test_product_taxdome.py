@@ -1,4 +1,4 @@
-"""TaxDome Lite (SEEDS §5) end to end: every user linked to the client account with NOTIFY on gets an email."""
+"""TaxDome Lite (products.md §5) end to end: every user linked to the client account with NOTIFY on gets an email."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import put_event
+from tests.conftest import put_event, recent
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +58,7 @@ def detail(event_id: str, subject_type: str, data: dict[str, Any], *, client_id:
     return {
         "org_id": ORG,
         "event_id": event_id,
-        "occurred_at": "2026-03-02T09:00:00Z",
+        "occurred_at": recent(minutes_ago=1),
         "subject": {"type": subject_type, "id": event_id, "client_id": client_id},
         "data": data,
     }
@@ -171,7 +171,7 @@ def test_first_approval_request_is_not_called_a_reminder(rossi):
 
 
 def test_a_subscription_to_a_client_only_event_is_refused_with_the_reason(notify_runtime):
-    """signature.requested reaches the client's linked users only (SEEDS §5): nobody can subscribe to it,
+    """signature.requested reaches the client's linked users only (products.md §5): nobody can subscribe to it,
     and a document that tries is refused, rather than stored and silently never read."""
     doc = taxdome_settings([{"group": "signature.requested", "scope": "org", "channels": {"email": ["mario"]}}])
     with pytest.raises(ValueError, match=r"nobody can subscribe to 'signature.requested'.*client_contacts"):

@@ -64,7 +64,10 @@ def test_dynamodb_grants_match_access(synth: Synth, fn: wiring.Function) -> None
 def test_sqs_send_and_consume_match_wiring(synth: Synth, fn: wiring.Function) -> None:
     statements = synth.statements(fn.key)
     queues = synth.queues()
-    assert resources_of(statements, "sqs:SendMessage") == {queues[k] for k in fn.access.queues_send}
+    # The queues it sends to, and its on-failure destination (Lambda puts failed asynchronous invocations there
+    # with the function's role).
+    sent_to = {*fn.access.queues_send, *([fn.on_failure_queue] if fn.on_failure_queue else [])}
+    assert resources_of(statements, "sqs:SendMessage") == {queues[k] for k in sent_to}
     consumed = {queues[wiring.queue(s.queue).dlq_key or "" if s.dead_letter else s.queue] for s in fn.sources}
     assert resources_of(statements, "sqs:ReceiveMessage") == consumed
     assert resources_of(statements, "sqs:DeleteMessage") == consumed

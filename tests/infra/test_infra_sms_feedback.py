@@ -150,7 +150,12 @@ def test_sms_status_reads_deliveries_through_the_index_and_only_updates_them(syn
     }
     assert "/index/by_sms_message" in index_tails
     granted = allowed_actions(statements)
-    assert not {a for a in granted if a.startswith(("ses:", "sns:", "ssm:", "kms:", "events:", "sqs:"))}
+    assert not {a for a in granted if a.startswith(("ses:", "sns:", "ssm:", "kms:", "events:"))}
+    # Its one queue: the on-failure destination its failed invocations land in (sending, nothing else).
+    sqs_actions = {a for a in granted if a.startswith("sqs:")}
+    assert sqs_actions == {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    for action in sqs_actions:
+        assert resources_of(statements, action) == {synth.queues()["sms-status-failed"]}, action
     assert synth.function("sms_status")["Environment"]["Variables"]["DELIVERIES_TABLE"] == {"Ref": deliveries}
 
 

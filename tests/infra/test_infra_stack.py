@@ -66,7 +66,8 @@ def test_function_is_arm64_python3_with_wiring_settings(synth: Synth, fn: wiring
     assert props["MemorySize"] == fn.memory_mb
     assert props["Timeout"] == fn.timeout_s
     assert props["TracingConfig"] == {"Mode": "Active"}
-    assert "ReservedConcurrentExecutions" not in props
+    # Capped by reserved concurrency only where no queue's event source mapping caps it (wiring).
+    assert props.get("ReservedConcurrentExecutions") == fn.reserved_concurrency
 
     # Its own log group, with a retention.
     (log_group,) = referenced_ids(props["LoggingConfig"]["LogGroup"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_detail
+from tests.conftest import make_detail, recent
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ def org_doc(org: str) -> dict:
 
 def overdue(rt, org: str, n: int, minute: int) -> None:
     detail = make_detail(f"overdue-{org}-{n}", {**OVERDUE, "invoice_number": f"INV-{n}"}, org=org)
-    detail["occurred_at"] = f"2026-11-23T10:{minute:02d}:00Z"
+    detail["occurred_at"] = recent(minutes_ago=60 - minute)
     rt.publish("invoice.overdue", detail)
 
 

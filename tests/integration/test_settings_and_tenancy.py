@@ -26,7 +26,7 @@ def test_apply_then_export_round_trips_the_document_without_secrets(notify_runti
         ("payment.paid_or_reversed", "point:shop-1"),
         ("payment.paid_or_reversed", "service:water"),
     ]
-    # What export gives, apply takes: the "Copy data" round trip of SEEDS §3.
+    # What export gives, apply takes: the "Copy data" round trip of products.md §3.
     again = settings_document.SettingsDocument.model_validate(exported)
     assert notify_runtime.admin.settings.apply(again).written == 8  # profile, 3 contacts, 1 endpoint, 3 scopes
 

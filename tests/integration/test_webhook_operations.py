@@ -6,9 +6,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import time
 from contextlib import redirect_stdout
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,7 +22,7 @@ HOOK = "/hooks/erp"
 
 @pytest.fixture
 def ops(notify_runtime):  # type: ignore[no-untyped-def]
-    """Hutki with an IT contact subscribed to "URL notification failed" (SEEDS §3) by email."""
+    """Hutki with an IT contact subscribed to "URL notification failed" (products.md §3) by email."""
     doc = hutki_settings(notify_runtime.receiver.url)
     doc["contacts"].append({"id": "it", "name": "IT desk", "emails": [{"address": IT}]})
     doc["subscriptions"].append({"group": "url_notification.failed", "scope": "org", "channels": {"email": ["it"]}})
@@ -45,6 +44,24 @@ def window(ops):  # type: ignore[no-untyped-def]
 
 def erp(rt):
     return rt.admin.settings_table.endpoint(ORG, "erp")
+
+
+def streak_began(rt, window, hours_ago: float) -> str:  # type: ignore[no-untyped-def]
+    """Move the endpoint's failure streak back in time, as if its first failure were ``hours_ago`` (no test waits
+    on the real clock), and start a fresh webhook sender that learns the streak from the table."""
+    import boto3
+
+    from notify_core.adapters.dynamodb.settings_table import endpoint_sk
+
+    since = (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    boto3.client("dynamodb").update_item(
+        TableName="notify-settings",
+        Key={"org_id": {"S": ORG}, "sk": {"S": endpoint_sk("erp")}},
+        UpdateExpression="SET failing_since = :since",
+        ExpressionAttributeValues={":since": {"S": since}},
+    )
+    window(3600)  # a new container: it knows the streak only from the table
+    return since
 
 
 def webhook_delivery(rt, event_id: str) -> dict:
@@ -88,12 +105,10 @@ def test_sustained_failure_disables_the_endpoint_after_the_configured_window(ops
     assert webhook_delivery(ops, "pay-down-1")["status"] == "dead"
     endpoint = erp(ops)
     assert endpoint.enabled is True and endpoint.failing_since and endpoint.last_success_at is None
-    first_failure = endpoint.failing_since
     [dead_alert] = alerts(ops)  # the exhausted delivery alerts the org
     assert "HTTP 503" in dead_alert.html and "Attempts: 14" in dead_alert.html
 
-    window(1)  # only failures for a second now counts as sustained
-    time.sleep(1.1)
+    first_failure = streak_began(ops, window, hours_ago=2)  # failing for two hours now: longer than the window
     put_event(ops, "payment.paid", make_detail("pay-down-2"))
     ops.wait_idle()
     endpoint = erp(ops)
@@ -118,8 +133,7 @@ def test_messages_queued_before_the_endpoint_was_disabled_stop_retrying_after_on
     ops.receiver.respond(HOOK, 503)
     put_event(ops, "payment.paid", make_detail("pay-streak"))  # starts the failure streak
     ops.wait_idle()
-    window(1)
-    time.sleep(1.1)
+    streak_began(ops, window, hours_ago=2)
     posts_before = len(ops.receiver.received(HOOK))
     with ops.paused():  # three deliveries queued at once: the first failure disables the endpoint
         for n in range(3):

@@ -1,7 +1,7 @@
 """The catalog: the event types, their groups, channels and audiences, examples that validate and templates that render.
 
 Every event type has its own template for each channel it may use (webhook excepted: ``_default/webhook.j2``),
-in English and in the language of the product it comes from (the first SEEDS section it names).
+in English and in the language of the product it comes from (the first products.md section it names).
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ pytestmark = pytest.mark.unit
 
 ORG_ID = "org-demo"
 EL, EI = frozenset({"email", "inapp", "slack"}), {"email", "inapp"}
-ESIT = {"email", "sms", "inapp", "telegram"}  # RemOnline (SEEDS §2): Telegram too
+ESIT = {"email", "sms", "inapp", "telegram"}  # RemOnline (products.md §2): Telegram too
 
 # name: (group, channels, audiences, second locale)
 EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
-    # SEEDS §3 Hutkigrosh (payment.paid / invoice.paid also serve Elorus, SEEDS §1)
+    # products.md §3 Hutkigrosh (payment.paid / invoice.paid also serve Elorus, products.md §1)
     "payment.paid": (
         PAID_OR_REVERSED,
         {"email", "sms", "webhook", "inapp", "slack"},
@@ -57,7 +57,7 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "url_notification.failed": ("url_notification.failed", {"email"}, (SUBSCRIBERS,), "ru"),
     "ftp_list.processed": ("ftp_list.processed", {"email"}, (SUBSCRIBERS,), "ru"),
     "invoice.expiring": ("buyer.invoice", {"email"}, (EVENT_RECIPIENTS, SUBSCRIBERS), "ru"),
-    # SEEDS §1 Elorus
+    # products.md §1 Elorus
     "payment.failed": (
         "payment.failed",
         {"email", "sms", "webhook", "inapp", "slack"},
@@ -79,7 +79,7 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "subscription.downgraded": ("subscription.downgraded", EL, (permission("account:edit"),), "el"),
     "invitation.accepted": ("invitation.accepted", EL, (permission("account:edit"),), "el"),
     "invitation.declined": ("invitation.declined", EL, (permission("account:edit"),), "el"),
-    # SEEDS §2 RemOnline
+    # products.md §2 RemOnline
     "order.status_changed": (
         "order.status_changed",
         ESIT,
@@ -92,7 +92,7 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "task.created": ("task.created", ESIT, (relation("executor"),), "pl"),
     "task.completed": ("task.completed", ESIT, (relation("author"),), "pl"),
     "appointment.reminder": ("appointment.reminder", {"email", "sms", "telegram"}, (CLIENT_CONTACTS,), "pl"),
-    # SEEDS §4 Mobevo
+    # products.md §4 Mobevo
     "audit.finished": ("audit.finished", EI, (ACCOUNT_MANAGER,), "pl"),
     "documents.delivered": ("documents.delivered", EI, (caretaker("accounting"),), "pl"),
     "user.activity": ("user.activity", EI, (ACTOR,), "pl"),
@@ -100,7 +100,7 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "client.activity_hr": ("client.activity_hr", EI, (caretaker("hr"),), "pl"),
     "client.activity_accounting": ("client.activity_accounting", EI, (caretaker("accounting"),), "pl"),
     "absence.added": ("absence.added", EI, (SUBSCRIBERS,), "pl"),
-    # SEEDS §5 TaxDome Lite
+    # products.md §5 TaxDome Lite
     "chat.message_received": ("chat.message_received", EI, (CLIENT_CONTACTS,), "it"),
     "signature.requested": ("signature.requested", EI, (CLIENT_CONTACTS,), "it"),
     "approval.requested": ("approval.requested", EI, (CLIENT_CONTACTS,), "it"),
@@ -152,7 +152,7 @@ SHOWN = {
     "approval.requested": "Balance sheet 2025.pdf",
 }
 
-# The language of each product (SEEDS section), and the locale its members and clients carry.
+# The language of each product (products.md section), and the locale its members and clients carry.
 SECTION_LOCALE = {"1": "el-GR", "2": "pl-PL", "3": "ru-BY", "4": "pl-PL", "5": "it-IT"}
 SECTION_ORG = {
     "1": "Ergo Consulting",
@@ -168,7 +168,7 @@ MAX_SMS, MAX_INAPP_TITLE = 160, 80
 
 
 def _section(name: str) -> str:
-    return re.match(r"SEEDS §(\d)", catalog.CATALOG[name].seeds[0]).group(1)
+    return re.match(r"products\.md §(\d)", catalog.CATALOG[name].seeds[0]).group(1)
 
 
 def _locale(name: str) -> str:
@@ -256,7 +256,7 @@ def test_the_catalog_holds_exactly_the_expected_event_types():
 def test_every_event_type_is_described_and_traced_to_its_seed(name):
     e = catalog.CATALOG[name]
     assert e.description and "\n" not in e.description and e.description.endswith(".")
-    assert e.seeds and all(re.match(r"SEEDS §[1-5] \S", s) for s in e.seeds)
+    assert e.seeds and all(re.match(r"products\.md §[1-5] \S", s) for s in e.seeds)
     assert _locale(name).split("-")[0] == EXPECTED[name][3]
     assert issubclass(e.data_model, catalog._Data)  # extra facts allowed, like every event data model
 

@@ -39,7 +39,7 @@ def test_the_reference_is_deterministic_and_complete(catalog_doc, templates_dir)
         for field in e.data_model.model_fields:
             assert f"| `{field}` |" in text
     for section in catalog_doc.PRODUCTS:
-        assert f"## SEEDS §{section}: " in text
+        assert f"## products.md §{section}: " in text
     assert "**none**" not in text  # every templated channel has at least its English file
 
 

@@ -54,9 +54,9 @@ def test_the_catalog_package_imports_only_pydantic_the_stdlib_and_itself(path):
 def test_each_module_holds_the_event_types_of_its_product(module, sections):
     assert module.EVENT_TYPES
     for e in module.EVENT_TYPES:
-        named = {m.group(1) for s in e.seeds if (m := re.match(r"SEEDS §(\d)", s))}
+        named = {m.group(1) for s in e.seeds if (m := re.match(r"products\.md §(\d)", s))}
         # A product module's types name that product first; the shared payments module serves §1 and §3.
-        assert named <= sections and re.match(r"SEEDS §(\d)", e.seeds[0]).group(1) in sections, (e.name, e.seeds)
+        assert named <= sections and re.match(r"products\.md §(\d)", e.seeds[0]).group(1) in sections, (e.name, e.seeds)
         assert catalog.CATALOG[e.name] is e
 
 

@@ -4,6 +4,7 @@ queue; once per event."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from unit_factories import ORG_ID, contact, envelope, profile, subscription
@@ -15,15 +16,19 @@ from tests.fakes import (
     FakeDeliveryLog,
     FakeEventRecords,
     FakeInbox,
+    FakePages,
     FakeQuarantine,
     FakeQueues,
     FakeRenderer,
+    FakeRoutingRecords,
     FakeSettings,
     FakeSuppressions,
     FakeUsers,
 )
 
 pytestmark = pytest.mark.unit
+# The factories' events happened at 2026-03-01T10:15:00Z: the router reads them five minutes later.
+NOW = datetime(2026, 3, 1, 10, 20, tzinfo=UTC)
 
 
 def org() -> OrgDirectory:
@@ -41,14 +46,16 @@ def org() -> OrgDirectory:
 
 
 class Router:
-    def __init__(self, *, users=None, queues=None, renderer=None) -> None:
-        self.settings = FakeSettings(org())
+    def __init__(self, *, users=None, queues=None, renderer=None, directory=None, page_size=1000) -> None:
+        self.settings = FakeSettings(directory or org())
         self.users = users or FakeUsers()
         self.suppressions = FakeSuppressions()
         self.log = FakeDeliveryLog()
         self.inbox = FakeInbox()
         self.queues = queues or FakeQueues()
         self.quarantine = FakeQuarantine()
+        self.records = FakeRoutingRecords()
+        self.pages = FakePages()
         self.dispatcher = Dispatcher(
             settings=self.settings,
             users=self.users,
@@ -58,7 +65,11 @@ class Router:
             queues=self.queues,
             quarantine=self.quarantine,
             renderer=renderer or FakeRenderer(),
+            pages=self.pages,
             events=FakeEventRecords(),
+            records=self.records,
+            page_size=page_size,
+            clock=lambda: NOW,
         )
 
     def handle(self, event_type: str = "payment.paid", **detail) -> dict:
@@ -168,3 +179,43 @@ def test_a_queue_failure_raises_so_the_event_is_retried_whole():
     r = Router(queues=FakeQueues(fail=True))
     with pytest.raises(RuntimeError, match="SendMessageBatch"):
         r.handle()
+
+
+# --- a large audience, in pages ------------------------------------------------------------------------
+
+
+def org_with_holders(n: int) -> OrgDirectory:
+    d = org()
+    d.members = [Member(f"u-{i}", f"User {i}", email=f"u{i}@org.example") for i in range(n)]
+    d.grants = [PermissionGrant("payments:edit", f"u-{i}", f"User {i}", email=f"u{i}@org.example") for i in range(n)]
+    return d
+
+
+def test_a_large_audience_routes_in_pages_each_its_own_message_and_each_holder_once():
+    r = Router(directory=org_with_holders(5), page_size=2)
+    first = r.handle()
+    holders_emails = lambda: sorted(m["address"] for m in r.queues.messages if m["address"].startswith("u"))  # noqa: E731
+    assert holders_emails() == ["u0@org.example", "u1@org.example"]  # page 1: the subscribers, 2 holders
+    assert first["queued"] == 3 + 2
+    pages_routed = 0
+    while r.pages.bodies:
+        body = r.pages.bodies.pop(0)
+        assert json.loads(body)["notify-page"]["permission"] == "payments:edit"
+        summary = r.dispatcher.handle_body(body, message_id=f"page-{pages_routed}")
+        assert summary["queued"] == summary["inapp"]  # each holder: an email and an in-app message
+        pages_routed += 1
+        assert r.dispatcher.handle_body(body)["duplicate"] is True  # a page delivered twice is routed once
+    assert pages_routed == 2  # holders 2-3, then 4 (a short page ends the series)
+    assert holders_emails() == [f"u{i}@org.example" for i in range(5)]  # each holder once
+    assert sorted(row["user_id"] for row in r.inbox.rows) == [f"u-{i}" for i in range(5)]
+    subscribers = [m for m in r.queues.messages if m["address"] in ("anna@org.example", "boris@org.example")]
+    assert len(subscribers) == 2  # the other audiences only on the first page
+    assert r.settings.loads.count((ORG_ID, "page:payments:edit")) == 2
+
+
+def test_a_forged_page_position_outside_its_permission_is_quarantined_not_read():
+    r = Router(directory=org_with_holders(3), page_size=2)
+    r.handle()
+    page = json.loads(r.pages.bodies[0])
+    page["notify-page"]["after"] = "CONTACT#anna"  # not a position among the holders
+    assert r.dispatcher.handle_body(json.dumps(page))["quarantined"] == "unreadable"

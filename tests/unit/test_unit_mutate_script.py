@@ -64,7 +64,7 @@ def all_mutants(mutate):
 
 def test_validators_and_field_limits_are_mutated(all_mutants):
     operators = {(m.operator, m.mutation) for m in all_mutants if m.module == "envelope"}
-    assert ("limit", "max_length=50 → max_length=51") in operators
+    assert ("limit", "max_length=200 → max_length=201") in operators
     assert ("regex", 'pattern r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$" @6: {2,3} → {2,4}') in operators
     assert any(op == "raise" and "content_type must be a media type" in m for op, m in operators)
 

@@ -72,9 +72,9 @@ def test_public_ip_allowed_for_https():
     assert dns.calls == [("hooks.example.com", 443)]
 
 
-def test_public_ipv6_and_explicit_port():
+def test_public_ipv6_and_an_explicit_port_the_deployment_allows():
     dns = FakeDns({"hooks.example.com": [PUBLIC_V6]})
-    v = vet("https://Hooks.Example.COM:8443", resolver=dns)
+    v = vet("https://Hooks.Example.COM:8443", resolver=dns, allowed_ports=(443, 8443))
     assert (v.host, v.port, v.path, v.address) == ("hooks.example.com", 8443, "/", PUBLIC_V6)
     assert dns.calls == [("hooks.example.com", 8443)]
 
@@ -184,3 +184,61 @@ def test_network_and_dns_are_blocked_in_unit_tests():
 @pytest.mark.parametrize("ip", [PUBLIC, PUBLIC_V6, "8.8.8.8", "1.1.1.1", "2001:4860:4860::8888"])
 def test_public_unicast_addresses_are_public(ip):
     assert ssrf._is_public(ipaddress.ip_address(ip))
+
+
+# -- what the first attack found open (6to4 embedding private IPv4, 192.0.0.0/24, 192.88.99.0/24, any port, any length)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254 (the metadata service)
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "2002:c0a8:101::",  # 6to4 of 192.168.1.1
+        "192.0.0.9",  # IETF protocol assignments: Python 3.11 calls it global
+        "192.0.0.170",
+        "192.88.99.1",  # 6to4 relay anycast
+        "198.18.0.1",  # benchmarking
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    ],
+)
+def test_ranges_that_reach_private_or_special_hosts_are_refused(address):
+    with pytest.raises(UnsafeUrl, match="non-public address"):
+        vet("https://hooks.example.com/x", resolver=FakeDns({"hooks.example.com": [address]}))
+
+
+def test_a_6to4_address_of_a_public_ipv4_host_is_public():
+    assert vet("https://h.example/", resolver=FakeDns({"h.example": ["2002:808:808::1"]})).port == 443
+
+
+@pytest.mark.parametrize(
+    "url", ["https://hooks.example.com:8443/x", "https://hooks.example.com:22/", "https://h.example:80/"]
+)
+def test_only_port_443_by_default_and_refused_before_any_dns_lookup(url):
+    dns = FakeDns({"hooks.example.com": [PUBLIC], "h.example": [PUBLIC]})
+    with pytest.raises(UnsafeUrl, match=r"port \d+ is not allowed \(allowed: 443\)"):
+        vet(url, resolver=dns)
+    assert dns.calls == []
+
+
+def test_a_deployment_lists_more_ports():
+    dns = FakeDns({"hooks.example.com": [PUBLIC]})
+    assert vet("https://hooks.example.com:8443/x", resolver=dns, allowed_ports=(443, 8443)).port == 8443
+    with pytest.raises(UnsafeUrl, match="port 9000 is not allowed"):
+        vet("https://hooks.example.com:9000/x", resolver=dns, allowed_ports=(443, 8443))
+
+
+def test_the_local_runtimes_loopback_receiver_may_use_any_port_nothing_else_may():
+    local = FakeDns({"localhost": ["127.0.0.1"], "hooks.example.com": [PUBLIC]})
+    assert vet("http://localhost:49152/x", resolver=local, allow_loopback=True).port == 49152
+    with pytest.raises(UnsafeUrl, match="port 8443 is not allowed"):
+        vet("https://hooks.example.com:8443/x", resolver=local, allow_loopback=True)
+
+
+def test_a_url_over_the_length_cap_is_refused():
+    from notify_core.domain.ssrf import MAX_URL_BYTES
+
+    long_url = "https://hooks.example.com/" + "a" * MAX_URL_BYTES
+    with pytest.raises(UnsafeUrl, match=f"longer than {MAX_URL_BYTES} bytes"):
+        vet(long_url, resolver=FakeDns({"hooks.example.com": [PUBLIC]}))

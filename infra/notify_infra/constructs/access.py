@@ -45,6 +45,17 @@ def _nag_arn(service: str, resource: str) -> str:
     return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
 
 
+def platform_events_only() -> dict[str, dict[str, object]]:
+    """The IAM condition that keeps a platform function's PutEvents to the platform's own events."""
+    return {
+        "ForAllValues:StringEquals": {
+            "events:source": [wiring.PLATFORM_SOURCE],
+            "events:detail-type": sorted(wiring.PLATFORM_EVENT_TYPES),
+        },
+        "Null": {"events:source": "false", "events:detail-type": "false"},
+    }
+
+
 def _acknowledge(scope: Construct, finding: str, reason: str) -> None:
     Validations.of(scope).acknowledge(Acknowledgment(id=f"{IAM5}[{finding}]", reason=reason))
 
@@ -124,9 +135,12 @@ class FunctionAccess(Construct):
                 raise ValueError(f"{fn.key}: events_put needs the bus name")
             self.role.add_to_policy(
                 iam.PolicyStatement(
-                    sid="PutEventsOnPlatformBus",
+                    sid="PutPlatformEventsOnPlatformBus",
                     actions=["events:PutEvents"],
                     resources=[_arn("events", f"event-bus/{bus_name}")],
+                    # Only the platform's own events: its source, its alert types (a compromised sender cannot
+                    # speak as a product, nor for an org through a product's source).
+                    conditions=platform_events_only(),
                 )
             )
 
@@ -195,14 +209,23 @@ class FunctionAccess(Construct):
             self,
             "SmsPublish",
             roles=[self.role],
-            statements=[iam.PolicyStatement(sid="SmsPublish", actions=["sns:Publish"], resources=["*"])],
+            statements=[
+                iam.PolicyStatement(sid="SmsPublish", actions=["sns:Publish"], resources=["*"]),
+                # Publish to a phone number names no ARN; to a topic (or a push endpoint) it names one: denied.
+                iam.PolicyStatement(
+                    sid="NoTopicPublish",
+                    effect=iam.Effect.DENY,
+                    actions=["sns:Publish"],
+                    resources=[f"arn:{Aws.PARTITION}:sns:*:*:*"],
+                ),
+            ],
         )
         _acknowledge(
             policy,
             "Resource::*",
             "SNS Publish to a phone number (PhoneNumber=...) has no resource ARN, so IAM accepts only "
-            "Resource '*' for direct SMS. The policy holds only sns:Publish; this function has no topic "
-            "to publish to.",
+            "Resource '*' for direct SMS. The policy holds only sns:Publish, and denies it on every SNS ARN "
+            "(topics, push endpoints): this function can text a phone and nothing else.",
         )
 
     def _ssm_parameters(self, prefix: str) -> None:

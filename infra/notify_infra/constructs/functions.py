@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from aws_cdk import BundlingOptions, DockerImage, Duration, Tags
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_logs_destinations as logs_destinations
 from aws_cdk.aws_lambda_event_sources import SqsEventSource
@@ -54,8 +55,10 @@ class Functions(Construct):
         buckets: Buckets,
         bus_name: str,
         log_groups: Mapping[str, logs.ILogGroup] | None = None,
+        publishers_required: bool = wiring.PUBLISHERS_REQUIRED,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._publishers_required = publishers_required
         # Wiring log group name -> the group (``wiring.LogSource``): the stack creates them elsewhere.
         self._log_groups = dict(log_groups or {})
         self.layer = lambda_.LayerVersion(
@@ -98,8 +101,16 @@ class Functions(Construct):
                 buckets=buckets,
                 bus_name=bus_name,
                 options=wiring.deployment_options(self.node.try_get_context),
+                publishers_required=self._publishers_required,
             ),
+            # The wiring's cap for a function no queue feeds (its event source mappings cap the others).
+            reserved_concurrent_executions=fn.reserved_concurrency,
         )
+        if fn.on_failure_queue:
+            # Asynchronous invocations (CloudWatch Logs) failing after Lambda's two retries land in an alarmed queue.
+            function.configure_async_invoke(
+                on_failure=destinations.SqsDestination(queues.queue(fn.on_failure_queue)), retry_attempts=2
+            )
         for source in fn.sources:
             queue = queues.source_queue(source)
             window = source.max_batching_window_s
@@ -158,6 +169,7 @@ def _environment(
     buckets: Buckets,
     bus_name: str,
     options: wiring.DeploymentOptions,
+    publishers_required: bool,
 ) -> dict[str, str]:
     def resource(kind: str, key: str) -> str:
         if kind == "table":
@@ -168,10 +180,8 @@ def _environment(
             return buckets.bucket(key).bucket_name
         raise ValueError(f"{fn.key}: unknown resource kind {kind!r}")
 
-    return wiring.function_environment(
-        fn,
-        resource,
-        bus_name=bus_name,
-        extra={env_names.NOTIFY_TEMPLATES_DIR: TEMPLATES_DIR_IN_LAMBDA},
-        options=options,
-    )
+    extra = {
+        env_names.NOTIFY_TEMPLATES_DIR: TEMPLATES_DIR_IN_LAMBDA,
+        env_names.PUBLISHERS_REQUIRED: "1" if publishers_required else "0",
+    }
+    return wiring.function_environment(fn, resource, bus_name=bus_name, extra=extra, options=options)

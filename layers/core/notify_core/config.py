@@ -11,7 +11,7 @@ Two halves, both owned here and imported by the wiring, so neither side spells a
   fails at once, with the variable's name, on AWS and locally alike; an infra test validates every
   synthesized function environment against its model.
 
-Pure: pydantic and the standard library only.
+Pure: pydantic, the standard library and the domain's constants only.
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from notify_core.domain import publishers
+
 # ------------------------------------------------------------------------------------------------- constants
 DEFAULT_BUS_NAME = "notify"
-PLATFORM_SOURCE = "notify.platform"  # the source of the events the platform publishes itself (alerts)
+# The source of the events the platform publishes itself (alerts), and the only event types it may publish.
+PLATFORM_SOURCE = publishers.PLATFORM_SOURCE
+PLATFORM_EVENT_TYPES = publishers.PLATFORM_EVENT_TYPES
 METRICS_NAMESPACE = "Notify"
 
 # --------------------------------------------------------------------------------- environment variable names
@@ -35,8 +39,10 @@ IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 USERS_TABLE = "USERS_TABLE"
 INBOX_TABLE = "INBOX_TABLE"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
+ROUTING_TABLE = "ROUTING_TABLE"
 # Queues (URLs).
 EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
+FANOUT_PAGE_SIZE = "FANOUT_PAGE_SIZE"
 EMAIL_QUEUE_URL = "EMAIL_QUEUE_URL"
 SMS_QUEUE_URL = "SMS_QUEUE_URL"
 WEBHOOK_QUEUE_URL = "WEBHOOK_QUEUE_URL"
@@ -44,6 +50,7 @@ CHAT_QUEUE_URL = "CHAT_QUEUE_URL"
 FEEDBACK_QUEUE_URL = "FEEDBACK_QUEUE_URL"
 SMS_INBOUND_QUEUE_URL = "SMS_INBOUND_QUEUE_URL"
 QUARANTINE_QUEUE_URL = "QUARANTINE_QUEUE_URL"
+SMS_STATUS_FAILED_QUEUE_URL = "SMS_STATUS_FAILED_QUEUE_URL"  # sms_status's on-failure destination (Lambda's)
 # Buckets.
 ATTACHMENTS_BUCKET = "ATTACHMENTS_BUCKET"
 # Everything else a function is told.
@@ -63,6 +70,10 @@ NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the lo
 MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
 ATTACHMENT_MAX_FILE_BYTES = "ATTACHMENT_MAX_FILE_BYTES"
 ATTACHMENT_MAX_TOTAL_BYTES = "ATTACHMENT_MAX_TOTAL_BYTES"
+# "1": an org whose settings name no publishers hears from none (domain.publishers; README "Publishers").
+PUBLISHERS_REQUIRED = "PUBLISHERS_REQUIRED"
+# Ports a webhook or Slack URL may name, comma-separated (README "Webhooks": 443 unless the deployment says more).
+WEBHOOK_ALLOWED_PORTS = "WEBHOOK_ALLOWED_PORTS"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 
@@ -82,8 +93,15 @@ def _flag(value: Any) -> Any:
     return value == "1" if isinstance(value, str) else value
 
 
+def _ports(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(int(p) for p in value.replace(" ", "").split(",") if p)
+    return value
+
+
 Name = Annotated[str, Field(min_length=1)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
+Ports = Annotated[tuple[Annotated[int, Field(ge=1, le=65535)], ...], BeforeValidator(_ports), Field(min_length=1)]
 
 
 def _req(env: str, **kwargs: Any) -> Any:
@@ -144,11 +162,16 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
     suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
     idempotency_table: Name = _req(IDEMPOTENCY_TABLE)
     inbox_table: Name = _req(INBOX_TABLE)
+    routing_table: Name = _req(ROUTING_TABLE)
     email_queue_url: Name = _req(EMAIL_QUEUE_URL)
     sms_queue_url: Name = _req(SMS_QUEUE_URL)
     webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
     chat_queue_url: Name = _req(CHAT_QUEUE_URL)
     quarantine_queue_url: Name = _req(QUARANTINE_QUEUE_URL)
+    events_queue_url: Name = _req(EVENTS_QUEUE_URL)  # where the router queues the later pages of a large audience
+    publishers_required: Flag = Field(alias=PUBLISHERS_REQUIRED, default=False)
+    # Permission holders routed per invocation: a page of 1,000 stays well inside 256 MB and a minute.
+    fanout_page_size: int = Field(alias=FANOUT_PAGE_SIZE, default=1000, ge=1, le=5000)
 
     def delivery_queue_urls(self) -> dict[str, str]:
         """Queue key -> URL of the channel queues (``adapters.sqs.CHANNEL_QUEUES`` maps channels to keys)."""
@@ -168,6 +191,7 @@ class _Sender(_Templates, _Retry, _DeliveryLog):
 class _Http(FunctionSettings):
     webhook_timeout_s: float = _req(WEBHOOK_TIMEOUT_S, gt=0)
     allow_loopback_webhooks: Flag = Field(alias=NOTIFY_ALLOW_LOOPBACK_WEBHOOKS, default=False)
+    webhook_allowed_ports: Ports = _req(WEBHOOK_ALLOWED_PORTS)
 
 
 class SendEmailSettings(_Sender):
@@ -228,6 +252,7 @@ class AdminSettings(FunctionSettings):
     suppressions_table: str | None = Field(alias=SUPPRESSIONS_TABLE, default=None)
     users_table: str | None = Field(alias=USERS_TABLE, default=None)
     inbox_table: str | None = Field(alias=INBOX_TABLE, default=None)
+    routing_table: str | None = Field(alias=ROUTING_TABLE, default=None)
     email_queue_url: str | None = Field(alias=EMAIL_QUEUE_URL, default=None)
     sms_queue_url: str | None = Field(alias=SMS_QUEUE_URL, default=None)
     webhook_queue_url: str | None = Field(alias=WEBHOOK_QUEUE_URL, default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,8 +15,13 @@ CHANNEL_QUEUES = {"email": "email", "sms": "sms", "webhook": "webhook", "slack":
 
 MAX_BATCH_BYTES = 256 * 1024  # SQS's limit on a whole batch's payload
 SEND_THREADS = 8
-# The quarantine keeps the offending event whole up to this many bytes (SQS takes 256 KB with the envelope).
+# The quarantine keeps the offending event whole up to this many UTF-8 bytes, and its message (the event as a JSON
+# string, with the reason) never over SQS's 256 KB: bytes, not characters (a Cyrillic character is two, an escaped
+# quote two, a control character six).
 MAX_KEPT_BYTES = 200 * 1024
+MAX_MESSAGE_BYTES = 250 * 1024  # SQS's 256 KB, less room for the message attributes
+# What SQS accepts in a message body (anything else: InvalidMessageContents).
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class EnqueueError(RuntimeError):
@@ -102,6 +108,24 @@ class DeliveryQueues:
         self.sqs.send_message(QueueUrl=url, MessageBody=body, **_fifo(url, delivery_id, dedup_suffix))
 
 
+class PageQueue:
+    """The events queue, for the router's own messages: the later pages of a large audience (standard queue: a page
+    routed twice is harmless, its deliveries are deduplicated downstream and its in-app items written create-only)."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+
+    def put(self, bodies: list[str]) -> None:
+        for start in range(0, len(bodies), 10):
+            chunk = bodies[start : start + 10]
+            resp = self.sqs.send_message_batch(
+                QueueUrl=self.queue_url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(chunk)]
+            )
+            if resp.get("Failed"):
+                raise EnqueueError(f"{len(resp['Failed'])} pages not queued")
+
+
 class QuarantineQueue:
     """Events that cannot be routed, each with its reason, kept 14 days (alarmed when not empty)."""
 
@@ -110,13 +134,40 @@ class QuarantineQueue:
         self.queue_url = queue_url
 
     def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None:
-        kept: Any = raw_body if len(raw_body.encode()) <= MAX_KEPT_BYTES else raw_body[:MAX_KEPT_BYTES]
-        body = json.dumps(
-            {"reason": reason, "detail": detail, "quarantined_at": at, "source_message_id": message_id, "event": kept},
-            separators=(",", ":"),
-        )
         self.sqs.send_message(
             QueueUrl=self.queue_url,
-            MessageBody=body,
+            MessageBody=quarantine_body(raw_body, reason=reason, detail=detail, at=at, message_id=message_id),
             MessageAttributes={"reason": {"DataType": "String", "StringValue": reason}},
         )
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """The longest prefix of ``text`` of at most ``max_bytes`` UTF-8 bytes (never half a character)."""
+    return text.encode("utf-8", "replace")[:max_bytes].decode("utf-8", "ignore")
+
+
+def quarantine_body(raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> str:
+    """The quarantine message: the reason and the event, the event cut (by bytes) so the message fits SQS."""
+    size = len(raw_body.encode("utf-8", "replace"))
+    budget = MAX_KEPT_BYTES
+    while True:
+        kept = raw_body if size <= budget else _cut(raw_body, budget)
+        body = json.dumps(
+            {
+                "reason": reason,
+                "detail": _cut(detail, 4096),
+                "quarantined_at": at,
+                "source_message_id": message_id,
+                "event": kept,
+                "event_bytes": size,
+                "truncated": kept is not raw_body,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        body = _NOT_SQS_TEXT.sub("\ufffd", body.encode("utf-8", "replace").decode("utf-8"))
+        total = len(body.encode())
+        if total <= MAX_MESSAGE_BYTES:
+            return body
+        # Escaping made the event bigger in the message: keep the share of it that fits, a little less each round.
+        budget = max(0, int(min(budget, size) * MAX_MESSAGE_BYTES / total) - 1024)

@@ -73,4 +73,8 @@ def provider_client(aws: AwsClients, service: str) -> Any:
 
 
 def http_policy(s: Any) -> HttpPolicy:
-    return HttpPolicy(timeout_s=s.webhook_timeout_s, allow_loopback=s.allow_loopback_webhooks)
+    return HttpPolicy(
+        timeout_s=s.webhook_timeout_s,
+        allow_loopback=s.allow_loopback_webhooks,
+        allowed_ports=s.webhook_allowed_ports,
+    )

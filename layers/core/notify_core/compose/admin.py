@@ -1,5 +1,6 @@
 """The operator's composition: the adapters and services behind the ``notify`` CLI and the local runtime's
-Python API (settings documents, replay, reports, SMS opt-outs, the user-level email switch, inboxes).
+Python API (settings documents, replay, reports, SMS opt-outs, the user-level email switch, inboxes, the per-event
+routing records).
 
 Built from an environment like the functions (``AdminSettings``), but every name is optional: a command builds
 only what it uses, and a missing name fails that command with the variable's name, not another one.
@@ -14,6 +15,7 @@ from notify_core.adapters import ssm
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
+from notify_core.adapters.dynamodb.routing_table import RoutingTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
@@ -22,6 +24,7 @@ from notify_core.config import (
     CHAT_SECRET_PREFIX,
     DELIVERIES_TABLE,
     INBOX_TABLE,
+    ROUTING_TABLE,
     SETTINGS_TABLE,
     SUPPRESSIONS_TABLE,
     USERS_TABLE,
@@ -70,6 +73,11 @@ class Admin:
     @cached_property
     def inbox(self) -> InboxTable:
         return InboxTable(_need(self.s.inbox_table, INBOX_TABLE))
+
+    @cached_property
+    def routing(self) -> RoutingTable:
+        """The per-event routing records: configuration problems and refusals (``notify events``)."""
+        return RoutingTable(_need(self.s.routing_table, ROUTING_TABLE), retention_days=self.s.delivery_retention_days)
 
     @cached_property
     def settings(self) -> SettingsAdmin:

@@ -10,10 +10,11 @@ from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.event_records import EventRecordsTable
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
+from notify_core.adapters.dynamodb.routing_table import RoutingTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
-from notify_core.adapters.sqs import DeliveryQueues, QuarantineQueue
+from notify_core.adapters.sqs import DeliveryQueues, PageQueue, QuarantineQueue
 from notify_core.compose import Env, lambda_handler
 from notify_core.config import RouterSettings
 from notify_core.domain.templates import Renderer
@@ -33,7 +34,11 @@ def service(s: RouterSettings, aws: AwsClients) -> Dispatcher:
         queues=DeliveryQueues(sqs, s.delivery_queue_urls()),
         quarantine=QuarantineQueue(sqs, s.quarantine_queue_url),
         renderer=Renderer(s.templates_dir),
+        pages=PageQueue(sqs, s.events_queue_url),
         events=EventRecordsTable(s.idempotency_table),
+        records=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
+        page_size=s.fanout_page_size,
+        publishers_required=s.publishers_required,
     )
 
 
@@ -50,7 +55,8 @@ def build(env: Env) -> Handler:
         batch = dispatcher.open_batch([r.get("body", "") for r in event.get("Records", [])])
 
         def handle(record: SQSRecord) -> dict[str, Any]:
-            return dispatcher.route(batch, record.body, message_id=record.message_id)
+            receive = int(record.attributes.approximate_receive_count or 1)
+            return dispatcher.route(batch, record.body, message_id=record.message_id, receive=receive)
 
         response = processor.run_batch(event, handle, context)
         dispatcher.flush(batch)

@@ -1,21 +1,29 @@
 """The event contract (DESIGN.md): an EventBridge envelope whose ``detail`` says who, what and for whom.
 
-Validation happens in three steps so that a quarantined event carries a precise reason:
-``malformed_envelope`` (not an EventBridge event), ``unknown_event_type`` (detail-type not in the
-catalog), ``invalid_detail`` (the contract fields), ``attachment_outside_tenant`` (a document key not under
-the event's ``<org_id>/``) and ``invalid_data`` (the event type's own schema).
+Validation happens in steps so that a quarantined event carries a precise reason: ``too_large`` / ``too_deep``
+(the bounds every event is held to, ``domain.bounds``), ``malformed_envelope`` (not an EventBridge event),
+``unknown_event_type`` (detail-type not in the catalog), ``invalid_detail`` (the contract fields),
+``attachment_outside_tenant`` (a document key not under the event's ``<org_id>/``), ``invalid_data`` (the event
+type's own schema) and ``occurred_at_out_of_window`` (``check_occurred_at``: too old to be told about, or from
+the future).
+
+A recipient carried on the event that does not fit the contract fails alone (``RejectedRecipient``: routing
+records its delivery ``failed`` / ``invalid_recipient``): one buyer's typo never costs the other buyers their
+notification.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from notify_core.domain import bounds
 from notify_core.domain.errors import InvalidEventError
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:@/-]+$")]
@@ -36,6 +44,16 @@ _SES_BLOCKED = (
     "psc2 tmp url vb vbe vbs vps vsmacros vss vst vsw vws xnk"
 )
 SES_BLOCKED_EXTENSIONS = frozenset(_SES_BLOCKED.split())
+
+# When an event may say it happened (``check_occurred_at``): no older than the router remembers event ids for
+# (an older one could be a replay it can no longer recognise; ``adapters.dynamodb.event_once`` keeps them at
+# least this long), and no later than a producer's clock may run ahead of ours.
+MAX_EVENT_AGE = timedelta(days=7)
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+# ISO 8601 / RFC 3339 date and time: an epoch number or a bare date is not an instant anyone meant.
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$")
+# How much of a rejected recipient's address the delivery log keeps (an email address is at most 320).
+_KEPT_ADDRESS_CHARS = 320
 
 
 class Envelope(BaseModel):
@@ -90,8 +108,9 @@ class EventRecipient(BaseModel):
     """An address carried on the event itself, with what it opted into (the buyer on an invoice)."""
 
     name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=40)
+    # Checked (and normalised) by routing: an invalid address fails alone, ``invalid_address``.
+    email: str | None = None
+    phone: str | None = None
     locale: Locale | None = None
     channels: list[str] | None = None  # None: every channel it has an address for
     events: list[str] | None = None  # None: every event it is carried on
@@ -150,17 +169,44 @@ class Attachment(BaseModel):
         return v
 
 
+class RejectedRecipient(BaseModel):
+    """A recipient on the event that does not fit ``EventRecipient``: kept to be recorded as failed, alone."""
+
+    index: int  # its place in the event's ``recipients``
+    problem: str
+    email: str | None = None  # what it carried, cut to what the delivery log keeps
+    phone: str | None = None
+
+    @classmethod
+    def of(cls, index: int, raw: Any, problem: str) -> RejectedRecipient:
+        def address(key: str) -> str | None:
+            value = raw.get(key) if isinstance(raw, dict) else None
+            return value[:_KEPT_ADDRESS_CHARS] if isinstance(value, str) and value.strip() else None
+
+        return cls(index=index, problem=problem[:500], email=address("email"), phone=address("phone"))
+
+
 class EventDetail(BaseModel):
     org_id: Identifier
     event_id: Identifier
     occurred_at: datetime
     subject: Subject
     data: dict[str, Any] = Field(default_factory=dict)
-    recipients: list[EventRecipient] = Field(default_factory=list, max_length=50)
+    # As many as fit in the event (EventBridge: 256 KB); one that does not fit the contract fails alone.
+    recipients: list[EventRecipient] = Field(default_factory=list)
     locale: Locale | None = None
     actor: Actor | None = None
     # Documents for the email deliveries of this event (ignored by the other channels).
     attachments: list[Attachment] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _date_time(cls, v: Any) -> Any:
+        if isinstance(v, datetime):
+            return v
+        if not isinstance(v, str) or not _DATE_TIME.fullmatch(v):
+            raise ValueError("occurred_at must be an ISO 8601 date and time such as 2026-11-30T10:15:00Z, not an epoch")
+        return v
 
     @field_validator("occurred_at")
     @classmethod
@@ -176,6 +222,9 @@ class ProductEvent(BaseModel):
     source: str
     event_type: str
     detail: EventDetail
+    # The AWS account that put the event (EventBridge sets it; moto does not): publishers may be bound to it.
+    account: str | None = None
+    rejected_recipients: list[RejectedRecipient] = Field(default_factory=list)
 
     @property
     def org_id(self) -> str:
@@ -188,15 +237,16 @@ class ProductEvent(BaseModel):
 
 def _summarise(err: ValidationError) -> str:
     parts = []
-    for e in err.errors()[:5]:
+    for e in err.errors(include_url=False, include_input=False)[:5]:
         where = ".".join(str(p) for p in e["loc"]) or "(root)"
         parts.append(f"{where}: {e['msg']}")
     return "; ".join(parts)
 
 
 def parse_envelope(raw: str | dict[str, Any]) -> Envelope:
+    """The envelope, read within ``domain.bounds`` (``too_large``, ``too_deep``) and checked for its fields."""
+    body = bounds.load_event(raw)
     try:
-        body = json.loads(raw) if isinstance(raw, str) else raw
         return Envelope.model_validate(body)
     except (ValueError, TypeError) as exc:
         detail = _summarise(exc) if isinstance(exc, ValidationError) else str(exc)[:300]
@@ -224,10 +274,26 @@ def check_attachment_tenancy(detail: EventDetail) -> None:
             )
 
 
+def _split_recipients(detail: dict[str, Any]) -> tuple[dict[str, Any], list[RejectedRecipient]]:
+    """The detail with only the recipients that fit the contract, and those that do not (each with its problem)."""
+    raw = detail.get("recipients")
+    if not isinstance(raw, list):
+        return detail, []  # not a list at all: the event's own shape is wrong (invalid_detail)
+    kept: list[EventRecipient] = []
+    rejected: list[RejectedRecipient] = []
+    for i, r in enumerate(raw):
+        try:
+            kept.append(EventRecipient.model_validate(r))
+        except ValidationError as exc:
+            rejected.append(RejectedRecipient.of(i, r, _summarise(exc)))
+    return {**detail, "recipients": kept}, rejected
+
+
 def validate_detail(envelope: Envelope, data_model: type[BaseModel]) -> ProductEvent:
     """Validate the contract fields, then the event type's data schema."""
+    fields, rejected = _split_recipients(envelope.detail)
     try:
-        detail = EventDetail.model_validate(envelope.detail)
+        detail = EventDetail.model_validate(fields)
     except ValidationError as exc:
         raise InvalidEventError("invalid_detail", _summarise(exc)) from None
     check_attachment_tenancy(detail)
@@ -236,4 +302,35 @@ def validate_detail(envelope: Envelope, data_model: type[BaseModel]) -> ProductE
     except ValidationError as exc:
         raise InvalidEventError("invalid_data", _summarise(exc)) from None
     detail = detail.model_copy(update={"data": data})
-    return ProductEvent(source=envelope.source, event_type=envelope.detail_type, detail=detail)
+    return ProductEvent(
+        source=envelope.source,
+        event_type=envelope.detail_type,
+        detail=detail,
+        account=envelope.account,
+        rejected_recipients=rejected,
+    )
+
+
+def check_occurred_at(detail: EventDetail, now: datetime) -> None:
+    """An event says when it happened; one from too long ago or from the future is quarantined.
+
+    Too old: the router no longer remembers whether it routed it (``MAX_EVENT_AGE``). From the future (beyond
+    ``MAX_CLOCK_SKEW``): a producer's clock or a forged date, which would also keep an in-app item on top of an
+    inbox (sorted by this date) for as long as it likes.
+    """
+    earliest, latest = now - MAX_EVENT_AGE, now + MAX_CLOCK_SKEW
+    if not earliest <= detail.occurred_at <= latest:
+        raise InvalidEventError(
+            "occurred_at_out_of_window",
+            f"occurred_at {detail.occurred_at.isoformat()} is outside {earliest.isoformat(timespec='seconds')} .. "
+            f"{latest.isoformat(timespec='seconds')} (at most {MAX_EVENT_AGE.days} days old, "
+            f"{int(MAX_CLOCK_SKEW.total_seconds() // 60)} minutes ahead)",
+        )
+
+
+def fingerprint(event: ProductEvent) -> str:
+    """What makes two events with the same id the same event: source, type and detail, but not ``occurred_at``
+    (a producer that re-sends an event may stamp it anew). Two events of one org with the same id and different
+    fingerprints are one id reused for different events (``event_id_reused``)."""
+    content = event.model_dump(mode="json", exclude={"detail": {"occurred_at"}})
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from notify_core.domain.publishers import Publishers
+
 ORG_SCOPE = "org"
 WORK, PERSONAL = "work", "personal"
 
@@ -51,6 +53,8 @@ class OrgProfile:
     buyer_channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # event type -> audiences switched off for this org (e.g. RemOnline's "executors" group of orders)
     disabled_audiences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Who may publish for the org (domain.publishers); None: the document names nobody (the deployment's default)
+    publishers: Publishers | None = None
 
     def buyer_channels_for(self, event_type: str) -> frozenset[str]:
         return frozenset(self.buyer_channels.get(event_type, ()))

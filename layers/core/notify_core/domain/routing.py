@@ -16,7 +16,7 @@ Audiences (the catalog names them per event type):
 - ``event_recipients``: addresses carried on the event, for the events they opted into, on the channels
   the org enabled for buyer events.
 
-Scope rule (SEEDS §3): an event about a point of sale reaches the subscribers of that point, of its
+Scope rule (products.md §3): an event about a point of sale reaches the subscribers of that point, of its
 service and of the organisation; an event about a service, those of the service and the organisation.
 
 Preferences and consent are applied after resolution: members are reached in-app always, by email
@@ -44,13 +44,17 @@ from notify_core.domain.catalog import (
     EventType,
 )
 from notify_core.domain.delivery import delivery_id
-from notify_core.domain.envelope import ProductEvent
+from notify_core.domain.envelope import ProductEvent, RejectedRecipient
 from notify_core.domain.org_settings import Contact, OrgSettings
 
 MEMBER_CHANNELS = frozenset({"email", "sms", "inapp", "telegram"})
 CONTACT_CHANNELS = frozenset({"email", "sms", "telegram"})
 # Telegram goes out through the org's own bot: an org that has not set one up sends nothing there.
 TELEGRAM_NOT_ENABLED = "telegram_not_enabled"
+# A recipient on the event that does not fit the contract (envelope.RejectedRecipient): it fails alone.
+INVALID_RECIPIENT = "invalid_recipient"
+# An address kept as given (invalid): no valid one is longer (email: 320), and the log's index keys are bounded.
+MAX_KEPT_ADDRESS = 320
 
 
 @dataclass
@@ -174,7 +178,8 @@ class _Collector:
             address = self._normalise(channel, raw_address.strip())
             key = (channel, address)
         except InvalidAddress as exc:
-            address, error = raw_address, ("invalid_address", str(exc))
+            # Kept as given, cut to what an address can be (the delivery log's index keys are bounded).
+            address, error = raw_address[:MAX_KEPT_ADDRESS], ("invalid_address", str(exc)[:500])
             # An invalid address is its own recipient: it must never absorb a valid one.
             key = (f"{channel}:invalid", address)
         existing = self.by_key.get(key)
@@ -198,6 +203,21 @@ class _Collector:
             error_detail=error[1] if error else None,
             skip_reason=None if error else skip_reason,
         )
+
+    def failed(self, channel: str, raw_address: str, *, reason: str, locale: str, code: str, detail: str) -> None:
+        """A recipient that cannot be reached at all (it does not fit the contract): logged failed, alone."""
+        address = raw_address[:MAX_KEPT_ADDRESS]
+        key = (f"{channel}:{code}", address)
+        if key not in self.by_key:
+            self.by_key[key] = Delivery(
+                delivery_id=delivery_id(self.event.org_id, self.event.event_id, channel, address),
+                channel=channel,
+                address=address,
+                locale=locale,
+                reasons=[reason],
+                error_code=code,
+                error_detail=detail[:500],
+            )
 
     def _normalise(self, channel: str, raw: str) -> str:
         if channel == "email":
@@ -272,7 +292,7 @@ class _Router:
                 continue
             self.audience(audience)
         if "slack" in self.channels and profile is not None and profile.slack_enabled:
-            # Slack is configured per org (SEEDS §1): the org's channel hears about it once.
+            # Slack is configured per org (products.md §1): the org's channel hears about it once.
             self.collector.add("slack", self.event.org_id, reason="org_slack", locale=self.default_locale)
         deliveries = list(self.collector.by_key.values())
         if "telegram" in self.channels and not (profile is not None and profile.telegram_enabled):
@@ -394,7 +414,12 @@ class _Router:
     def event_recipients(self) -> None:
         profile = self.settings.profile
         enabled = profile.buyer_channels_for(self.event.event_type) if profile else set()
-        for i, r in enumerate(self.event.detail.recipients):
+        rejected = {r.index for r in self.event.rejected_recipients}
+        # Indexes as the product sent them: the rejected recipients were taken out of the list.
+        places = [i for i in range(len(self.event.detail.recipients) + len(rejected)) if i not in rejected]
+        for bad in self.event.rejected_recipients:
+            self.rejected_recipient(bad)
+        for i, r in zip(places, self.event.detail.recipients, strict=True):
             if r.events is not None and self.event.event_type not in r.events:
                 self.skip("not_opted_in", f"recipients[{i}] did not opt into {self.event.event_type}")
                 continue
@@ -417,6 +442,22 @@ class _Router:
                     name=r.name,
                     skip_reason=exclusion,
                 )
+
+    def rejected_recipient(self, r: RejectedRecipient) -> None:
+        """A recipient that does not fit the contract fails alone, on each channel it gave an address for."""
+        detail = f"recipients[{r.index}]: {r.problem}"
+        carried = [(ch, a) for ch, a in (("email", r.email), ("sms", r.phone)) if a and ch in self.channels]
+        for channel, address in carried:
+            self.collector.failed(
+                channel,
+                address,
+                reason="event_recipient",
+                locale=self.default_locale,
+                code=INVALID_RECIPIENT,
+                detail=detail,
+            )
+        if not carried:
+            self.skip(INVALID_RECIPIENT, detail)
 
 
 def route(

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from notify_core.domain import catalog
-from notify_core.domain.addresses import InvalidAddress, normalise_telegram_chat_id
+from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.envelope import Identifier, Locale
 from notify_core.domain.org_settings import (
     Client,
@@ -29,9 +29,14 @@ from notify_core.domain.org_settings import (
     Tagged,
     WebhookEndpoint,
 )
+from notify_core.domain.publishers import PLATFORM_SOURCE, Publishers
+from notify_core.domain.ssrf import MAX_URL_BYTES
 
 SUBSCRIBABLE_CHANNELS = ("email", "sms", "webhook")
 _SCOPE_ID = re.compile(r"[A-Za-z0-9_.:@/-]{1,256}")  # the event contract's Identifier
+# An EventBridge source (a product) and an AWS account id, as a document names its publishers.
+Source = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9._/-]+$")]
+Account = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 
 
 class _Doc(BaseModel):
@@ -129,7 +134,7 @@ class ClientDoc(_Doc):
 class SlackDoc(_Doc):
     enabled: bool = True
     # An incoming-webhook URL is a credential: stored in SSM (SecureString), never in the table.
-    webhook_url: str | None = Field(default=None, pattern=r"^https?://", repr=False)
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://", max_length=MAX_URL_BYTES, repr=False)
 
 
 class TelegramDoc(_Doc):
@@ -141,7 +146,7 @@ class TelegramDoc(_Doc):
 
 class EndpointDoc(_Doc):
     id: Identifier
-    url: str = Field(pattern=r"^https?://")
+    url: str = Field(pattern=r"^https?://", max_length=MAX_URL_BYTES)
     description: str | None = None
     enabled: bool = True
     secret: str | None = Field(default=None, pattern=r"^whsec_[A-Za-z0-9+/=]+$", repr=False)
@@ -209,6 +214,23 @@ class SubscriptionDoc(_Doc):
         return "org" if self.scope == "org" else self.scope.replace(":", "#", 1)
 
 
+class PublishersDoc(_Doc):
+    """Who may publish events for the org (``domain.publishers``): the products' EventBridge sources and, on AWS,
+    the accounts they publish from. Events for the org from anyone else are quarantined ``source_not_allowed``."""
+
+    sources: list[Source]
+    accounts: list[Account] | None = None  # None: any account the bus admits
+
+    @field_validator("sources")
+    @classmethod
+    def _product_sources(cls, v: list[str]) -> list[str]:
+        if PLATFORM_SOURCE in v:
+            raise ValueError(f"{PLATFORM_SOURCE!r} is the platform's own source: it speaks for every org, unlisted")
+        if any(s.startswith("aws.") for s in v):
+            raise ValueError("sources starting with 'aws.' are AWS's own events, never a product's")
+        return sorted(set(v))
+
+
 class SettingsDocument(_Doc):
     org_id: Identifier
     name: str = Field(min_length=1, max_length=200)
@@ -224,12 +246,16 @@ class SettingsDocument(_Doc):
     telegram: TelegramDoc | None = None
     buyer_channels: dict[str, list[Literal["email", "sms"]]] = Field(default_factory=dict)
     disabled_audiences: dict[str, list[str]] = Field(default_factory=dict)
+    # None: the document names nobody (README "Publishers": any publisher, unless the deployment requires them)
+    publishers: PublishersDoc | None = None
 
     @model_validator(mode="after")
     def _references(self) -> SettingsDocument:
-        """Every id the document names exists in it, and every event-type switch fits the catalog."""
+        """Every id the document names exists in it, every event-type switch fits the catalog, and every address
+        is one (checked here, on apply, rather than failing each delivery later)."""
         problems = (
-            self._duplicate_ids()
+            self._address_problems()
+            + self._duplicate_ids()
             + self._unknown_subscription_targets()
             + self._unknown_client_references()
             + self._buyer_channel_problems()
@@ -238,6 +264,41 @@ class SettingsDocument(_Doc):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _address_problems(self) -> list[str]:
+        """Each email address and phone number, named by where it sits in the document."""
+        emails: list[tuple[str, str]] = [("email_from", self.email_from)] if self.email_from else []
+        phones: list[tuple[str, str]] = []
+        for i, c in enumerate(self.contacts):
+            emails += [(f"contacts[{i}].emails[{j}].address", e.address) for j, e in enumerate(c.emails)]
+            phones += [(f"contacts[{i}].phones[{j}].number", p.number) for j, p in enumerate(c.phones)]
+        for i, m in enumerate(self.members):
+            emails += [(f"members[{i}].email", m.email)] if m.email else []
+            phones += [(f"members[{i}].phone", m.phone)] if m.phone else []
+        for i, sub in enumerate(self.subscriptions):
+            emails += [
+                (f"subscriptions[{i}].addresses.email[{j}]", a) for j, a in enumerate(sub.addresses.get("email", []))
+            ]
+            phones += [
+                (f"subscriptions[{i}].addresses.sms[{j}]", a) for j, a in enumerate(sub.addresses.get("sms", []))
+            ]
+        problems = []
+        for where, value in emails:
+            try:
+                normalise_email(value)
+            except InvalidAddress as exc:
+                problems.append(f"{where} {value[:80]!r} is not an email address: {exc}")
+        for where, value in phones:
+            try:
+                normalise_phone(value, self.default_phone_region)
+            except InvalidAddress as exc:
+                hint = (
+                    ""
+                    if self.default_phone_region or value.strip().startswith("+")
+                    else (" (a national number needs default_phone_region, or write it with +country code)")
+                )
+                problems.append(f"{where} {value[:40]!r} is not a phone number: {exc}{hint}")
+        return problems
 
     def _duplicate_ids(self) -> list[str]:
         problems = []
@@ -335,6 +396,12 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
             telegram_enabled=bool(doc.telegram and doc.telegram.enabled),
             buyer_channels={k: tuple(v) for k, v in doc.buyer_channels.items()},
             disabled_audiences={k: tuple(v) for k, v in doc.disabled_audiences.items()},
+            publishers=None
+            if doc.publishers is None
+            else Publishers(
+                sources=tuple(doc.publishers.sources),
+                accounts=None if doc.publishers.accounts is None else tuple(doc.publishers.accounts),
+            ),
         ),
     )
     for c in doc.contacts:
@@ -413,6 +480,10 @@ def _profile_doc(p: OrgProfile) -> dict[str, Any]:
     for key, value in (("buyer_channels", p.buyer_channels), ("disabled_audiences", p.disabled_audiences)):
         if value:
             doc[key] = {k: list(v) for k, v in value.items()}
+    if p.publishers is not None and p.publishers.sources is not None:
+        doc["publishers"] = {"sources": list(p.publishers.sources)}
+        if p.publishers.accounts is not None:
+            doc["publishers"]["accounts"] = list(p.publishers.accounts)
     return doc
 
 

@@ -11,18 +11,30 @@ wrote), subject/text/SMS/JSON by the plain one (so "Smith & Co" is not sent as "
 Telegram's ``text`` is HTML too (sent with parse_mode HTML): the autoescaping environment renders it.
 StrictUndefined turns a template that names a missing fact into an error the delivery records
 (``template_error``), not a blank in a customer's email.
+
+The sandbox is bounded too (``_BoundedSandbox``), so a template (ours today; an org's own once the admin API
+takes them) cannot make a sender spin or run out of memory: strings and sequences an operator, call or filter
+would build are refused past ``MAX_SEQUENCE`` items, a block's output past ``MAX_OUTPUT_CHARS``, ``range`` past
+Jinja's 100,000, and a render past ``MAX_RENDER_S`` (checked at every output chunk, operator, call, attribute
+and item access, and every 1,000 steps of a ``range``). Each is a ``template_error``, not retried.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
+import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.runtime import Context
+from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
 BLOCKS = {
     "email": ("subject", "text", "html"),
@@ -34,10 +46,156 @@ BLOCKS = {
 }
 HTML_BLOCKS = frozenset({"html"})
 MAX_SMS_CHARS = 800  # ~5 concatenated GSM segments; longer bodies are cut, never rejected by SNS
+# An in-app item is a DynamoDB item (400 KB at most) and a line in a list: its title and body are cut to these.
+MAX_INAPP_TITLE_CHARS, MAX_INAPP_BODY_CHARS = 300, 4_000
+# The sandbox's bounds: what an operator, call or filter may build, what a block may output, how long a render
+# may take (a template renders in milliseconds; these stop one that would not).
+MAX_SEQUENCE = 100_000
+MAX_OUTPUT_CHARS = 256_000
+MAX_RENDER_S = 2.0
 
 
 class TemplateRenderError(Exception):
     pass
+
+
+class RenderLimitExceeded(SecurityError):
+    """A template went past one of the sandbox's bounds (size or time)."""
+
+
+# The current render's deadline (monotonic seconds): every hook of the sandbox checks it.
+_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("notify_render_deadline", default=float("inf"))
+_WIDTH = re.compile(r"%[-#0 +]*(\d+)|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
+
+
+def _tick() -> None:
+    if time.monotonic() > _deadline.get():
+        raise RenderLimitExceeded(f"the template took longer than {MAX_RENDER_S:g}s to render")
+
+
+def _sized(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | bytes | list | tuple | dict | set | frozenset) else None
+
+
+def _check_size(value: Any, what: str) -> Any:
+    size = _sized(value)
+    if size is not None and size > MAX_SEQUENCE:
+        raise RenderLimitExceeded(f"{what} would hold {size:,} items (at most {MAX_SEQUENCE:,})")
+    return value
+
+
+def _check_widths(args: tuple[Any, ...], kwargs: dict[str, Any], what: str) -> None:
+    """A width or count an argument asks for (``center(10**9)``, ``indent(10**9)``) is bounded."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SEQUENCE:
+            raise RenderLimitExceeded(f"{what} was given {value:,} (at most {MAX_SEQUENCE:,})")
+
+
+def _check_format(fmt: Any, what: str) -> None:
+    """A format string's widths (``'%999999999d'``, ``'{:>999999999}'``) are bounded."""
+    if isinstance(fmt, str) and any(int(w) > MAX_SEQUENCE for m in _WIDTH.finditer(fmt) for w in m.groups() if w):
+        raise RenderLimitExceeded(f"{what} was given a format wider than {MAX_SEQUENCE:,}")
+
+
+# Methods and filters that build a string or list as wide or as long as an argument says.
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+_WIDTH_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice", "urlize"})
+
+
+class _TickingRange:
+    """Jinja's bounded ``range`` that also checks the render's deadline as a loop runs over it."""
+
+    def __init__(self, *args: int) -> None:
+        self.range = range(*args)
+        if len(self.range) > MAX_RANGE:
+            raise RenderLimitExceeded(f"range of {len(self.range):,} items (at most {MAX_RANGE:,})")
+
+    def __iter__(self) -> Iterator[int]:
+        for i, value in enumerate(self.range):
+            if i % 1000 == 0:
+                _tick()
+            yield value
+
+    def __len__(self) -> int:
+        return len(self.range)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.range[index]
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every ``~`` concatenation's result checked (``_BoundedSandbox.concat_bounded``):
+    each operand is already bounded, so a chain of them cannot grow past the bound unseen."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.concat_bounded(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with sizes and time bounded at every hook the sandbox offers."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _BoundedCodeGenerator
+
+    @staticmethod
+    def concat_bounded(value: Any) -> Any:
+        _tick()
+        return _check_size(value, "'~'")
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        _tick()
+        a, b = _sized(left), _sized(right)
+        if operator == "*":
+            for size, n in ((a, right), (b, left)):
+                if size is not None and isinstance(n, int) and size * n > MAX_SEQUENCE:
+                    raise RenderLimitExceeded(f"'*' would build {size * n:,} items (at most {MAX_SEQUENCE:,})")
+        elif operator == "**" and isinstance(left, int | float) and isinstance(right, int | float):
+            if abs(right) > 64 and abs(left) > 1:  # 2 ** 64 is plenty for a notification
+                raise RenderLimitExceeded(f"'**' with an exponent of {right} (at most 64)")
+        elif operator == "+" and a is not None and b is not None and a + b > MAX_SEQUENCE:
+            raise RenderLimitExceeded(f"'+' would build {a + b:,} items (at most {MAX_SEQUENCE:,})")
+        elif operator == "%":
+            _check_format(left, "'%'")
+        return _check_size(super().call_binop(context, operator, left, right), f"'{operator}'")
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _tick()
+        # The sandbox hands str.format over wrapped (``__wrapped__``): its string is the wrapped method's owner.
+        owner = getattr(__obj, "__self__", None) or getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str) and name in _WIDTH_METHODS:
+            _check_widths(args, kwargs, f"{name}()")
+        if isinstance(owner, str) and name in ("format", "format_map"):
+            _check_format(owner, f"{name}()")
+        return _check_size(super().call(__context, __obj, *args, **kwargs), f"{name or 'a call'}()")
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _tick()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _tick()
+        return super().getitem(obj, argument)
+
+
+def _bounded_filter(name: str, func: Any) -> Any:
+    """A filter whose result is bounded, and whose widths (``center(10**9)``) and format strings are too."""
+    passes = getattr(func, "jinja_pass_arg", None)  # Jinja hands such a filter its context or environment first
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        _tick()
+        value, rest = (args[1], args[2:]) if passes else (args[0], args[1:])
+        if name in _WIDTH_FILTERS:
+            _check_widths(rest, kwargs, f"the {name} filter")
+        if name == "format":
+            _check_format(value, "the format filter")
+        return _check_size(func(*args, **kwargs), f"the {name} filter")
+
+    if passes is not None:
+        bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]
+    return bounded
 
 
 @dataclass(frozen=True)
@@ -65,7 +223,7 @@ def _slack_escape(value: Any) -> Any:
 
 
 def _env(autoescape: bool, directory: str, finalize: Any = None) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _BoundedSandbox(
         finalize=finalize,
         loader=FileSystemLoader(directory),
         autoescape=autoescape,
@@ -74,7 +232,9 @@ def _env(autoescape: bool, directory: str, finalize: Any = None) -> ImmutableSan
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["money"] = _money
+    env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}
+    env.filters["money"] = _money  # ours: its amount is the value, never a size
+    env.globals["range"] = _TickingRange
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
 
@@ -119,6 +279,7 @@ class Renderer:
 
 
 def render(event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str) -> Rendered:
+    token = _deadline.set(time.monotonic() + MAX_RENDER_S)
     try:
         name, parts = _render_blocks(event_type, channel, locale, context, directory)
     except TemplateNotFound as exc:
@@ -131,6 +292,8 @@ def render(event_type: str, channel: str, locale: str | None, context: dict[str,
         # Jinja's own errors and runtime errors inside the template ({{ x / 0 }}, the sandbox's
         # OverflowError) alike: retrying renders the same template with the same data.
         raise TemplateRenderError(f"{event_type}/{channel}: {type(exc).__name__}: {exc}") from None
+    finally:
+        _deadline.reset(token)
     return Rendered(template=name, parts=_finished(channel, name, parts))
 
 
@@ -151,8 +314,20 @@ def _render_blocks(
         if block not in template.blocks:
             raise TemplateRenderError(f"{name} has no {{% block {block} %}}")
         ctx = template.new_context(context)
-        parts[block] = "".join(template.blocks[block](ctx)).strip()
+        parts[block] = _output(template.blocks[block](ctx), name, block)
     return name, parts
+
+
+def _output(chunks: Iterator[str], name: str, block: str) -> str:
+    """A block's output, chunk by chunk: bounded in size, and the deadline checked between chunks."""
+    out, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            raise RenderLimitExceeded(f"{name} block {block} renders more than {MAX_OUTPUT_CHARS:,} characters")
+        _tick()
+        out.append(chunk)
+    return "".join(out).strip()
 
 
 def _finished(channel: str, name: str, parts: dict[str, str]) -> dict[str, str]:
@@ -161,6 +336,9 @@ def _finished(channel: str, name: str, parts: dict[str, str]) -> dict[str, str]:
         parts["subject"] = " ".join(parts["subject"].split())
     if channel == "sms":
         parts["text"] = parts["text"][:MAX_SMS_CHARS]
+    if channel == "inapp":
+        parts["title"] = parts["title"][:MAX_INAPP_TITLE_CHARS]
+        parts["body"] = parts["body"][:MAX_INAPP_BODY_CHARS]
     if channel == "webhook":
         try:
             json.loads(parts["body"])

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from notify_core.domain.delivery import DeliveryRecord, SendResult
+from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
 from notify_core.domain.templates import Rendered
 
@@ -21,7 +22,10 @@ class SettingsReader(Protocol):
         audiences: Iterable[str] = ...,
         client_id: str | None = ...,
         member_ids: Iterable[str] = ...,
+        holders_per_page: int | None = ...,
     ) -> OrgSettings: ...
+
+    def holders_page(self, org_id: str, perm: str, *, after: str, limit: int) -> OrgSettings: ...
 
 
 class SettingsStore(Protocol):
@@ -51,7 +55,7 @@ class Suppressions(SuppressionList, Protocol):
 
 
 class RoutingLog(Protocol):
-    def record_at_routing(self, messages: list[dict[str, Any]]) -> None: ...
+    def record_at_routing(self, messages: list[dict[str, Any]], *, fresh: bool = ...) -> None: ...
 
 
 class DeliveryReader(Protocol):
@@ -96,7 +100,13 @@ class DeliveryLog(RoutingLog, DeliveryReader, Protocol):
 
 
 class InboxWriter(Protocol):
-    def write(self, items: list[dict[str, Any]]) -> None: ...
+    def write(self, items: list[dict[str, Any]], *, fresh: bool = ...) -> None: ...
+
+
+class PageQueue(Protocol):
+    """Where the router puts the later pages of a large audience (its own events queue)."""
+
+    def put(self, bodies: list[str]) -> None: ...
 
 
 class DeliveryQueues(Protocol):
@@ -107,6 +117,19 @@ class DeliveryQueues(Protocol):
 
 class Quarantine(Protocol):
     def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None: ...
+
+
+class RoutingRecords(Protocol):
+    """What happened to an event, where people look (``adapters.dynamodb.routing_table``): its configuration
+    problems, or why it was refused; keyed by org and event id."""
+
+    def record(self, record: EventRecord) -> None: ...
+
+
+class RoutingRecordReader(Protocol):
+    def for_event(self, org_id: str, event_id: str) -> list[EventRecord]: ...
+
+    def for_org(self, org_id: str, *, limit: int | None) -> Iterator[EventRecord]: ...
 
 
 class Publisher(Protocol):

@@ -1,6 +1,6 @@
 """Reports from the delivery log, through key/index queries only (never a Scan).
 
-- ``sent_sms``: the "Sent SMS" report of SEEDS §2: an org's SMS that went out in a date range
+- ``sent_sms``: the "Sent SMS" report of products.md §2: an org's SMS that went out in a date range
   (index ``by_org_channel``: ``<org_id>#sms``, ``created_at`` between the bounds);
 - ``recipient_history``: every delivery to one address in an org, newest first (the same index, filtered on its
   projected ``address``);

@@ -59,6 +59,7 @@ class HttpPolicy:
     # A request that went out but got no answer may have been acted on: sent again only for receivers that
     # deduplicate by webhook-id (an endpoint's ``retry_unanswered``), else recorded unknown.
     retry_unanswered: bool = False
+    allowed_ports: tuple[int, ...] = ssrf.DEFAULT_PORTS  # the deployment's port policy (WEBHOOK_ALLOWED_PORTS)
 
 
 def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, max_body: int = 512) -> Answer:
@@ -68,7 +69,9 @@ def post(url: str, body: str, headers: dict[str, str], *, policy: HttpPolicy, ma
     answer came (timeout, connection refused or reset). Error details never quote the URL's path.
     """
     try:
-        target = ssrf.vet(url, allow_loopback=policy.allow_loopback, resolver=policy.resolver)
+        target = ssrf.vet(
+            url, allow_loopback=policy.allow_loopback, resolver=policy.resolver, allowed_ports=policy.allowed_ports
+        )
     except ssrf.UnsafeUrl as exc:
         raise PermanentDeliveryError("unsafe_url", str(exc)) from None
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"

@@ -1,4 +1,4 @@
-"""Slack: a Block Kit message to the org's incoming webhook (SEEDS §1: Slack is configured per org).
+"""Slack: a Block Kit message to the org's incoming webhook (products.md §1: Slack is configured per org).
 
 The webhook URL is a credential, kept in SSM (SecureString) and read through the Powertools cache.
 Slack answers 200 "ok" on success; 404/410 (no_service, channel_not_found) fail for good, 429 and 5xx

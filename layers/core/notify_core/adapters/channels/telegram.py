@@ -1,4 +1,4 @@
-"""Telegram: the org's bot sends a message to a chat id (Bot API ``sendMessage``; SEEDS §2).
+"""Telegram: the org's bot sends a message to a chat id (Bot API ``sendMessage``; products.md §2).
 
 Each org brings its own bot: its token (from @BotFather) is a credential kept in SSM (SecureString) under
 ``<CHAT_SECRET_PREFIX><org>/telegram`` and read through the Powertools cache. The Bot API takes the token

@@ -41,6 +41,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyPr
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
+from notify_core.adapters.dynamodb.create_only import create_all
 from notify_core.domain.delivery import (
     DEAD,
     FAILED,
@@ -321,33 +322,40 @@ class DeliveryLog:
                 delay = min(delay * 2, 1.0)
 
     # ------------------------------------------------------------------------------------------ routing
-    def record_at_routing(self, messages: list[dict[str, Any]]) -> None:
-        """Deliveries the router decided not to queue, logged with their status and reason: ``failed`` (invalid
-        address, template error) or ``skipped`` (a preference, missing consent, an org setting, a suppressed
-        address). Never queued, so no sender touches them: a batch write (25 per call) is safe."""
+    def record_at_routing(self, messages: list[dict[str, Any]], *, fresh: bool = False) -> None:
+        """Deliveries the router decided not to queue, logged with their status and reason.
+
+        ``failed`` (invalid address, template error) or ``skipped`` (a preference, missing consent, an org
+        setting, a suppressed address). Written only where no item exists (``create_only``, a conditional put each): a
+        router retry that now decides otherwise (the address was suppressed since) never overwrites a delivery an
+        earlier attempt queued and a sender recorded.
+        """
         now = utcnow_iso()
-        with self.Item.batch_write() as batch:
-            for m in messages:
-                batch.save(
-                    self.Item(
-                        delivery_id=m["delivery_id"],
-                        org_id=m["org_id"],
-                        created_at=m.get("routed_at") or now,
-                        updated_at=now,
-                        event_id=m["event_id"],
-                        event_type=m["event_type"],
-                        channel=m["channel"],
-                        address=m["address"],
-                        recipient_name=m.get("recipient_name"),
-                        endpoint_id=m.get("endpoint_id"),
-                        reasons=list(m.get("reasons") or []),
-                        status=m.get("status", FAILED),
-                        error_code=m["error_code"],
-                        error_detail=m.get("error_detail"),
-                        expires_at=self.retention,
-                        org_channel=org_channel_key(m["org_id"], m["channel"]),
-                    )
+        create_all(
+            self.Item,
+            [
+                self.Item(
+                    delivery_id=m["delivery_id"],
+                    org_id=m["org_id"],
+                    created_at=m.get("routed_at") or now,
+                    updated_at=now,
+                    event_id=m["event_id"],
+                    event_type=m["event_type"],
+                    channel=m["channel"],
+                    address=m["address"],
+                    recipient_name=m.get("recipient_name"),
+                    endpoint_id=m.get("endpoint_id"),
+                    reasons=list(m.get("reasons") or []),
+                    status=m.get("status", FAILED),
+                    error_code=m["error_code"],
+                    error_detail=m.get("error_detail"),
+                    expires_at=self.retention,
+                    org_channel=org_channel_key(m["org_id"], m["channel"]),
                 )
+                for m in messages
+            ],
+            fresh=fresh,
+        )
 
     # ------------------------------------------------------------------------------------------ dead letters
     def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:

@@ -50,6 +50,7 @@ from notify_core.domain.org_settings import (
     Tagged,
     WebhookEndpoint,
 )
+from notify_core.domain.publishers import Publishers
 
 ORG_SK = "ORG"
 
@@ -120,6 +121,9 @@ class _Models:
             telegram_enabled = BooleanAttribute(default=False)
             buyer_channels: MapAttribute[str, Any] = MapAttribute(default=dict)
             disabled_audiences: MapAttribute[str, Any] = MapAttribute(default=dict)
+            # Who may publish for the org (domain.publishers); absent: the document names nobody.
+            publisher_sources = ListAttribute(of=UnicodeAttribute, null=True)
+            publisher_accounts = ListAttribute(of=UnicodeAttribute, null=True)
 
         class ContactItem(SettingsItem, discriminator="contact"):
             contact_id = UnicodeAttribute()
@@ -312,6 +316,8 @@ class SettingsTable:
                 telegram_enabled=p.telegram_enabled,
                 buyer_channels={k: list(v) for k, v in p.buyer_channels.items()},
                 disabled_audiences={k: list(v) for k, v in p.disabled_audiences.items()},
+                publisher_sources=_listed(p.publishers.sources if p.publishers else None),
+                publisher_accounts=_listed(p.publishers.accounts if p.publishers else None),
             )
         ]
         for c in d.contacts:
@@ -399,6 +405,12 @@ class SettingsTable:
                 telegram_enabled=bool(item.telegram_enabled),
                 buyer_channels=_tuples(item.buyer_channels),
                 disabled_audiences=_tuples(item.disabled_audiences),
+                publishers=None
+                if item.publisher_sources is None
+                else Publishers(
+                    sources=_strs(item.publisher_sources),
+                    accounts=None if item.publisher_accounts is None else _strs(item.publisher_accounts),
+                ),
             )
         if isinstance(item, m.Contact):
             return Contact(
@@ -473,6 +485,11 @@ class SettingsTable:
     def _batch_get(self, keys: list[tuple[str, str]]) -> list[Any]:
         # PynamoDB pages BatchGetItem by 100 keys and retries unprocessed keys itself.
         return list(self.m.Item.batch_get(keys))
+
+
+def _listed(values: tuple[str, ...] | None) -> list[str] | None:
+    # An empty list is a choice (nobody may publish), stored as such: DynamoDB keeps empty lists.
+    return None if values is None else list(values)
 
 
 def _reach(m: Any) -> dict[str, Any]:

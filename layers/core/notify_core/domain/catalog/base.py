@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Data(BaseModel):
@@ -18,9 +18,28 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# Amounts people are told about: at most a quadrillion, to a ten-thousandth (no currency has more minor units).
+MAX_AMOUNT_DIGITS = 15
+MAX_AMOUNT_DECIMALS = 4
+
+
 class Money(_Data):
     amount: Decimal = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    @field_validator("amount")
+    @classmethod
+    def _an_amount(cls, v: Decimal) -> Decimal:
+        """Finite and bounded (``1E+999999999`` is a valid Decimal, and no payment), written out in full (never
+        ``1.2E+3``), and never ``-0``: templates print what this returns."""
+        if not v.is_finite():
+            raise ValueError("amount must be a finite number")
+        if not v.is_zero() and v.adjusted() + 1 > MAX_AMOUNT_DIGITS:
+            raise ValueError(f"amount has more than {MAX_AMOUNT_DIGITS} digits before the decimal point")
+        decimals = max(0, -int(v.normalize().as_tuple().exponent))
+        if decimals > MAX_AMOUNT_DECIMALS:
+            raise ValueError(f"amount has more than {MAX_AMOUNT_DECIMALS} decimal places")
+        return Decimal(format(abs(v) if v.is_zero() else v, "f"))
 
 
 # Audiences: who an event type reaches, before preferences and consent (routing.py resolves them).
@@ -49,7 +68,7 @@ def caretaker(department: str) -> str:
 # Channels an event type may name. Email, SMS, webhook, Slack and Telegram are queued to senders; in-app is
 # written to the inbox by the router itself, for members only, and cannot be switched off.
 CHANNELS = frozenset({"email", "sms", "webhook", "inapp", "slack", "telegram"})
-# Sections whose permissions gate member audiences (SEEDS §1): "<section>:edit" / "<section>:view".
+# Sections whose permissions gate member audiences (products.md §1): "<section>:edit" / "<section>:view".
 SECTIONS = (
     "invoices",
     "estimates",
@@ -77,6 +96,7 @@ class EventType:
     data_model: type[BaseModel]
     example: dict[str, Any]
     audiences: tuple[str, ...] = (SUBSCRIBERS,)
+    # What the event type is for, as sections of docs/products.md ("products.md §3 paid"): the first names its product.
     seeds: tuple[str, ...] = field(default=())
     # The version of the data schema producers code against (schemas/events/<name>.json). Bump it only for a
     # change that refuses data producers could send before; the committed schema of the old version stays.

@@ -1,4 +1,4 @@
-"""Elorus (SEEDS §1, invoicing): what clients did in the portal, documents falling due, the account.
+"""Elorus (products.md §1, invoicing): what clients did in the portal, documents falling due, the account.
 
 Audiences: the members who can edit the section concerned; always in-app, email and Slack by preference.
 """
@@ -12,7 +12,7 @@ from pydantic import Field
 
 from notify_core.domain.catalog.base import EventType, Money, _Data, permission
 
-_ELORUS = frozenset({"email", "inapp", "slack"})  # SEEDS §1: in-app always, email and Slack by preference
+_ELORUS = frozenset({"email", "inapp", "slack"})  # products.md §1: in-app always, email and Slack by preference
 
 
 class InvoiceViewedData(_Data):
@@ -117,7 +117,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "url": "https://app.elorus.example/invoices/118",
         },
         audiences=(permission("invoices:edit"),),
-        seeds=("SEEDS §1 client viewed an invoice",),
+        seeds=("products.md §1 client viewed an invoice",),
     ),
     EventType(
         "estimate.viewed",
@@ -127,7 +127,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         EstimateViewedData,
         {"estimate_number": "EST-0057", "client_name": "Papadopoulos S.A.", "viewed_at": "2026-03-01T10:12:00Z"},
         audiences=(permission("estimates:edit"),),
-        seeds=("SEEDS §1 client viewed an estimate",),
+        seeds=("products.md §1 client viewed an estimate",),
     ),
     EventType(
         "credit_note.viewed",
@@ -137,7 +137,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         CreditNoteViewedData,
         {"credit_note_number": "CN-0009", "client_name": "Papadopoulos S.A."},
         audiences=(permission("credit_notes:edit"),),
-        seeds=("SEEDS §1 client viewed a credit note",),
+        seeds=("products.md §1 client viewed a credit note",),
     ),
     EventType(
         "estimate.accepted",
@@ -153,7 +153,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "url": "https://app.elorus.example/estimates/57",
         },
         audiences=(permission("estimates:edit"),),
-        seeds=("SEEDS §1 client accepted an estimate",),
+        seeds=("products.md §1 client accepted an estimate",),
     ),
     EventType(
         "estimate.rejected",
@@ -169,7 +169,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "comment": "Over budget for this quarter",
         },
         audiences=(permission("estimates:edit"),),
-        seeds=("SEEDS §1 client rejected an estimate",),
+        seeds=("products.md §1 client rejected an estimate",),
     ),
     EventType(
         "client.details_changed",
@@ -179,7 +179,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         ClientDetailsChangedData,
         {"client_name": "Papadopoulos S.A.", "changed_fields": ["address", "vat_number"]},
         audiences=(permission("clients:edit"),),
-        seeds=("SEEDS §1 client changed their details",),
+        seeds=("products.md §1 client changed their details",),
     ),
     EventType(
         "invoice.overdue",
@@ -197,7 +197,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "url": "https://app.elorus.example/invoices/97",
         },
         audiences=(permission("invoices:edit"),),
-        seeds=("SEEDS §1 overdue sales document",),
+        seeds=("products.md §1 overdue sales document",),
     ),
     EventType(
         "bill.overdue",
@@ -214,7 +214,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "supplier_name": "Cosmote",
         },
         audiences=(permission("expenses:edit"),),
-        seeds=("SEEDS §1 overdue purchase document",),
+        seeds=("products.md §1 overdue purchase document",),
     ),
     EventType(
         "recurring_invoice.generated",
@@ -231,7 +231,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "schedule_name": "Monthly support",
         },
         audiences=(permission("invoices:edit"),),
-        seeds=("SEEDS §1 recurring sales invoice generated",),
+        seeds=("products.md §1 recurring sales invoice generated",),
     ),
     EventType(
         "recurring_bill.generated",
@@ -247,7 +247,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "issue_date": "2026-03-01",
         },
         audiences=(permission("expenses:edit"),),
-        seeds=("SEEDS §1 recurring purchase invoice generated",),
+        seeds=("products.md §1 recurring purchase invoice generated",),
     ),
     EventType(
         "cheque.due",
@@ -265,7 +265,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "bank": "Piraeus Bank",
         },
         audiences=(permission("cheques:edit"),),
-        seeds=("SEEDS §1 post-dated cheque falls due",),
+        seeds=("products.md §1 post-dated cheque falls due",),
     ),
     EventType(
         "subscription.upgraded",
@@ -275,7 +275,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         SubscriptionChangedData,
         {"plan": "Premium", "previous_plan": "Basic", "effective_date": "2026-03-01"},
         audiences=(permission("account:edit"),),
-        seeds=("SEEDS §1 subscription upgraded",),
+        seeds=("products.md §1 subscription upgraded",),
     ),
     EventType(
         "subscription.downgraded",
@@ -285,7 +285,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         SubscriptionChangedData,
         {"plan": "Basic", "previous_plan": "Premium", "effective_date": "2026-04-01"},
         audiences=(permission("account:edit"),),
-        seeds=("SEEDS §1 subscription downgraded",),
+        seeds=("products.md §1 subscription downgraded",),
     ),
     EventType(
         "invitation.accepted",
@@ -295,7 +295,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         InvitationAnsweredData,
         {"invitee_name": "Maria Georgiou", "invitee_email": "maria@papadopoulos.example", "role": "Accountant"},
         audiences=(permission("account:edit"),),
-        seeds=("SEEDS §1 invited user accepted",),
+        seeds=("products.md §1 invited user accepted",),
     ),
     EventType(
         "invitation.declined",
@@ -305,6 +305,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
         InvitationAnsweredData,
         {"invitee_name": "Nikos Ioannou", "invitee_email": "nikos@ioannou.example"},
         audiences=(permission("account:edit"),),
-        seeds=("SEEDS §1 invited user declined",),
+        seeds=("products.md §1 invited user declined",),
     ),
 )

@@ -1,4 +1,4 @@
-"""Hutkigrosh / ERIP (SEEDS §3, payment collection): the organisation's own technical notices, buyers' invoices.
+"""Hutkigrosh / ERIP (products.md §3, payment collection): the organisation's own technical notices, buyers' invoices.
 
 Organisation-level notices go to the contacts chosen in the org's subscriptions. Hutkigrosh's payments,
 refunds and buyers' invoice.issued / invoice.paid sit in ``payments``, next to the payment events Elorus shares.
@@ -60,7 +60,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "notification_type": "payment.paid",
             "http_status": 503,
         },
-        seeds=("SEEDS §3 organisation: error while sending a URL notification",),
+        seeds=("products.md §3 organisation: error while sending a URL notification",),
     ),
     EventType(
         "ftp_list.processed",
@@ -76,7 +76,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "errors": ["record 17: unknown account 10999", "record 64: amount must be positive"],
             "processed_at": "2026-03-01T10:14:00Z",
         },
-        seeds=("SEEDS §3 organisation: result of receiving / processing a list over FTP",),
+        seeds=("products.md §3 organisation: result of receiving / processing a list over FTP",),
     ),
     EventType(
         "invoice.expiring",
@@ -93,6 +93,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "account": "10042",
         },
         audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),
-        seeds=("SEEDS §3 buyers: invoice validity expiring",),
+        seeds=("products.md §3 buyers: invoice validity expiring",),
     ),
 )

@@ -1,4 +1,4 @@
-"""Mobevo (SEEDS §4, accounting office software): an office's clients, caretakers and activity reports.
+"""Mobevo (products.md §4, accounting office software): an office's clients, caretakers and activity reports.
 
 Audiences: account managers, caretakers, the user, configured addresses.
 """
@@ -11,7 +11,7 @@ from pydantic import Field
 
 from notify_core.domain.catalog.base import ACCOUNT_MANAGER, ACTOR, EventType, _Data, caretaker
 
-_MOBEVO = frozenset({"email", "inapp"})  # SEEDS §4: email; in-app too for members
+_MOBEVO = frozenset({"email", "inapp"})  # products.md §4: email; in-app too for members
 
 
 Period = Literal["daily", "weekly", "monthly"]
@@ -80,7 +80,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "report_url": "https://app.mobevo.example/audits/881",
         },
         audiences=(ACCOUNT_MANAGER,),
-        seeds=("SEEDS §4 module Audit finished: to the account manager",),
+        seeds=("products.md §4 module Audit finished: to the account manager",),
     ),
     EventType(
         "documents.delivered",
@@ -95,7 +95,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "period": "2026-02",
         },
         audiences=(caretaker("accounting"),),
-        seeds=("SEEDS §4 client delivered documents: to the accounting caretaker",),
+        seeds=("products.md §4 client delivered documents: to the accounting caretaker",),
     ),
     EventType(
         "user.activity",
@@ -105,7 +105,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         UserActivityData,
         {"period": "weekly", "invoices_approved": 37, "period_start": "2026-02-23", "period_end": "2026-03-01"},
         audiences=(ACTOR,),
-        seeds=("SEEDS §4 user activity: daily, weekly, monthly",),
+        seeds=("products.md §4 user activity: daily, weekly, monthly",),
     ),
     EventType(
         "activity.summary",
@@ -123,7 +123,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "period_start": "2026-02-01",
             "period_end": "2026-02-28",
         },
-        seeds=("SEEDS §4 all users' activity (summary): to configured addresses",),
+        seeds=("products.md §4 all users' activity (summary): to configured addresses",),
     ),
     EventType(
         "client.activity_hr",
@@ -138,7 +138,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "performed_by": "Maria Kowalska",
         },
         audiences=(caretaker("hr"),),
-        seeds=("SEEDS §4 client activity for HR: to HR caretakers",),
+        seeds=("products.md §4 client activity for HR: to HR caretakers",),
     ),
     EventType(
         "client.activity_accounting",
@@ -148,7 +148,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         ClientActivityData,
         {"client_name": "Kowalski Sp. z o.o.", "activity": "sales invoice added", "detail": "FV 12/03/2026"},
         audiences=(caretaker("accounting"),),
-        seeds=("SEEDS §4 client activity for accounting: to accounting caretakers",),
+        seeds=("products.md §4 client activity for accounting: to accounting caretakers",),
     ),
     EventType(
         "absence.added",
@@ -163,6 +163,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "kind": "holiday",
             "client_name": "Kowalski Sp. z o.o.",
         },
-        seeds=("SEEDS §4 absences: to configured addresses",),
+        seeds=("products.md §4 absences: to configured addresses",),
     ),
 )

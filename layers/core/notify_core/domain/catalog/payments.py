@@ -1,7 +1,7 @@
 """Money moving between an org and its customers: payments, refunds and invoices issued to buyers.
 
 Shared by two products, so neither module owns them: Hutkigrosh collects payments and issues buyers'
-invoices (SEEDS §3), Elorus takes online payments of its invoices (SEEDS §1). ``payment.paid`` and
+invoices (products.md §3), Elorus takes online payments of its invoices (products.md §1). ``payment.paid`` and
 ``invoice.paid`` serve both; each entry's ``seeds`` names the products it serves.
 """
 
@@ -73,7 +73,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "service_name": "Water supply",
         },
         audiences=(SUBSCRIBERS, permission("payments:edit")),
-        seeds=("SEEDS §3 paid", "SEEDS §1 online payment"),
+        seeds=("products.md §3 paid", "products.md §1 online payment"),
     ),
     EventType(
         "payment.reversed",
@@ -88,7 +88,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "account": "10042",
             "reason": "payer request",
         },
-        seeds=("SEEDS §3 reversed",),
+        seeds=("products.md §3 reversed",),
     ),
     EventType(
         "payment.failed",
@@ -104,10 +104,10 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "attempt_id": "att-7",
         },
         audiences=(SUBSCRIBERS, permission("payments:edit")),
-        seeds=("SEEDS §1 failed payment attempts",),
+        seeds=("products.md §1 failed payment attempts",),
     ),
     # Refund events ride on the paid/reversed subscriptions, but only their email and SMS cells
-    # (SEEDS §3): the URL subscribers of paid/reversed do not get them.
+    # (products.md §3): the URL subscribers of paid/reversed do not get them.
     EventType(
         "refund.created",
         "A refund request was created.",
@@ -115,7 +115,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         frozenset({"email", "sms"}),
         RefundCreatedData,
         {"amount": "20.00", "currency": "BYN", "refund_id": "ref-17", "payment_id": "pay-981"},
-        seeds=("SEEDS §3 refund request created",),
+        seeds=("products.md §3 refund request created",),
     ),
     EventType(
         "refund.status_changed",
@@ -124,7 +124,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         frozenset({"email", "sms"}),
         RefundStatusChangedData,
         {"refund_id": "ref-17", "payment_id": "pay-981", "status": "approved", "previous_status": "pending"},
-        seeds=("SEEDS §3 refund request status changed",),
+        seeds=("products.md §3 refund request status changed",),
     ),
     EventType(
         "invoice.issued",
@@ -140,7 +140,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "issuer_name": "Hutki Water",
         },
         audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),
-        seeds=("SEEDS §3 buyers: invoice issued",),
+        seeds=("products.md §3 buyers: invoice issued",),
     ),
     EventType(
         "invoice.paid",
@@ -151,6 +151,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
         InvoicePaidData,
         {"amount": "45.00", "currency": "BYN", "invoice_number": "42", "issuer_name": "Hutki Water"},
         audiences=(EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")),
-        seeds=("SEEDS §3 buyers: invoice paid", "SEEDS §1 client paid an invoice"),
+        seeds=("products.md §3 buyers: invoice paid", "products.md §1 client paid an invoice"),
     ),
 )

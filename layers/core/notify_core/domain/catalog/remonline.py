@@ -1,4 +1,4 @@
-"""RemOnline (SEEDS §2, repair-shop CRM): orders, requests (leads), tasks and appointments of a service shop.
+"""RemOnline (products.md §2, repair-shop CRM): orders, requests (leads), tasks and appointments of a service shop.
 
 Audiences: clients (with consent), executors, managers, task authors.
 """
@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 from notify_core.domain.catalog.base import CLIENT_CONTACTS, EventType, _Data, relation
 
-# SEEDS §2: email, SMS and Telegram (each with its own template), in-app for employees (WhatsApp, Viber: not yet)
+# products.md §2: email, SMS and Telegram (each with its own template), in-app for employees (WhatsApp, Viber: not yet)
 _REMONLINE = frozenset({"email", "sms", "inapp", "telegram"})
 
 
@@ -95,7 +95,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "device": "iPhone 12",
         },
         audiences=(CLIENT_CONTACTS, relation("executor"), relation("manager")),
-        seeds=("SEEDS §2 order status changed to Ready",),
+        seeds=("products.md §2 order status changed to Ready",),
     ),
     EventType(
         "request.status_changed",
@@ -111,7 +111,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "contact_phone": "+48 22 123 45 67",
         },
         audiences=(CLIENT_CONTACTS, relation("manager")),
-        seeds=("SEEDS §2 request status couldn't reach",),
+        seeds=("products.md §2 request status couldn't reach",),
     ),
     EventType(
         "order.contractor_assigned",
@@ -127,7 +127,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "due_date": "2026-03-04",
         },
         audiences=(relation("executor"),),
-        seeds=("SEEDS §2 contractor assigned to an order",),
+        seeds=("products.md §2 contractor assigned to an order",),
     ),
     EventType(
         "request.manager_assigned",
@@ -142,7 +142,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "note": "Asks about a laptop keyboard repair",
         },
         audiences=(relation("manager"),),
-        seeds=("SEEDS §2 manager assigned to a request",),
+        seeds=("products.md §2 manager assigned to a request",),
     ),
     EventType(
         "task.created",
@@ -157,7 +157,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "author_name": "Piotr Nowak",
         },
         audiences=(relation("executor"),),
-        seeds=("SEEDS §2 task created: to the executor",),
+        seeds=("products.md §2 task created: to the executor",),
     ),
     EventType(
         "task.completed",
@@ -167,7 +167,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
         TaskCompletedData,
         {"task_title": "Order a replacement screen", "order_number": "A-1042", "executor_name": "Kasia Wiśniewska"},
         audiences=(relation("author"),),
-        seeds=("SEEDS §2 task completed: to the author",),
+        seeds=("products.md §2 task completed: to the author",),
     ),
     EventType(
         "appointment.reminder",
@@ -182,6 +182,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "order_number": "A-1042",
         },
         audiences=(CLIENT_CONTACTS,),
-        seeds=("SEEDS §2 appointment reminder",),
+        seeds=("products.md §2 appointment reminder",),
     ),
 )

@@ -1,4 +1,4 @@
-"""TaxDome Lite (SEEDS §5, client portal): items awaiting the client's action in the portal, and their reminders.
+"""TaxDome Lite (products.md §5, client portal): items awaiting the client's action in the portal, and their reminders.
 
 Audiences: the client's users with NOTIFY on; a reminder repeats the event with its number.
 """
@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from notify_core.domain.catalog.base import CLIENT_CONTACTS, EventType, _Data
 
-_TAXDOME = frozenset({"email", "inapp"})  # SEEDS §5: an email, and the portal notification
+_TAXDOME = frozenset({"email", "inapp"})  # products.md §5: an email, and the portal notification
 
 
 class _PortalItemData(_Data):
@@ -59,7 +59,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "portal_url": "https://portal.studiorossi.example/chats/thr-5521",
         },
         audiences=(CLIENT_CONTACTS,),
-        seeds=("SEEDS §5 unread chat message and its reminders",),
+        seeds=("products.md §5 unread chat message and its reminders",),
     ),
     EventType(
         "signature.requested",
@@ -73,7 +73,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "portal_url": "https://portal.studiorossi.example/documents/8812",
         },
         audiences=(CLIENT_CONTACTS,),
-        seeds=("SEEDS §5 document awaiting signature and its reminders",),
+        seeds=("products.md §5 document awaiting signature and its reminders",),
     ),
     EventType(
         "approval.requested",
@@ -89,6 +89,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "portal_url": "https://portal.studiorossi.example/documents/8820",
         },
         audiences=(CLIENT_CONTACTS,),
-        seeds=("SEEDS §5 document awaiting approval, reminders and bulk re-request",),
+        seeds=("products.md §5 document awaiting approval, reminders and bulk re-request",),
     ),
 )
