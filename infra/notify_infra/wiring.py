@@ -168,7 +168,9 @@ class Access:
     ssm_prefix: str | None = None  # SecureString parameters under this path (webhook secrets)
     # UpdateItem only (no Put/Delete, no reads): the webhook sender's endpoint health on settings items
     tables_update: tuple[str, ...] = ()
-    events_put: bool = False  # PutEvents on the platform's bus (the "URL notification failed" alert)
+    events_put: bool = False  # PutEvents on the platform's bus, with the platform's source
+    # ...and only these of the platform's event types (its IAM condition; the local runtime checks the same)
+    platform_events: tuple[str, ...] = ("url_notification.failed",)
     buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
     # states:StartExecution and states:StopExecution on these state machines' executions (reminder steps)
     state_machines: tuple[str, ...] = ()
@@ -655,6 +657,7 @@ FUNCTIONS += (
             tables_read=("settings",),
             tables_write=("items",),
             events_put=True,  # manual resends are published as reminders are
+            platform_events=tuple(sorted(reminders.REMINDER_EVENT_TYPES)),
             state_machines=("reminders",),
         ),
         max_concurrency=2,
@@ -665,7 +668,12 @@ FUNCTIONS += (
         key="remind",
         purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step",
         sources=(),
-        access=Access(tables_write=("items",), events_put=True, state_machines=("reminders",)),
+        access=Access(
+            tables_write=("items",),
+            events_put=True,
+            platform_events=tuple(sorted(reminders.REMINDER_EVENT_TYPES)),
+            state_machines=("reminders",),
+        ),
         max_concurrency=5,
         concurrency_reason="Invoked by the reminder state machine (no queue to cap): reserved concurrency of 5 "
         "spreads a morning's steps falling due together over seconds; a throttled invocation is retried by the "
