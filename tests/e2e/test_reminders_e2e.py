@@ -7,7 +7,7 @@ stack deploys, executed by moto on the runtime's clock; reminders go through the
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -292,3 +292,29 @@ def test_out_of_range_reminder_settings_are_quarantined_and_start_nothing(rossi,
     assert q["reason"] == "invalid_data" and f"reminders.{field}" in q["detail"]
     assert item(rossi, "signature", "doc-bad") is None and rossi.executions() == []
     assert rossi.outbox().emails == []
+
+
+def test_the_cli_moves_the_clock_and_shows_the_audit_trail(rossi, capsys):
+    from notify_local import cli
+    from notify_local.control import ControlServer
+
+    control = ControlServer(rossi, port=0).start()
+    try:
+        publish(rossi, "signature.requested", "sig-cli", "doc-cli", SIGN)
+        assert cli.main(["local", "advance", "3d", "--control", control.url]) == 0
+        assert cli.main(["local", "now", "--control", control.url]) == 0
+        assert cli.main(["local", "advance", "3 weeks", "--control", control.url]) == 2
+    finally:
+        control.stop()
+    out = capsys.readouterr()
+    printed = datetime.fromisoformat(out.out.strip().splitlines()[-1].replace("Z", "+00:00"))
+    assert "clock now" in out.out and printed > datetime.now(UTC) + timedelta(days=2, hours=23)
+    assert "'3 weeks' is not a duration" in out.err
+    assert subjects(rossi)[-1].startswith("Reminder 1 of 1")
+
+    assert cli.main(["items", "show", ORG, "signature:doc-cli", "--local", rossi.endpoint_url]) == 0
+    shown = capsys.readouterr().out
+    assert "signature:doc-cli in studio-rossi: pending" in shown
+    assert "every 3 days, 1 in all; series 1, 1 sent; nothing scheduled" in shown
+    assert "created" in shown and "reminder_sent 1:1 of 1  [event sig-cli.r1-1]" in shown
+    assert cli.main(["items", "show", ORG, "doc-cli", "--local", rossi.endpoint_url]) == 2
