@@ -27,6 +27,7 @@ from notify_core.domain.delivery import (
     utcnow_iso,
 )
 from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.event_records import SeenEvent
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
 from notify_core.domain.templates import Rendered
 
@@ -376,14 +377,18 @@ class FakeEventRecords:
     """What the router remembers of routed events, in memory."""
 
     def __init__(self) -> None:
-        self.records: dict[tuple[str, str], tuple[str, str]] = {}
+        self.records: dict[tuple[str, str], SeenEvent] = {}
 
-    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SeenEvent]:
         return {k: self.records[k] for k in keys if k in self.records}
+
+    def begin(self, events: Sequence[tuple[str, str, str, str]]) -> None:
+        for org_id, event_id, event_type, fingerprint in events:
+            self.records[(org_id, event_id)] = SeenEvent(event_type, fingerprint, routed=False)
 
     def remember(self, events: Sequence[tuple[str, str, str, str]]) -> None:
         for org_id, event_id, event_type, fingerprint in events:
-            self.records[(org_id, event_id)] = (event_type, fingerprint)
+            self.records[(org_id, event_id)] = SeenEvent(event_type, fingerprint, routed=True)
 
 
 class FakePublisher:

@@ -26,7 +26,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -35,6 +34,10 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNot
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
+
+from notify_core.domain.rendered import Rendered, TemplateRenderError
+
+__all__ = ["Rendered", "Renderer", "TemplateRenderError", "candidates", "context_for", "render"]
 
 BLOCKS = {
     "email": ("subject", "text", "html"),
@@ -53,10 +56,6 @@ MAX_INAPP_TITLE_CHARS, MAX_INAPP_BODY_CHARS = 300, 4_000
 MAX_SEQUENCE = 100_000
 MAX_OUTPUT_CHARS = 256_000
 MAX_RENDER_S = 2.0
-
-
-class TemplateRenderError(Exception):
-    pass
 
 
 class RenderLimitExceeded(SecurityError):
@@ -196,15 +195,6 @@ def _bounded_filter(name: str, func: Any) -> Any:
     if passes is not None:
         bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]
     return bounded
-
-
-@dataclass(frozen=True)
-class Rendered:
-    template: str
-    parts: dict[str, str]
-
-    def __getitem__(self, block: str) -> str:
-        return self.parts[block]
 
 
 def _money(amount: Any, currency: str | None = None) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from notify_core.domain.delivery import DeliveryRecord, SendResult
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 
 class SettingsReader(Protocol):
