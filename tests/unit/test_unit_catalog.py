@@ -466,7 +466,7 @@ def test_ru_by_picks_the_ru_template(name, template, subject, templates_dir):
 @pytest.mark.parametrize(
     ("name", "template", "text"),
     [
-        ("invoice.issued", "invoice.issued/sms.ru.j2", "Счёт 42: 45.00 BYN, оплатить до 2026-12-01. Hutki Water"),
+        ("invoice.issued", "invoice.issued/sms.ru.j2", "Счёт 42: 45.00 BYN до 2026-12-01. Hutki Water"),
         ("payment.paid", "payment.paid/sms.ru.j2", "Hutki Water: поступил платёж 120.50 BYN, л/с 10042."),  # noqa: RUF001
         ("payment.reversed", "payment.reversed/sms.ru.j2", "Hutki Water: платёж 120.50 BYN (pay-981) сторнирован."),
     ],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from notify_core.domain import templates
-from notify_core.domain.templates import MAX_SMS_CHARS, TemplateRenderError, candidates, render
+from notify_core.domain.templates import TemplateRenderError, candidates, render
 
 pytestmark = pytest.mark.unit
 
@@ -206,14 +206,30 @@ def test_newlines_in_subject_are_collapsed(tmpl):
     assert r["text"] == "line 1\nline 2"  # the text body keeps its lines
 
 
-def test_sms_is_cut_to_max_chars(tmpl):
+def test_sms_is_cut_to_its_templates_segment_budget_with_an_ellipsis(tmpl):
     directory = tmpl("e", "sms.j2", "{% block text %}{{ data.long }}{% endblock %}")
-    long = "".join(str(i % 10) for i in range(MAX_SMS_CHARS + 200))
+    long = "".join(str(i % 10) for i in range(1000))
     r = render("e", "sms", None, _ctx({"long": long}), directory)
-    assert r["text"] == long[:MAX_SMS_CHARS]
-    assert len(r["text"]) == MAX_SMS_CHARS == 800
+    assert r["text"] == long[:157] + "..."  # one GSM-7 segment (the default budget): 160 septets
+    two = tmpl("f", "sms.j2", "{# segments: 2 -- a long one #}{% block text %}{{ data.long }}{% endblock %}")
+    r = render("f", "sms", None, _ctx({"long": "Łódź " * 100}), two)
+    assert r["text"].endswith("…") and len(r["text"]) <= 134  # two UCS-2 parts: 2 x 67 units
     short = render("e", "sms", None, _ctx({"long": "  hi  "}), directory)
     assert short["text"] == "hi"
+
+
+def test_sms_typography_is_always_replaced_and_latin_is_an_option(tmpl):
+    directory = tmpl("e", "sms.j2", "{% block text %}{{ data.text }}{% endblock %}")
+    text = "\u201eWiśniewska\u201d \u2014 ul.\u00a0Marszałkowska\u2026"
+    assert render("e", "sms", None, _ctx({"text": text}), directory)["text"] == '"Wiśniewska" - ul. Marszałkowska...'
+    latin = render("e", "sms", None, _ctx({"text": text}), directory, sms_latin=True)["text"]
+    assert latin == '"Wisniewska" - ul. Marszalkowska...'
+
+
+def test_a_template_declaring_an_impossible_budget_is_a_template_error(tmpl):
+    directory = tmpl("e", "sms.j2", "{# segments: 40 #}{% block text %}hi{% endblock %}")
+    with pytest.raises(TemplateRenderError, match="declares 40 segments"):
+        render("e", "sms", None, _ctx({}), directory)
 
 
 # --- template selection --------------------------------------------------------------------------------

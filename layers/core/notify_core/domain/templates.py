@@ -36,6 +36,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
+from notify_core.domain import sms_text
+
 BLOCKS = {
     "email": ("subject", "text", "html"),
     "sms": ("text",),
@@ -45,7 +47,12 @@ BLOCKS = {
     "telegram": ("text",),  # Telegram HTML (parse_mode HTML): rendered by the autoescaping environment
 }
 HTML_BLOCKS = frozenset({"html"})
-MAX_SMS_CHARS = 800  # ~5 concatenated GSM segments; longer bodies are cut, never rejected by SNS
+# An SMS template declares its segment budget in a comment, ``{# segments: 2 -- why #}``; without one it is 1.
+# The rendered text is prepared (typography, the org's transliteration) and cut to that budget with an ellipsis
+# (``domain.sms_text``): a template's realistic renders fit it (tests/unit/test_unit_sms_budget.py), so a cut only
+# meets data nobody foresaw, and an SMS never costs more segments than its template says.
+DEFAULT_SMS_SEGMENTS = 1
+_SEGMENTS_DECLARATION = re.compile(r"\{#-?\s*segments:\s*(\d+)")
 # An in-app item is a DynamoDB item (400 KB at most) and a line in a list: its title and body are cut to these.
 MAX_INAPP_TITLE_CHARS, MAX_INAPP_BODY_CHARS = 300, 4_000
 # The sandbox's bounds: what an operator, call or filter may build, what a block may output, how long a render
@@ -202,6 +209,9 @@ def _bounded_filter(name: str, func: Any) -> Any:
 class Rendered:
     template: str
     parts: dict[str, str]
+    # SMS only: how the text goes out (encoding, segments) and whether it had to be cut to the template's budget.
+    sms: sms_text.SmsSize | None = None
+    sms_cut: bool = False
 
     def __getitem__(self, block: str) -> str:
         return self.parts[block]
@@ -275,10 +285,22 @@ class Renderer:
 
     def render_message(self, channel: str, message: dict[str, Any]) -> Rendered:
         """A queue message's delivery rendered for ``channel`` (what a sender and the in-app writer do)."""
-        return render(message["event_type"], channel, message.get("locale"), context_for(message), self.directory)
+        latin = bool((message.get("org") or {}).get("sms_latin"))
+        return render(
+            message["event_type"], channel, message.get("locale"), context_for(message), self.directory, sms_latin=latin
+        )
 
 
-def render(event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str) -> Rendered:
+def render(
+    event_type: str,
+    channel: str,
+    locale: str | None,
+    context: dict[str, Any],
+    directory: str,
+    *,
+    sms_latin: bool = False,
+) -> Rendered:
+    """``sms_latin``: the org sends SMS in Latin letters (``sms_text.transliterate``)."""
     token = _deadline.set(time.monotonic() + MAX_RENDER_S)
     try:
         name, parts = _render_blocks(event_type, channel, locale, context, directory)
@@ -294,7 +316,25 @@ def render(event_type: str, channel: str, locale: str | None, context: dict[str,
         raise TemplateRenderError(f"{event_type}/{channel}: {type(exc).__name__}: {exc}") from None
     finally:
         _deadline.reset(token)
+    if channel == "sms":
+        prepared = sms_text.prepare(parts["text"], latin=sms_latin)
+        parts["text"] = sms_text.fit(prepared, segment_budget(directory, name))
+        size = sms_text.measure(parts["text"])
+        return Rendered(template=name, parts=parts, sms=size, sms_cut=parts["text"] != prepared)
     return Rendered(template=name, parts=_finished(channel, name, parts))
+
+
+@cache
+def segment_budget(directory: str, name: str) -> int:
+    """The segments an SMS template declares (``{# segments: N #}``), else ``DEFAULT_SMS_SEGMENTS``."""
+    plain = _environments(directory)[0]
+    assert plain.loader is not None
+    source = plain.loader.get_source(plain, name)[0]
+    found = _SEGMENTS_DECLARATION.search(source)
+    budget = int(found.group(1)) if found else DEFAULT_SMS_SEGMENTS
+    if not 1 <= budget <= sms_text.MAX_SEGMENTS:
+        raise TemplateRenderError(f"{name} declares {budget} segments (1 to {sms_text.MAX_SEGMENTS})")
+    return budget
 
 
 def _render_blocks(
@@ -334,8 +374,6 @@ def _finished(channel: str, name: str, parts: dict[str, str]) -> dict[str, str]:
     """What each channel needs of its rendered text: a one-line subject, a bounded SMS, a JSON body."""
     if channel == "email" and ("\n" in parts["subject"] or "\r" in parts["subject"]):
         parts["subject"] = " ".join(parts["subject"].split())
-    if channel == "sms":
-        parts["text"] = parts["text"][:MAX_SMS_CHARS]
     if channel == "inapp":
         parts["title"] = parts["title"][:MAX_INAPP_TITLE_CHARS]
         parts["body"] = parts["body"][:MAX_INAPP_BODY_CHARS]
