@@ -85,8 +85,13 @@ def test_html_escapes_markup_even_in_attributes(templates_dir):
         "pay_url": 'https://pay.example/"><img src=x onerror=alert(1)>',
     }
     r = render("invoice.issued", "email", None, _ctx(data), templates_dir)
-    assert '<a href="https://pay.example/&#34;&gt;&lt;img src=x onerror=alert(1)&gt;">Pay online</a>' in r["html"]
+    # Not a URL: no button at all (the layout links only https URLs), and the markup arrives as text in the body.
+    assert "Pay online" not in r["html"] and 'href="https://pay.example' not in r["html"]
     assert "<img" not in r["html"]
+    data["pay_url"] = "https://pay.example/i/42?a=1&b=2"
+    r = render("invoice.issued", "email", None, _ctx(data), templates_dir)
+    assert '<a href="https://pay.example/i/42?a=1&amp;b=2" target="_blank"' in r["html"]
+    assert "Pay online</a>" in r["html"]
 
 
 def test_money_filter_formats_thousands_and_two_decimals(templates_dir):
@@ -298,7 +303,8 @@ def test_context_for_exposes_only_the_documented_names():
             "source": "payments",
         },
         "data": {"amount": "1.00"},
-        "org": {"name": "Hutki Water", "id": "org-hutki"},
+        "org": {"name": "Hutki Water", "id": "org-hutki", "branding": None},
         "recipient": {"name": "Anna"},
         "delivery_id": "dlv_1",
+        "reasons": [],
     }

@@ -35,8 +35,9 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNot
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
 
-from notify_core.domain import sms_text
+from notify_core.domain import email_layout, sms_text
 
 BLOCKS = {
     "email": ("subject", "text", "html"),
@@ -47,6 +48,11 @@ BLOCKS = {
     "telegram": ("text",),  # Telegram HTML (parse_mode HTML): rendered by the autoescaping environment
 }
 HTML_BLOCKS = frozenset({"html"})
+# Optional blocks: an email's call to action, shown as the layout's button (https only: email_layout.https_or_none).
+OPTIONAL_BLOCKS = {"email": ("action_url", "action_label")}
+# The platform's email layout (built from email.src.html by scripts/build_email_layout.py): every email's HTML
+# block is its content.
+EMAIL_LAYOUT = "_layout/email.html.j2"
 # An SMS template declares its segment budget in a comment, ``{# segments: 2 -- why #}``; without one it is 1.
 # The rendered text is prepared (typography, the org's transliteration) and cut to that budget with an ellipsis
 # (``domain.sms_text``): a template's realistic renders fit it (tests/unit/test_unit_sms_budget.py), so a cut only
@@ -212,6 +218,8 @@ class Rendered:
     # SMS only: how the text goes out (encoding, segments) and whether it had to be cut to the template's budget.
     sms: sms_text.SmsSize | None = None
     sms_cut: bool = False
+    # Email only: the one-click unsubscribe URL its footer links to (the List-Unsubscribe header's too), if any.
+    unsubscribe_url: str | None = None
 
     def __getitem__(self, block: str) -> str:
         return self.parts[block]
@@ -277,8 +285,11 @@ class Renderer:
     (the router for an event with no in-app audience) never pays for compiling templates.
     """
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, *, unsubscribe_url: Any = None) -> None:
+        """``unsubscribe_url(message) -> str | None``: the signed one-click unsubscribe link of an email delivery
+        (``services.unsubscribe``; None for one that must always go), injected by the email sender."""
         self.directory = directory
+        self.unsubscribe_url = unsubscribe_url
 
     def render(self, event_type: str, channel: str, locale: str | None, context: dict[str, Any]) -> Rendered:
         return render(event_type, channel, locale, context, self.directory)
@@ -286,9 +297,10 @@ class Renderer:
     def render_message(self, channel: str, message: dict[str, Any]) -> Rendered:
         """A queue message's delivery rendered for ``channel`` (what a sender and the in-app writer do)."""
         latin = bool((message.get("org") or {}).get("sms_latin"))
-        return render(
-            message["event_type"], channel, message.get("locale"), context_for(message), self.directory, sms_latin=latin
-        )
+        context = context_for(message)
+        if channel == "email" and self.unsubscribe_url is not None:
+            context["unsubscribe_url"] = self.unsubscribe_url(message)
+        return render(message["event_type"], channel, message.get("locale"), context, self.directory, sms_latin=latin)
 
 
 def render(
@@ -321,7 +333,49 @@ def render(
         parts["text"] = sms_text.fit(prepared, segment_budget(directory, name))
         size = sms_text.measure(parts["text"])
         return Rendered(template=name, parts=parts, sms=size, sms_cut=parts["text"] != prepared)
-    return Rendered(template=name, parts=_finished(channel, name, parts))
+    parts = _finished(channel, name, parts)
+    if channel == "email":
+        return _in_layout(name, parts, locale, context, directory)
+    return Rendered(template=name, parts=parts)
+
+
+def _in_layout(
+    name: str, parts: dict[str, str], locale: str | None, context: dict[str, Any], directory: str
+) -> Rendered:
+    """The email's content in the platform's layout: the org's name or logo and colour, the call to action, and a
+    footer saying why this person got it and how to stop it (``domain.email_layout``)."""
+    org = context.get("org") or {}
+    unsubscribe = email_layout.https_or_none(context.get("unsubscribe_url"))
+    layout = email_layout.layout_for(
+        locale=locale,
+        subject=parts["subject"],
+        org_name=str(org.get("name") or ""),
+        branding=org.get("branding"),
+        reasons=context.get("reasons") or (),
+        subject_type=str((context.get("event") or {}).get("subject", {}).get("type", "")),
+        action_url=parts.pop("action_url", None),
+        action_label=parts.pop("action_label", ""),
+        unsubscribe_url=unsubscribe,
+    )
+    token = _deadline.set(time.monotonic() + MAX_RENDER_S)
+    try:
+        try:
+            html = _environments(directory)[1].get_template(EMAIL_LAYOUT)
+        except TemplateNotFound:  # a directory of its own (a test's) without the layout: the content alone
+            html = None
+        values = {**layout.__dict__, "content": Markup(parts["html"])}
+        if html is not None:
+            parts["html"] = html.render(layout=values)
+    except TemplateError as exc:
+        raise TemplateRenderError(f"{EMAIL_LAYOUT}: {exc}") from None
+    finally:
+        _deadline.reset(token)
+    text = parts["text"]
+    if layout.action_url and layout.action_url not in text:
+        text += f"\n\n{layout.action_label}: {layout.action_url}"
+    footer = layout.footer_text()
+    parts["text"] = f"{text}\n\n-- \n{footer}" if footer else text
+    return Rendered(template=name, parts=parts, unsubscribe_url=unsubscribe)
 
 
 @cache
@@ -355,6 +409,9 @@ def _render_blocks(
             raise TemplateRenderError(f"{name} has no {{% block {block} %}}")
         ctx = template.new_context(context)
         parts[block] = _output(template.blocks[block](ctx), name, block)
+    for block in OPTIONAL_BLOCKS.get(channel, ()):
+        if block in template_plain.blocks:
+            parts[block] = _output(template_plain.blocks[block](template_plain.new_context(context)), name, block)
     return name, parts
 
 
@@ -398,7 +455,9 @@ def context_for(message: dict[str, Any]) -> dict[str, Any]:
             "source": event.get("source"),
         },
         "data": event["data"],
-        "org": {"name": message["org"]["name"], "id": message["org_id"]},
+        "org": {"name": message["org"]["name"], "id": message["org_id"], "branding": message["org"].get("branding")},
         "recipient": {"name": message.get("recipient_name")},
         "delivery_id": message["delivery_id"],
+        # What the email layout's footer says: why this person got it (the rules routing recorded on the delivery).
+        "reasons": list(message.get("reasons") or ()),
     }
