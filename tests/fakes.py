@@ -189,6 +189,8 @@ class FakeDeliveryLog:
                 last_message_id=w.message_id,
                 last_receive=w.receive,
                 maybe_delivered=o.maybe_delivered or bool(prev and prev.maybe_delivered),
+                sms_segments=o.sms_segments or (prev.sms_segments if prev else None),
+                sms_encoding=o.sms_encoding or (prev.sms_encoding if prev else None),
             )
 
     # -- RoutingLog / DeliveryReader
@@ -241,6 +243,13 @@ class FakeDeliveryLog:
             if (r.org_id, r.channel) == (org_id, channel) and date_from <= r.created_at <= date_to:
                 counts[r.status] = counts.get(r.status, 0) + 1
         return counts
+
+    def sms_segments_by_status(self, org_id: str, date_from: str, date_to: str) -> dict[str, int]:
+        segments: dict[str, int] = {}
+        for r in self.items.values():
+            if (r.org_id, r.channel) == (org_id, "sms") and date_from <= r.created_at <= date_to:
+                segments[r.status] = segments.get(r.status, 0) + (r.sms_segments or 1)
+        return segments
 
     # -- DeliveryLog
     def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:

@@ -234,7 +234,7 @@ TABLES: tuple[Table, ...] = (
                 ("org_channel", "S"),
                 ("created_at", "S"),
                 projection="INCLUDE",
-                include=("address", "status"),
+                include=("address", "status", "sg"),  # sg: an SMS's billed segments (the cost report)
             ),
             # An SMS's SNS MessageId -> our delivery: SMS delivery status and STOP replies name only SNS's id.
             # Sparse (SMS only) and keys only: the reader fetches the item itself.

@@ -7,6 +7,10 @@ handler, a channel adapter) does not import Jinja2 and its sandbox on a cold sta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from notify_core.domain.sms_text import SmsSize
 
 
 class TemplateRenderError(Exception):
@@ -17,6 +21,11 @@ class TemplateRenderError(Exception):
 class Rendered:
     template: str
     parts: dict[str, str]
+    # SMS only: how the text goes out (encoding, segments) and whether it had to be cut to the template's budget.
+    sms: SmsSize | None = None
+    sms_cut: bool = False
+    # Email only: the one-click unsubscribe URL its footer links to (the List-Unsubscribe header's too), if any.
+    unsubscribe_url: str | None = None
 
     def __getitem__(self, block: str) -> str:
         return self.parts[block]
