@@ -13,6 +13,7 @@ from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Fun
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
+from notify_infra.constructs.state_machines import StateMachines
 
 PUBLISHERS_REQUIRED_CONTEXT_KEY = "publishersRequired"
 
@@ -47,6 +48,8 @@ class NotifyStack(Stack):
             publishers_from_context(self.node.try_get_context(PUBLISHERS_CONTEXT_KEY)),
             [self.functions.access[fn.key].role for fn in wiring.FUNCTIONS if fn.access.events_put],
         )
+        # Reminder steps: the ASL the local runtime executes, invoking the remind function.
+        self.state_machines = StateMachines(self, "StateMachines", functions=self.functions.functions)
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
