@@ -30,6 +30,7 @@ FUNCTIONS = (
     "sms_status",
     "sms_inbound",
     "dead_letter",
+    "api",
 )
 
 
