@@ -28,6 +28,9 @@ from notify_core.domain import catalog
 from notify_core.domain.org_settings import Contact, Member, OrgDirectory
 
 ADMIN_ROLE = "admin"
+# The platform's operators (a Cognito group of the user pool): they may create an org by importing its first
+# document, naming its first admin. Nothing else: an existing org is its members' alone.
+OPERATORS_GROUP = "notify-operators"
 SEND_SCOPE = "notify/send"
 # Channels a subscription cell may name (settings_document.SUBSCRIBABLE_CHANNELS) and what a contact needs for each.
 CELL_CHANNELS = ("email", "sms", "webhook")
@@ -82,6 +85,11 @@ class Caller:
     kind: str  # "user" | "client"
     id: str  # user id (Cognito user name) | app client id
     scopes: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()  # Cognito groups of a person (``cognito:groups``)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.is_user and OPERATORS_GROUP in self.groups
 
     @property
     def is_user(self) -> bool:
@@ -96,11 +104,23 @@ class Caller:
         granted = frozenset(s for s in raw_scopes if s)
         user = claims.get("username") or claims.get("cognito:username")
         if isinstance(user, str) and user:
-            return cls("user", user, granted)
+            return cls("user", user, granted, _claim_list(claims.get("cognito:groups")))
         client = claims.get("client_id")
         if isinstance(client, str) and client:
             return cls("client", client, granted)
         raise Unauthorized("the token names no user and no client")
+
+
+def _claim_list(value: Any) -> frozenset[str]:
+    """A list claim as API Gateway hands it on (a string ``"[a b]"``), or as a JSON array or list."""
+    if isinstance(value, list | tuple):
+        return frozenset(str(v) for v in value)
+    if not isinstance(value, str) or not value.strip():
+        return frozenset()
+    text = value.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return frozenset(part.strip().strip('"') for part in text.replace(",", " ").split() if part.strip().strip('"'))
 
 
 @dataclass(frozen=True)

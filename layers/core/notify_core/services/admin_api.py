@@ -144,6 +144,33 @@ class AdminApi:
         doc = self.documents.export(access.org_id)
         return doc, rules.etag(doc)
 
+    def import_as(
+        self, caller: Caller, org_id: str, body: dict[str, Any], *, if_match: str | None, dry_run: bool
+    ) -> dict[str, Any]:
+        """Import for a member of the org, or create the org: an operator's first document (naming an admin)."""
+        try:
+            access = self.access(caller, org_id)
+        except NotFound:
+            if not caller.is_operator or self.directory.directory(org_id) is not None:
+                raise
+            return self._create(org_id, body, dry_run=dry_run)
+        return self.import_document(access, body, if_match=if_match, dry_run=dry_run)
+
+    def _create(self, org_id: str, body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        doc = self._validated(org_id, body)
+        if not any(rules.ADMIN_ROLE in m.roles for m in doc.members):
+            raise Invalid(
+                "a new org needs a service administrator",
+                fields=[{"field": "body.members", "message": "name at least one member with roles: [admin]"}],
+            )
+        empty = {"org_id": org_id, "contacts": [], "webhook_endpoints": [], "subscriptions": []}
+        changes = diff_documents(empty, _as_exported(doc), doc)
+        if dry_run:
+            return {"dry_run": True, "changes": changes, "etag": rules.etag(empty), "generated_secrets": {}}
+        result = self.documents.apply(doc)
+        tag = rules.etag(self.documents.export(org_id))
+        return {"dry_run": False, "changes": changes, "etag": tag, "generated_secrets": result.generated_secrets}
+
     def import_document(
         self, access: Access, body: dict[str, Any], *, if_match: str | None, dry_run: bool
     ) -> dict[str, Any]:
@@ -152,7 +179,7 @@ class AdminApi:
         access.require_write()
         doc = self._validated(access.org_id, body)
         current, tag = self.export(access)
-        changes = diff_documents(current, _as_exported(doc, self.documents, access.org_id), doc)
+        changes = diff_documents(current, _as_exported(doc), doc)
         if dry_run:
             return {"dry_run": True, "changes": changes, "etag": tag, "generated_secrets": {}}
         rules.check_if_match(if_match, tag)
@@ -385,7 +412,7 @@ def validation_fields(exc: ValidationError, prefix: str = "body") -> list[dict[s
     return fields
 
 
-def _as_exported(doc: SettingsDocument, documents: Any, org_id: str) -> dict[str, Any]:
+def _as_exported(doc: SettingsDocument) -> dict[str, Any]:
     """The document as an export would show it once applied (how it is compared with the current one)."""
     from notify_core.domain.settings_document import from_directory, to_directory
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 
 from notify_core.domain.settings_document import SettingsDocument
 from notify_core.handlers.api.models import ImportResult
-from notify_core.handlers.api.routers._common import ERRORS, OrgId, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OrgId, caller, org, service
 
 router = Router()
 
@@ -36,7 +36,9 @@ def export_settings(org_id: OrgId) -> Response[Any]:
     "/orgs/<org_id>/settings",
     summary="Import the org's settings document (replaces it), or list what would change",
     description="Admins only. With dry_run=true nothing is stored and no If-Match is needed. Otherwise If-Match "
-    "must carry the ETag of the export the document was edited from: 409 when it changed since, 428 without it.",
+    "must carry the ETag of the export the document was edited from: 409 when it changed since, 428 without it. "
+    "A platform operator (Cognito group notify-operators) creates an org by importing its first document, which "
+    "must name a member with roles [admin]; from then on the org is its members' alone.",
     tags=["settings"],
     responses={409: {"description": "the document changed since it was read"}, 428: {"description": "no If-Match"}},
 )
@@ -46,8 +48,6 @@ def import_settings(
     if_match: Annotated[str | None, Header(alias="if-match", max_length=200)] = None,
     dry_run: Annotated[bool, Query(description="only list the changes")] = False,
 ) -> ImportResult:
-    access = org(router, org_id)
     body = document.model_dump(mode="json", exclude_unset=True)
-    return ImportResult.model_validate(
-        service(router).import_document(access, body, if_match=if_match, dry_run=dry_run)
-    )
+    result = service(router).import_as(caller(router), org_id, body, if_match=if_match, dry_run=dry_run)
+    return ImportResult.model_validate(result)
