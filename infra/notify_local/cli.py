@@ -467,8 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
         "token",
         "print an access token of the local user pool for the admin API (the user is created on first use)",
         cmd_local_token,
-        epilog="example: curl -H \"Authorization: Bearer $(notify local token --user u-anna)\" "
-        "http://127.0.0.1:4567/me",
+        epilog='example: curl -H "Authorization: Bearer $(notify local token --user u-anna)" http://127.0.0.1:4567/me',
     )
     tok.add_argument("--user", required=True, help="the user id (members carry it in the org's document)")
     tok.add_argument("--local", default=DEFAULT_LOCAL, metavar="URL", help="the local runtime's AWS endpoint")
