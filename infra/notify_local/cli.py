@@ -265,7 +265,7 @@ def cmd_local_token(args: argparse.Namespace) -> int:
         pool = cognito.find_user_pool(region, args.local)
     except LookupError as exc:
         raise CliError(str(exc)) from None
-    print(cognito.token(pool, args.user))
+    print(cognito.token(pool, args.user, groups=(cognito.OPERATORS_GROUP,) if args.operator else ()))
     return 0
 
 
@@ -470,6 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: curl -H "Authorization: Bearer $(notify local token --user u-anna)" http://127.0.0.1:4567/me',
     )
     tok.add_argument("--user", required=True, help="the user id (members carry it in the org's document)")
+    tok.add_argument("--operator", action="store_true", help="in the notify-operators group (may create orgs)")
     tok.add_argument("--local", default=DEFAULT_LOCAL, metavar="URL", help="the local runtime's AWS endpoint")
     up.add_argument("--log-file", default=str(Path(".notify-local") / "local-up.log"), help="raw logs and metrics")
 

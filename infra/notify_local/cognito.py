@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from notify_core.domain.admin_api import OPERATORS_GROUP
 from notify_infra import wiring
 
 POOL_NAME = "notify"
@@ -63,6 +64,7 @@ def create_user_pool(region: str, endpoint_url: str) -> UserPool:
         ClientName=USER_CLIENT,
         ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
+    idp.create_group(UserPoolId=pool_id, GroupName=OPERATORS_GROUP, Description="may create orgs")
     service_client = idp.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName=SERVICE_CLIENT,
@@ -89,14 +91,17 @@ def find_user_pool(region: str, endpoint_url: str) -> UserPool:
     return UserPool(pool_id, clients[USER_CLIENT], clients[SERVICE_CLIENT], region, endpoint_url)
 
 
-def token(pool: UserPool, user_id: str, *, idp: Any = None) -> str:
-    """An access token for ``user_id`` (its Cognito user name), signed by the pool's key."""
+def token(pool: UserPool, user_id: str, *, groups: tuple[str, ...] = (), idp: Any = None) -> str:
+    """An access token for ``user_id`` (its Cognito user name), signed by the pool's key; ``groups``: Cognito groups
+    to put the user in first (``notify-operators`` may create orgs)."""
     import boto3
 
     idp = idp or boto3.client("cognito-idp", endpoint_url=pool.endpoint_url, region_name=pool.region)
     password = "Local-" + secrets.token_urlsafe(18) + "9!"
     with contextlib.suppress(idp.exceptions.UsernameExistsException):
         idp.admin_create_user(UserPoolId=pool.pool_id, Username=user_id, MessageAction="SUPPRESS")
+    for group in groups:
+        idp.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=user_id, GroupName=group)
     # A fresh password per sign-in: locally nobody types one, and no password is kept anywhere.
     idp.admin_set_user_password(UserPoolId=pool.pool_id, Username=user_id, Password=password, Permanent=True)
     result = idp.admin_initiate_auth(

@@ -354,19 +354,20 @@ class LocalRuntime:
             ).start()
         return self.api_server
 
-    def token(self, user_id: str) -> str:
-        """A Cognito access token for ``user_id``, signed by this runtime's user pool (``notify local token``)."""
+    def token(self, user_id: str, *, operator: bool = False) -> str:
+        """A Cognito access token for ``user_id``, signed by this runtime's user pool (``notify local token``);
+        ``operator``: in the ``notify-operators`` group (may create orgs)."""
         from notify_local import cognito
 
-        return cognito.token(self.user_pool, user_id)
+        return cognito.token(self.user_pool, user_id, groups=(cognito.OPERATORS_GROUP,) if operator else ())
 
-    def api_client(self, user: str | None = None) -> Any:
+    def api_client(self, user: str | None = None, *, operator: bool = False) -> Any:
         """A client of the admin API signed in as ``user`` (None: no token); starts the API on a free port if it
         is not served yet. ``client.get("/orgs/acme/deliveries").json()``."""
         from notify_local.api_server import ApiClient
 
         server = self.api_server or self.start_api(port=0)
-        return ApiClient(server.url, self.token(user) if user else None)
+        return ApiClient(server.url, self.token(user, operator=operator) if user else None)
 
     def set_email_enabled(self, user_id: str, enabled: bool) -> None:
         """A user's email switch, for every org they belong to (``notify users email-off|email-on``)."""
