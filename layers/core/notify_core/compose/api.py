@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from notify_core.adapters import ssm
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
@@ -21,6 +23,7 @@ from notify_core.compose import Env, lambda_handler
 from notify_core.config import ApiSettings
 from notify_core.handlers.api.app import build_app
 from notify_core.handlers.entry import Handler
+from notify_core.observability import metrics
 from notify_core.services.admin_api import AdminApi
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
@@ -60,6 +63,7 @@ def build(env: Env) -> Handler:
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if body_bytes(event) > s.api_max_body_bytes:
+            metrics.add_metric(name="api_4xx", unit=MetricUnit.Count, value=1)
             message = f"the body is over {s.api_max_body_bytes} bytes"
             return {
                 "statusCode": 413,
@@ -67,6 +71,9 @@ def build(env: Env) -> Handler:
                 "body": json.dumps({"error": "too_large", "message": message, "fields": []}),
             }
         app.append_context(api=api)
-        return app.resolve(event, context)
+        response = app.resolve(event, context)
+        # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.
+        metrics.add_metric(name=f"api_{str(response.get('statusCode', 500))[0]}xx", unit=MetricUnit.Count, value=1)
+        return response
 
     return lambda_handler(handler)

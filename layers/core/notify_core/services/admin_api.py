@@ -222,6 +222,7 @@ class AdminApi:
         return {"items": page, "next_cursor": rules.encode_cursor(access.org_id, kind, page[-1][key]) if more else None}
 
     def put_entry(self, access: Access, kind: str, entry_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        access.require_write()
         key = "user_id" if kind == "members" else "id"
         if body.get(key, entry_id) != entry_id:
             raise Invalid(f"{key} must be the id in the path", fields=[{"field": f"body.{key}", "message": "mismatch"}])
@@ -237,6 +238,7 @@ class AdminApi:
         return entry
 
     def delete_entry(self, access: Access, kind: str, entry_id: str) -> None:
+        access.require_write()
         key = "user_id" if kind == "members" else "id"
         doc, _ = self.export(access)
         if not any(e[key] == entry_id for e in doc.get(kind, [])):
