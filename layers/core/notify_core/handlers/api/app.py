@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from notify_core.domain.admin_api import ApiError
+from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
     deliveries,
     directory,
@@ -93,4 +94,37 @@ def openapi_document() -> dict[str, Any]:
             security=[{"cognito": []}],
         )
     )
+    return _as_answered(doc)
+
+
+def _as_answered(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the API really answers: every 4xx/5xx is ``Error`` (request validation is a 400, never the 422
+    Powertools documents), a 204 has no body, and ``/public/*`` needs no token."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    error = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error.pop("$defs", {}))
+    schemas["Error"] = error
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["GatewayMessage"] = {
+        "type": "object",
+        "title": "GatewayMessage",
+        "description": "what API Gateway answers itself (its authorizer's 401, its throttling's 429)",
+        "properties": {"message": {"type": "string"}},
+        "required": ["message"],
+    }
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    either = {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/Error"},
+                                                        {"$ref": "#/components/schemas/GatewayMessage"}]}}}  # fmt: skip
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            responses = op.get("responses", {})
+            responses.pop("422", None)
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    response["content"] = either if int(status) in (401, 413, 429, 500) else body
+                elif int(status) == 204:
+                    response.pop("content", None)
+            if path.startswith(PUBLIC_PREFIX + "/"):
+                op["security"] = []
     return doc

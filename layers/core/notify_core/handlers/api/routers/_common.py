@@ -16,11 +16,16 @@ LimitQ = Annotated[int, Query(ge=1, le=100, description="items per page")]
 CursorQ = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
 
 # What a route that answers 4xx documents (every route may answer these; the API's own errors use ``Error``).
+# (``app.openapi_document`` gives every 4xx/5xx the ``Error`` body.)
+OK: dict[int, OpenAPIResponse] = {200: {"description": "OK"}}
 ERRORS: dict[int, OpenAPIResponse] = {
     400: {"description": "invalid request (field-level messages)"},
-    401: {"description": "no valid token"},
-    403: {"description": "a member who may not write"},
-    404: {"description": "not found (also: an org the caller does not belong to)"},
+    401: {"description": "no valid token (API Gateway's authorizer answers it)"},
+    403: {"description": "a member who may not write, or a token that may not do this"},
+    404: {"description": "not found (also: an org the caller does not belong to, and its resources)"},
+    413: {"description": "the body is too large"},
+    429: {"description": "throttled (API Gateway's stage limits)"},
+    500: {"description": "our failure: the message carries the request id, never details"},
 }
 
 

@@ -18,7 +18,7 @@ from notify_core.handlers.api.models import (
     ReplayWindow,
     Status,
 )
-from notify_core.handlers.api.routers._common import ERRORS, CursorQ, LimitQ, OrgId, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, CursorQ, LimitQ, OrgId, org, service
 from notify_core.services.reports import SMS_COLUMNS, to_csv
 
 router = Router()
@@ -52,7 +52,7 @@ def _summary(r: DeliveryRecord) -> dict[str, Any]:
     description="Filters combine: channel, status, event_type, recipient (an email address, a +phone or a webhook "
     "URL, normalised as the router does), and a created_at range (a bare date in `to` includes the day).",
     tags=["deliveries"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def list_deliveries(
     org_id: OrgId,
@@ -84,7 +84,7 @@ def list_deliveries(
     "/orgs/<org_id>/deliveries/<delivery_id>",
     summary="One delivery with its attempts",
     tags=["deliveries"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def get_delivery(org_id: OrgId, delivery_id: DeliveryId) -> Delivery:
     r = service(router).delivery(org(router, org_id), delivery_id)
@@ -98,7 +98,7 @@ def get_delivery(org_id: OrgId, delivery_id: DeliveryId) -> Delivery:
     description="Admins only. The same delivery id goes back on its queue; a delivery that was sent (or skipped) is "
     "never sent again: it comes back under `skipped` with the reason.",
     tags=["deliveries"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def replay_one(org_id: OrgId, delivery_id: DeliveryId) -> ReplayResult:
     return ReplayResult.model_validate(service(router).replay_one(org(router, org_id), delivery_id))
@@ -109,7 +109,7 @@ def replay_one(org_id: OrgId, delivery_id: DeliveryId) -> ReplayResult:
     summary="Replay every dead/failed/unknown delivery of a window",
     description="Admins only. Same rule as one replay, for each delivery created in [since, until].",
     tags=["deliveries"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def replay_window(org_id: OrgId, window: Annotated[ReplayWindow, Body()]) -> ReplayResult:
     result = service(router).replay_window(
@@ -127,7 +127,7 @@ def replay_window(org_id: OrgId, window: Annotated[ReplayWindow, Body()]) -> Rep
     "/orgs/<org_id>/reports/sms",
     summary='The "Sent SMS" report (SEEDS §2) as CSV',
     tags=["deliveries"],
-    responses={200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS},
+    responses={**ERRORS, 200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def sms_report(
     org_id: OrgId,

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict
 
 from notify_core.domain.settings_document import ContactDoc, MemberDoc
-from notify_core.handlers.api.routers._common import ERRORS, CursorQ, LimitQ, OrgId, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, CursorQ, LimitQ, OrgId, org, service
 
 router = Router()
 EntryId = Annotated[str, Path(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:@-]+$")]
@@ -29,7 +29,9 @@ class ContactPage(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("/orgs/<org_id>/members", summary="The org's members, by user id", tags=["directory"], responses=ERRORS)
+@router.get(
+    "/orgs/<org_id>/members", summary="The org's members, by user id", tags=["directory"], responses={**OK, **ERRORS}
+)
 def list_members(org_id: OrgId, limit: LimitQ = 50, cursor: CursorQ = None) -> MemberPage:
     page = service(router).list_entries(org(router, org_id), "members", limit=limit, cursor=cursor)
     return MemberPage.model_validate(page)
@@ -40,7 +42,7 @@ def list_members(org_id: OrgId, limit: LimitQ = 50, cursor: CursorQ = None) -> M
     summary="Add or replace a member",
     description="Admins only. roles: [admin] makes a service administrator; the last admin cannot be demoted (409).",
     tags=["directory"],
-    responses={**ERRORS, 409: {"description": "the org would have no admin left"}},
+    responses={**OK, **ERRORS, 409: {"description": "the org would have no admin left"}},
 )
 def put_member(org_id: OrgId, user_id: EntryId, member: Annotated[MemberDoc, Body()]) -> MemberDoc:
     entry = service(router).put_entry(
@@ -53,14 +55,16 @@ def put_member(org_id: OrgId, user_id: EntryId, member: Annotated[MemberDoc, Bod
     "/orgs/<org_id>/members/<user_id>",
     summary="Remove a member",
     tags=["directory"],
-    responses={**ERRORS, 204: {"description": "removed"}, 409: {"description": "the last admin, or still named"}},
+    responses={204: {"description": "removed"}, **ERRORS, 409: {"description": "the last admin, or still named"}},
 )
 def delete_member(org_id: OrgId, user_id: EntryId) -> Response[None]:
     service(router).delete_entry(org(router, org_id), "members", user_id)
     return Response(204)
 
 
-@router.get("/orgs/<org_id>/contacts", summary="The org's contacts, by id", tags=["directory"], responses=ERRORS)
+@router.get(
+    "/orgs/<org_id>/contacts", summary="The org's contacts, by id", tags=["directory"], responses={**OK, **ERRORS}
+)
 def list_contacts(org_id: OrgId, limit: LimitQ = 50, cursor: CursorQ = None) -> ContactPage:
     page = service(router).list_entries(org(router, org_id), "contacts", limit=limit, cursor=cursor)
     return ContactPage.model_validate(page)
@@ -71,7 +75,7 @@ def list_contacts(org_id: OrgId, limit: LimitQ = 50, cursor: CursorQ = None) -> 
     summary="Add or replace a contact",
     description="Admins only. Every address is checked (the message names which one is wrong).",
     tags=["directory"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def put_contact(org_id: OrgId, contact_id: EntryId, contact: Annotated[ContactDoc, Body()]) -> ContactDoc:
     entry = service(router).put_entry(
@@ -85,7 +89,7 @@ def put_contact(org_id: OrgId, contact_id: EntryId, contact: Annotated[ContactDo
     summary="Remove a contact",
     description="Admins only. A contact still chosen in a subscription cell or named by a client is refused (409).",
     tags=["directory"],
-    responses={**ERRORS, 204: {"description": "removed"}, 409: {"description": "still chosen somewhere"}},
+    responses={204: {"description": "removed"}, **ERRORS, 409: {"description": "still chosen somewhere"}},
 )
 def delete_contact(org_id: OrgId, contact_id: EntryId) -> Response[None]:
     service(router).delete_entry(org(router, org_id), "contacts", contact_id)

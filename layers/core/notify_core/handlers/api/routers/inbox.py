@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from notify_core.domain.admin_api import NotFound
 from notify_core.handlers.api.models import InboxItem, InboxPage, Marked, Unread
-from notify_core.handlers.api.routers._common import ERRORS, CursorQ, LimitQ, OrgId, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, CursorQ, LimitQ, OrgId, org, service
 
 router = Router()
 ItemId = Annotated[str, Path(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -43,7 +43,9 @@ def _item(i: Any) -> InboxItem:
     )
 
 
-@router.get("/orgs/<org_id>/inbox", summary="Your in-app messages, newest first", tags=["inbox"], responses=ERRORS)
+@router.get(
+    "/orgs/<org_id>/inbox", summary="Your in-app messages, newest first", tags=["inbox"], responses={**OK, **ERRORS}
+)
 def list_inbox(
     org_id: OrgId,
     unread_only: Annotated[bool, Query()] = False,
@@ -54,17 +56,23 @@ def list_inbox(
     return InboxPage(items=[_item(i) for i in page["items"]], next_cursor=page["next_cursor"])
 
 
-@router.get("/orgs/<org_id>/inbox/unread-count", summary="How many are unread", tags=["inbox"], responses=ERRORS)
+@router.get(
+    "/orgs/<org_id>/inbox/unread-count", summary="How many are unread", tags=["inbox"], responses={**OK, **ERRORS}
+)
 def unread_count(org_id: OrgId) -> Unread:
     return Unread(unread=service(router).unread(org(router, org_id)))
 
 
-@router.post("/orgs/<org_id>/inbox/<item>/read", summary="Mark one message read", tags=["inbox"], responses=ERRORS)
+@router.post(
+    "/orgs/<org_id>/inbox/<item>/read", summary="Mark one message read", tags=["inbox"], responses={**OK, **ERRORS}
+)
 def mark_read(org_id: OrgId, item: ItemId) -> Marked:
     service(router).mark_read(org(router, org_id), _sort_key(item))
     return Marked(marked=1)
 
 
-@router.post("/orgs/<org_id>/inbox/read-all", summary="Mark every message read", tags=["inbox"], responses=ERRORS)
+@router.post(
+    "/orgs/<org_id>/inbox/read-all", summary="Mark every message read", tags=["inbox"], responses={**OK, **ERRORS}
+)
 def mark_all_read(org_id: OrgId) -> Marked:
     return Marked(marked=service(router).mark_all_read(org(router, org_id)))

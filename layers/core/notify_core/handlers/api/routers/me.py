@@ -8,12 +8,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from notify_core.handlers.api.models import EmailSwitch, Me
-from notify_core.handlers.api.routers._common import ERRORS, caller, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, caller, service
 
 router = Router()
 
 
-@router.get("/me", summary="Who the token says you are, and your email switch", tags=["me"], responses=ERRORS)
+@router.get("/me", summary="Who the token says you are, and your email switch", tags=["me"], responses={**OK, **ERRORS})
 def get_me() -> Me:
     return Me.model_validate(service(router).me(caller(router)))
 
@@ -23,7 +23,7 @@ def get_me() -> Me:
     summary="Switch email on or off in every org you belong to",
     description="In-app messages keep coming; only email stops (or starts again).",
     tags=["me"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def put_email(switch: Annotated[EmailSwitch, Body()]) -> Me:
     return Me.model_validate(service(router).set_email(caller(router), switch.enabled))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from notify_core.handlers.api.models import QuarantinedEvent, QuarantinePage
-from notify_core.handlers.api.routers._common import ERRORS, CursorQ, LimitQ, OrgId, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, CursorQ, LimitQ, OrgId, org, service
 
 router = Router()
 
@@ -16,7 +16,7 @@ router = Router()
     description="Only events that named this org (and an event id) are here: a body that names no org stays in the "
     "platform's quarantine queue, which no org can read.",
     tags=["quarantine"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def list_quarantine(org_id: OrgId, limit: LimitQ = 50, cursor: CursorQ = None) -> QuarantinePage:
     page = service(router).quarantined(org(router, org_id), limit=limit, cursor=cursor)

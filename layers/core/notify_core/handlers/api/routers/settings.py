@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 
 from notify_core.domain.settings_document import SettingsDocument
 from notify_core.handlers.api.models import ImportResult
-from notify_core.handlers.api.routers._common import ERRORS, OrgId, caller, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, OrgId, caller, org, service
 
 router = Router()
 
@@ -22,8 +22,8 @@ router = Router()
     "The ETag header goes back as If-Match on the import.",
     tags=["settings"],
     responses={
-        200: {"description": "the document", "content": {"application/json": {"model": SettingsDocument}}},
         **ERRORS,
+        200: {"description": "the document", "content": {"application/json": {"model": SettingsDocument}}},
     },
 )
 def export_settings(org_id: OrgId) -> Response[Any]:
@@ -40,7 +40,12 @@ def export_settings(org_id: OrgId) -> Response[Any]:
     "A platform operator (Cognito group notify-operators) creates an org by importing its first document, which "
     "must name a member with roles [admin]; from then on the org is its members' alone.",
     tags=["settings"],
-    responses={409: {"description": "the document changed since it was read"}, 428: {"description": "no If-Match"}},
+    responses={
+        **OK,
+        **ERRORS,
+        409: {"description": "the document changed since it was read"},
+        428: {"description": "no If-Match"},
+    },
 )
 def import_settings(
     org_id: OrgId,

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from notify_core.domain import admin_api as rules
 from notify_core.handlers.api.models import CellEdit, Matrix, MatrixCell, MatrixScope
-from notify_core.handlers.api.routers._common import ERRORS, OrgId, org, service
+from notify_core.handlers.api.routers._common import ERRORS, OK, OrgId, org, service
 
 router = Router()
 Scope = Annotated[
@@ -35,7 +35,7 @@ def _cell(c: rules.Cell) -> MatrixCell:
     description="Every scope the org subscribes at (the org scope always), with every group x channel cell the "
     "catalog allows, chosen or not.",
     tags=["subscriptions"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def get_matrix(org_id: OrgId) -> Matrix:
     m = service(router).matrix(org(router, org_id))
@@ -48,7 +48,7 @@ def get_matrix(org_id: OrgId) -> Matrix:
     description="Admins only. A contact without the address the channel needs (an email for email, a phone for "
     "sms) is refused, the message saying which contact lacks what; webhook cells take endpoint ids.",
     tags=["subscriptions"],
-    responses=ERRORS,
+    responses={**OK, **ERRORS},
 )
 def put_cell(
     org_id: OrgId, scope: Scope, group: Group, channel: CellChannel, edit: Annotated[CellEdit, Body()]
