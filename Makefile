@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
+.PHONY: setup demo test test-fast lint schemas openapi synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -46,6 +46,10 @@ lint: setup
 # The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
 schemas: setup
 	$(PY) scripts/catalog_schemas.py --write
+
+# The admin API's OpenAPI document (schemas/openapi.json); refuses a change that breaks clients without a version bump.
+openapi: setup
+	$(PY) scripts/openapi.py --write
 
 synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet

@@ -217,10 +217,18 @@ class FakeDeliveryLog:
         )
 
     def by_org_since(
-        self, org_id: str, since: str, *, statuses: tuple[str, ...], endpoint_id: str | None = None
+        self,
+        org_id: str,
+        since: str,
+        *,
+        statuses: tuple[str, ...],
+        endpoint_id: str | None = None,
+        channels: Sequence[str] = ("email", "sms", "webhook", "slack", "telegram"),
+        until: str = "~",
     ) -> Iterator[DeliveryRecord]:
         for r in sorted(self.items.values(), key=lambda r: r.created_at):
-            wanted = r.org_id == org_id and r.created_at >= since and r.status in statuses and r.payload
+            wanted = r.org_id == org_id and since <= r.created_at <= until and r.status in statuses and r.payload
+            wanted = wanted and r.channel in channels
             if wanted and endpoint_id in (None, r.endpoint_id):
                 yield r
 

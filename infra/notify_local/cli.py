@@ -223,8 +223,10 @@ def cmd_local_up(args: argparse.Namespace) -> int:
         rt.start()
         receiver = rt.start_receiver(args.receiver_port)
         try:
+            api = rt.start_api(args.api_port)
             print(f"notify local runtime up: AWS endpoint {rt.endpoint_url} (region {rt.region}, bus 'notify')")
             print(f"receiver: {receiver.url}/<any path> (webhooks; answers as Slack does; plays the Telegram Bot API)")
+            print(f"admin API: {api.url} (token: notify local token --user USER_ID)")
             for f, text in docs:
                 document = str(text).replace("$receiver", receiver.url)
                 try:
@@ -249,6 +251,21 @@ def cmd_local_up(args: argparse.Namespace) -> int:
         finally:
             rt.stop()
             receiver.stop()
+    return 0
+
+
+def cmd_local_token(args: argparse.Namespace) -> int:
+    """An access token of the running local runtime's user pool (moto's cognito-idp), for the admin API."""
+    from notify_local import cognito
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    try:
+        pool = cognito.find_user_pool(region, args.local)
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    print(cognito.token(pool, args.user, groups=(cognito.OPERATORS_GROUP,) if args.operator else ()))
     return 0
 
 
@@ -441,7 +458,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="settings document(s) to apply at start ($receiver: its URL)",
     )
+    up.add_argument(
+        "--api-port", type=int, default=4567, help="the admin API's port (API Gateway and its JWT authorizer, played)"
+    )
     up.add_argument("--log-level", default="INFO", help="of the handlers' logs, written to --log-file")
+    tok = command(
+        local,
+        "token",
+        "print an access token of the local user pool for the admin API (the user is created on first use)",
+        cmd_local_token,
+        epilog='example: curl -H "Authorization: Bearer $(notify local token --user u-anna)" http://127.0.0.1:4567/me',
+    )
+    tok.add_argument("--user", required=True, help="the user id (members carry it in the org's document)")
+    tok.add_argument("--operator", action="store_true", help="in the notify-operators group (may create orgs)")
+    tok.add_argument("--local", default=DEFAULT_LOCAL, metavar="URL", help="the local runtime's AWS endpoint")
     up.add_argument("--log-file", default=str(Path(".notify-local") / "local-up.log"), help="raw logs and metrics")
 
     settings = sub.add_parser("settings", help="org settings documents (YAML or JSON)").add_subparsers(

@@ -279,6 +279,14 @@ class SettingsTable:
             return None
         return self._value(item) if isinstance(item, self.m.Endpoint) else None
 
+    def member(self, org_id: str, user_id: str) -> Member | None:
+        """One member of the org (the admin API's access check: one consistent GetItem, the org in the key)."""
+        try:
+            item = self.m.Item.get(org_id, member_sk(user_id), consistent_read=True)
+        except self.m.Item.DoesNotExist:
+            return None
+        return self._value(item) if isinstance(item, self.m.Member) else None
+
     def directory(self, org_id: str) -> OrgDirectory | None:
         """Everything the org's settings document holds (None: the org has no profile)."""
         values = [self._value(i) for i in self.m.Item.query(org_id)]
