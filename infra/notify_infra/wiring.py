@@ -174,6 +174,9 @@ class Access:
     buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
     # states:StartExecution and states:StopExecution on these state machines' executions (reminder steps)
     state_machines: tuple[str, ...] = ()
+    # ssm:PutParameter (and GetParameter without decryption: "does a secret exist?") under these paths: the admin
+    # API stores an imported document's secrets there; it never reads one back.
+    ssm_write_prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,7 @@ TABLES: tuple[Table, ...] = (
                 ("org_channel", "S"),
                 ("created_at", "S"),
                 projection="INCLUDE",
-                include=("address", "status"),
+                include=("address", "status", "sg"),  # sg: an SMS's billed segments (the cost report)
             ),
             # An SMS's SNS MessageId -> our delivery: SMS delivery status and STOP replies name only SNS's id.
             # Sparse (SMS only) and keys only: the reader fetches the item itself.
@@ -514,6 +517,32 @@ PUBLISHERS_REQUIRED = False
 # elsewhere lists them here, e.g. "443,8443"; the SSRF guard refuses every other port before resolving the host.
 WEBHOOK_ALLOWED_PORTS = "443"
 
+
+# The admin API (README "Admin API"): one HTTP API (API Gateway v2) in front of the ``api`` function, a Cognito user
+# pool whose tokens its JWT authorizer verifies, stage throttling, access logs. The local runtime serves the same
+# routes on 127.0.0.1:4567 (``notify_local.api_server``) with the same checks.
+@dataclass(frozen=True)
+class HttpApi:
+    function: str
+    # Routes under this prefix go without the authorizer (their own proof is in the request: a signed link).
+    public_prefix: str
+    throttle_rate_per_s: int  # steady requests per second, the whole stage (API Gateway answers 429 beyond)
+    throttle_burst: int
+    max_body_bytes: int  # API Gateway takes 10 MB; the function refuses more than this with 413
+    local_port: int = 4567
+    # OAuth scopes of the resource server "notify" (client-credentials clients of product services)
+    scopes: tuple[str, ...] = ("send",)
+    resource_server: str = "notify"
+
+
+HTTP_API = HttpApi(
+    function="api",
+    public_prefix="/public",
+    throttle_rate_per_s=50,
+    throttle_burst=100,
+    max_body_bytes=256 * 1024,
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         key="router",
@@ -645,6 +674,31 @@ FUNCTIONS: tuple[Function, ...] = (
         max_concurrency=2,
         concurrency_reason="Dead letters are the exception: 2 per DLQ drain them, and a provider outage that "
         "leaves thousands of messages without an outcome does not also hammer the delivery log in parallel.",
+    ),
+    Function(
+        key="api",
+        purpose="admin API: settings document, members and contacts, the subscription matrix, the delivery log and "
+        "replay, inboxes, quarantine (HTTP API, JWT authorizer)",
+        sources=(),
+        access=Access(
+            tables_read=("settings", "deliveries", "users", "inbox", "routing"),
+            tables_write=("settings", "users", "inbox"),
+            # replay: one conditional UpdateItem per delivery, then the message back on its queue
+            tables_update=("deliveries",),
+            queues_send=("email", "sms", "webhook", "chat"),
+            ssm_write_prefixes=(WEBHOOK_SECRET_PREFIX, CHAT_SECRET_PREFIX),
+        ),
+        env={
+            env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
+            env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX,
+            env_names.API_MAX_BODY_BYTES: str(HTTP_API.max_body_bytes),
+        },
+        memory_mb=512,
+        timeout_s=29,  # API Gateway's integration timeout: an answer later than that reaches nobody
+        max_concurrency=20,
+        concurrency_reason="People and product services configuring and inspecting orgs: stage throttling (50/s, "
+        "burst 100) bounds the requests; 20 copies answer them and keep the settings and delivery tables' "
+        "on-demand capacity for the senders.",
     ),
 )
 

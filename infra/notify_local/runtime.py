@@ -90,6 +90,8 @@ class LocalRuntime:
         self.errors: list[str] = []
         self._overrides: dict[str, dict[str, str]] = {}
         self._admin: Any = None
+        self.user_pool: Any = None  # notify_local.cognito.UserPool: the admin API's sign-in, on moto
+        self.api_server: Any = None
         self._driver = Driver(self.region, self.errors, output=lambda: self.handler_output)
         self.clock = clock.CLOCK
         self._driver.clock = self.clock.now
@@ -143,6 +145,9 @@ class LocalRuntime:
 
     def stop(self) -> None:
         self._stop_executions()
+        if self.api_server is not None:
+            self.api_server.stop()
+            self.api_server = None
         self._driver.stop()
         if self._server:
             self._server.stop()
@@ -196,6 +201,9 @@ class LocalRuntime:
         )
         self._admin = None
         self._driver.sources = event_sources(self.queue_urls, self.region)
+        from notify_local import cognito
+
+        self.user_pool = cognito.create_user_pool(self.region, self.endpoint_url)
 
     def function_environment(self, fn: wiring.Function | str) -> dict[str, str]:
         """The environment ``fn`` runs with: the stack's, with local names and knobs, and any ``override_env``."""
@@ -424,6 +432,33 @@ class LocalRuntime:
             with self.paused():
                 self._driver.load_handlers(self.function_environment)
         return self.receiver
+
+    # ---------------------------------------------------------------- admin API
+    def start_api(self, port: int = wiring.HTTP_API.local_port) -> Any:
+        """Serve the admin API on ``host:port`` (0: any free port) as API Gateway would, JWT authorizer included;
+        returns the server (``.url``)."""
+        from notify_local.api_server import ApiServer
+
+        if self.api_server is None:
+            self.api_server = ApiServer(
+                lambda event: self._driver.invoke("api", event), lambda: self.user_pool, self.host, port
+            ).start()
+        return self.api_server
+
+    def token(self, user_id: str, *, operator: bool = False) -> str:
+        """A Cognito access token for ``user_id``, signed by this runtime's user pool (``notify local token``);
+        ``operator``: in the ``notify-operators`` group (may create orgs)."""
+        from notify_local import cognito
+
+        return cognito.token(self.user_pool, user_id, groups=(cognito.OPERATORS_GROUP,) if operator else ())
+
+    def api_client(self, user: str | None = None, *, operator: bool = False) -> Any:
+        """A client of the admin API signed in as ``user`` (None: no token); starts the API on a free port if it
+        is not served yet. ``client.get("/orgs/acme/deliveries").json()``."""
+        from notify_local.api_server import ApiClient
+
+        server = self.api_server or self.start_api(port=0)
+        return ApiClient(server.url, self.token(user, operator=operator) if user else None)
 
     def set_email_enabled(self, user_id: str, enabled: bool) -> None:
         """A user's email switch, for every org they belong to (``notify users email-off|email-on``)."""

@@ -164,6 +164,8 @@ class FunctionAccess(Construct):
             self._sms_publish()
         if access.ssm_prefix:
             self._ssm_parameters(access.ssm_prefix)
+        if access.ssm_write_prefixes:
+            self._ssm_write(access.ssm_write_prefixes)
 
     def _bucket_read(self, bucket: s3.IBucket, key: str) -> None:
         # s3:GetObject alone (HeadObject is authorised by it): no ListBucket, no writes, no deletes. Its own
@@ -298,6 +300,42 @@ class FunctionAccess(Construct):
             "The SecureString key is chosen per parameter (aws/ssm or a customer key) and its id is not "
             "known here; kms:Decrypt is bounded by kms:ViaService=ssm and by the encryption context "
             f"PARAMETER_ARN under {prefix}.",
+        )
+
+    def _ssm_write(self, prefixes: tuple[str, ...]) -> None:
+        """Store secrets (the admin API's document import): PutParameter, and GetParameter without decryption to
+        learn whether one exists; never kms:Decrypt, so no secret is ever read back out."""
+        parameters = [f"parameter/{p.strip('/')}/*" for p in prefixes]
+        policy = iam.Policy(
+            self,
+            "SecretParametersWrite",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="WriteSecretParameters",
+                    actions=["ssm:PutParameter", "ssm:GetParameter"],
+                    resources=[_arn("ssm", p) for p in parameters],
+                ),
+                iam.PolicyStatement(
+                    sid="EncryptSecretParametersViaSsm",
+                    actions=["kms:Encrypt", "kms:GenerateDataKey"],
+                    resources=[_arn("kms", "key/*")],
+                    conditions={"StringEquals": {"kms:ViaService": f"ssm.{Aws.REGION}.amazonaws.com"}},
+                ),
+            ],
+        )
+        for prefix, p in zip(prefixes, parameters, strict=True):
+            _acknowledge(
+                policy,
+                f"Resource::{_nag_arn('ssm', p)}",
+                f"Secrets of imported settings documents are SecureString parameters {prefix}<org_id>/<name>, "
+                "created at runtime; the grant is Put/GetParameter under that path only (no Decrypt).",
+            )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('kms', 'key/*')}",
+            "SecureString parameters use the account's aws/ssm key, whose id is not known here; encrypting is "
+            "bounded by kms:ViaService=ssm, and nothing here may decrypt.",
         )
 
     def acknowledge_tracing(self) -> None:

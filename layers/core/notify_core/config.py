@@ -78,6 +78,7 @@ ATTACHMENT_MAX_TOTAL_BYTES = "ATTACHMENT_MAX_TOTAL_BYTES"
 PUBLISHERS_REQUIRED = "PUBLISHERS_REQUIRED"
 # Ports a webhook or Slack URL may name, comma-separated (README "Webhooks": 443 unless the deployment says more).
 WEBHOOK_ALLOWED_PORTS = "WEBHOOK_ALLOWED_PORTS"
+API_MAX_BODY_BYTES = "API_MAX_BODY_BYTES"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 
@@ -269,6 +270,33 @@ class RemindSettings(_Timers):
     function: ClassVar[str] = "remind"
 
 
+class ApiSettings(_DeliveryLog):
+    """The admin API (``functions/api``): the org's directory, the delivery log and replay, inboxes, the user-level
+    email switch, the routing records (quarantine), and where secrets of an imported document go."""
+
+    function: ClassVar[str] = "api"
+    settings_table: Name = _req(SETTINGS_TABLE)
+    users_table: Name = _req(USERS_TABLE)
+    inbox_table: Name = _req(INBOX_TABLE)
+    routing_table: Name = _req(ROUTING_TABLE)
+    email_queue_url: Name = _req(EMAIL_QUEUE_URL)
+    sms_queue_url: Name = _req(SMS_QUEUE_URL)
+    webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
+    chat_queue_url: Name = _req(CHAT_QUEUE_URL)
+    webhook_secret_prefix: Name = _req(WEBHOOK_SECRET_PREFIX)
+    chat_secret_prefix: Name = _req(CHAT_SECRET_PREFIX)
+    # A request body over this many bytes is refused with 413 before anything reads it.
+    api_max_body_bytes: int = Field(alias=API_MAX_BODY_BYTES, default=256 * 1024, gt=0)
+
+    def delivery_queue_urls(self) -> dict[str, str]:
+        return {
+            "email": self.email_queue_url,
+            "sms": self.sms_queue_url,
+            "webhook": self.webhook_queue_url,
+            "chat": self.chat_queue_url,
+        }
+
+
 class AdminSettings(FunctionSettings):
     """The operator's tools (the ``notify`` CLI, the local runtime's Python API): every name is optional because
     each command needs only some; ``compose.admin.Admin`` says which one is missing when a command needs it."""
@@ -305,5 +333,6 @@ FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {
         DeadLetterSettings,
         TimersSettings,
         RemindSettings,
+        ApiSettings,
     )
 }

@@ -79,7 +79,7 @@ class ByOrgChannelIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "by_org_channel"
-        projection = IncludeProjection(["address", "status"])
+        projection = IncludeProjection(["address", "status", "sg"])
 
     org_channel = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -127,6 +127,9 @@ class DeliveryItem(Model):
     last_receive = NumberAttribute(null=True, attr_name="lr")
     # Set once a request went unanswered (kept across replays): such a delivery is never written dead.
     maybe_delivered = BooleanAttribute(null=True, attr_name="md")
+    # SMS: billed segments (projected on the reporting index: the cost report sums them) and encoding.
+    sms_segments = NumberAttribute(null=True, attr_name="sg")
+    sms_encoding = UnicodeAttribute(null=True, attr_name="en")
     expires_at = TTLAttribute(null=True)
 
     by_org_channel = ByOrgChannelIndex()
@@ -172,6 +175,13 @@ def full_payload(item: DeliveryItem) -> str | None:
     return json.dumps({**message, **json.loads(item.payload)}, separators=(",", ":"))
 
 
+class _Key:
+    """An index entry's table key (what ``_items`` reads)."""
+
+    def __init__(self, delivery_id: str) -> None:
+        self.delivery_id = delivery_id
+
+
 # An attempt's provider message id is kept only where it differs from the item's (it nearly never does).
 _NO_PROVIDER_ANSWER = frozenset({RETRYING, FAILED, DEAD})
 
@@ -212,6 +222,8 @@ def to_record(item: DeliveryItem) -> DeliveryRecord:
         last_message_id=item.last_message_id,
         last_receive=None if item.last_receive is None else int(item.last_receive),
         maybe_delivered=bool(item.maybe_delivered),
+        sms_segments=None if item.sms_segments is None else int(item.sms_segments),
+        sms_encoding=item.sms_encoding,
     )
 
 
@@ -305,6 +317,8 @@ class DeliveryLog:
             last_message_id=w.message_id,
             last_receive=w.receive,
             maybe_delivered=True if outcome.maybe_delivered or (prev and prev.maybe_delivered) else None,
+            sms_segments=outcome.sms_segments or (prev.sms_segments if prev else None),
+            sms_encoding=outcome.sms_encoding or (prev.sms_encoding if prev else None),
             expires_at=self.retention,
         )
 
@@ -437,11 +451,12 @@ class DeliveryLog:
         statuses: tuple[str, ...],
         endpoint_id: str | None = None,
         channels: Sequence[str] = ("email", "sms", "webhook", "slack", "telegram"),
+        until: str = "~",
     ) -> Iterator[DeliveryRecord]:
-        """An org's deliveries created at or after ``since`` in one of ``statuses`` with a stored message."""
+        """An org's deliveries created from ``since`` to ``until`` in one of ``statuses`` with a stored message."""
         D = self.Item
         for channel in channels:
-            keys = self._keys_in(org_id, channel, since, "~", D.status.is_in(*statuses))
+            keys = self._keys_in(org_id, channel, since, until, D.status.is_in(*statuses))
             for record in self._items(keys):
                 if record.payload and (endpoint_id is None or record.endpoint_id == endpoint_id):
                     yield record
@@ -471,12 +486,86 @@ class DeliveryLog:
                 break
         yield from self._items(chosen)
 
+    def page(
+        self,
+        org_id: str,
+        channels: Sequence[str],
+        *,
+        date_from: str,
+        date_to: str,
+        limit: int,
+        positions: dict[str, Any] | None = None,
+        statuses: Sequence[str] = (),
+        address: str | None = None,
+    ) -> tuple[list[DeliveryRecord], dict[str, Any] | None]:
+        """An org's deliveries, newest first, across ``channels`` (one reporting-index Query per channel, merged by
+        time; never a Scan). Status and address filter on the index's projection. ``positions`` (channel -> the last
+        index entry read, or None once the channel is exhausted) says where the previous page stopped; the answer's
+        positions say where the next one starts (None: nothing left)."""
+        D = self.Item
+        positions = dict(positions or {})
+        condition: Any = None
+        if statuses:
+            condition = D.status.is_in(*statuses)
+        if address:
+            condition = D.address == address if condition is None else condition & (D.address == address)
+        fetched: dict[str, list[tuple[str, str]]] = {}  # channel -> up to limit + 1 (created_at, delivery_id)
+        for channel in channels:
+            if channel in positions and positions[channel] is None:
+                continue  # exhausted on an earlier page
+            fetched[channel] = self._index_page(
+                org_id, channel, date_from, date_to, condition, positions.get(channel), limit
+            )
+        heads = sorted(
+            ((c_at, d_id, ch) for ch, entries in fetched.items() for c_at, d_id in entries[:limit]), reverse=True
+        )[:limit]
+        for channel, entries in fetched.items():
+            taken = [h for h in heads if h[2] == channel]
+            if len(taken) == len(entries):
+                positions[channel] = None  # every entry left in the channel is on this page
+            elif taken:
+                positions[channel] = [taken[-1][0], taken[-1][1]]
+        records = list(self._items([_Key(h[1]) for h in heads]))
+        more = any(positions.get(c, "start") is not None for c in channels)
+        return records, positions if more else None
+
+    def _index_page(
+        self, org_id: str, channel: str, date_from: str, date_to: str, condition: Any, after: Any, limit: int
+    ) -> list[tuple[str, str]]:
+        D = self.Item
+        key = org_channel_key(org_id, channel)
+        start = None
+        if after:
+            start = {"delivery_id": {"S": after[1]}, "org_channel": {"S": key}, "created_at": {"S": after[0]}}
+        found = D.by_org_channel.query(
+            key,
+            D.created_at.between(date_from, date_to),
+            filter_condition=condition,
+            scan_index_forward=False,
+            last_evaluated_key=start,
+            page_size=limit + 1,
+        )
+        entries = []
+        for entry in found:
+            entries.append((entry.created_at, entry.delivery_id))
+            if len(entries) > limit:
+                break
+        return entries
+
     def count_by_status(self, org_id: str, channel: str, date_from: str, date_to: str) -> dict[str, int]:
         """How many deliveries of a channel an org had in a window, by status (index keys and status only)."""
         counts: dict[str, int] = {}
         for key in self._keys_in(org_id, channel, date_from, date_to):
             counts[key.status] = counts.get(key.status, 0) + 1
         return counts
+
+    def sms_segments_by_status(self, org_id: str, date_from: str, date_to: str) -> dict[str, int]:
+        """The billed segments of an org's SMS in a window, by status (the index projects ``sg``; an SMS recorded
+        before segments were, or that never reached the provider, counts one)."""
+        segments: dict[str, int] = {}
+        for key in self._keys_in(org_id, "sms", date_from, date_to):
+            segments[key.status] = segments.get(key.status, 0) + int(key.sms_segments or 1)
+        return segments
 
     # ------------------------------------------------------------------------------------------ feedback
     def record_outcome(

@@ -24,6 +24,12 @@ class UsersTable:
     def set_email_enabled(self, user_id: str, enabled: bool) -> None:
         self.Item(user_id=user_id, email_enabled=enabled, updated_at=utcnow_iso()).save()
 
+    def email_enabled(self, user_id: str) -> bool:
+        try:
+            return bool(self.Item.get(user_id, consistent_read=True).email_enabled)
+        except self.Item.DoesNotExist:
+            return True  # never changed: the default
+
     def email_off(self, user_ids: Iterable[str]) -> set[str]:
         """The users among these who switched email off everywhere: one BatchGetItem per 100 users (users who
         never changed a setting have no item: the defaults apply)."""
