@@ -31,6 +31,8 @@ EVENTBRIDGE_EVENT = 1.00 / 1e6
 SNS_PUBLISH = 0.50 / 1e6
 # Step Functions Standard, per state transition (https://aws.amazon.com/step-functions/pricing/).
 STEP_FUNCTIONS_TRANSITION = 25.0 / 1e6
+# EventBridge Scheduler, per invocation after 14 million free a month (https://aws.amazon.com/eventbridge/pricing/).
+SCHEDULER_INVOCATION = 1.00 / 1e6
 
 # What the providers charge for the message itself (shown apart: no design of ours changes it).
 SES_EMAIL = 0.10 / 1000
