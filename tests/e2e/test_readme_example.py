@@ -18,9 +18,13 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_readme_example_runs_as_written():
+def _examples() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    [example] = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "LocalRuntime(port=0)" in b]
+    return [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "LocalRuntime(port=0)" in b]
+
+
+@pytest.mark.parametrize("example", _examples(), ids=["local runtime", "timers"])
+def test_the_readme_example_runs_as_written(example: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_PORT"}
     done = subprocess.run(
         [sys.executable, "-c", example + "\nprint('README example ok')"],
