@@ -33,7 +33,10 @@ def detail(event_id: str = "sig-1", days: float = 0, **data: Any) -> dict[str, A
     }
 
 
-def started(settings: Settings = Settings(), **kw: Any) -> reminders.Item:
+DEFAULTS = Settings()
+
+
+def started(settings: Settings = DEFAULTS, **kw: Any) -> reminders.Item:
     d = on_start(None, "o", "signature.requested", detail(**kw), settings, at())
     assert d.item is not None
     return d.item
