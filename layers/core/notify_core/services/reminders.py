@@ -22,12 +22,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from notify_core.domain import catalog, publishers, reminders
 from notify_core.domain.envelope import ProductEvent, check_occurred_at, parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError
 from notify_core.domain.org_settings import OrgProfile
 from notify_core.domain.reminders import Decision, Item
-from notify_core.observability import logger
+from notify_core.observability import logger, metrics
 
 
 class ItemsPort(Protocol):
@@ -149,12 +151,16 @@ class Reminders:
         )
         if decision.publish is not None:
             self.events.publish(decision.publish["event_type"], decision.publish["detail"])
+            name = "reminders_resent" if kind == reminders.RESEND else "reminders_sent"
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
         if decision.item is None:
             if existing is not None and existing.state == "pending" and existing.next_at:
                 # Whatever the item says is scheduled runs: a retry after a crash between the write and the start.
                 self.steps.start(_name(existing), step_payload(existing))
             return {"outcome": decision.note}
         self.items.put(decision.item)
+        # One count per decision that changed an item: series started, moved, stopped, changed, reminders sent.
+        metrics.add_metric(name="pending_item_changes", unit=MetricUnit.Count, value=1)
         if decision.stop_running and existing is not None and existing.next_at:
             self.steps.stop(_name(existing), decision.note)
         if decision.schedule:
