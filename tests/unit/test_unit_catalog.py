@@ -92,6 +92,10 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "task.created": ("task.created", ESIT, (relation("executor"),), "pl"),
     "task.completed": ("task.completed", ESIT, (relation("author"),), "pl"),
     "appointment.reminder": ("appointment.reminder", {"email", "sms", "telegram"}, (CLIENT_CONTACTS,), "pl"),
+    # README "Timers": the platform times the reminders from these
+    "appointment.scheduled": ("appointment.scheduled", {"email"}, (CLIENT_CONTACTS,), "pl"),
+    "appointment.rescheduled": ("appointment.rescheduled", {"email"}, (CLIENT_CONTACTS,), "pl"),
+    "appointment.cancelled": ("appointment.cancelled", {"email"}, (CLIENT_CONTACTS,), "pl"),
     # products.md §4 Mobevo
     "audit.finished": ("audit.finished", EI, (ACCOUNT_MANAGER,), "pl"),
     "documents.delivered": ("documents.delivered", EI, (caretaker("accounting"),), "pl"),
@@ -148,6 +152,9 @@ SHOWN = {
     "task.created": "Order a replacement screen",
     "task.completed": "Order a replacement screen",
     "appointment.reminder": "14:30",
+    "appointment.scheduled": "14:30",
+    "appointment.rescheduled": "10:00",
+    "appointment.cancelled": "Screen replacement",
     "audit.finished": "Kowalski Sp. z o.o.",
     "documents.delivered": "14",
     "user.activity": "37",

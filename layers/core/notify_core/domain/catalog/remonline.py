@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
@@ -64,6 +65,11 @@ class TaskCompletedData(_Data):
     executor_name: str | None = None
 
 
+# How long before an appointment its reminders go (README "Timers"): minutes, several allowed, at most a year.
+MAX_REMIND_BEFORE_MINUTES = 366 * 24 * 60
+DEFAULT_REMIND_BEFORE_MINUTES = (24 * 60,)
+
+
 class AppointmentReminderData(_Data):
     starts_at: str  # ISO 8601 local date and time, with or without an offset: templates show it as is
     place: str | None = None
@@ -77,6 +83,27 @@ class AppointmentReminderData(_Data):
             raise ValueError("starts_at must be an ISO 8601 date and time, e.g. 2026-03-05T14:30:00+01:00")
         datetime.fromisoformat(v)  # a ValueError here is a validation error too
         return v
+
+
+class AppointmentScheduledData(AppointmentReminderData):
+    """An appointment booked or moved: the platform sends ``appointment.reminder`` at each offset before ``starts_at``
+    (offsets already past when it is booked are skipped, not sent late). ``starts_at`` needs its UTC offset here."""
+
+    remind_before_minutes: list[Annotated[int, Field(ge=1, le=MAX_REMIND_BEFORE_MINUTES)]] | None = Field(
+        default=None, min_length=1, max_length=10
+    )
+
+    @field_validator("starts_at")
+    @classmethod
+    def _with_offset(cls, v: str) -> str:
+        if datetime.fromisoformat(v).tzinfo is None:
+            raise ValueError("starts_at needs its UTC offset (e.g. +01:00 or Z) to be timed")
+        return v
+
+
+class AppointmentCancelledData(_Data):
+    starts_at: str | None = None
+    service_name: str | None = None
 
 
 EVENT_TYPES: tuple[EventType, ...] = (
@@ -185,5 +212,40 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
         audiences=(CLIENT_CONTACTS,),
         seeds=("products.md §2 appointment reminder",),
+    ),
+    EventType(
+        "appointment.scheduled",
+        "An appointment was booked: the client is told, and reminded before it at the chosen offsets.",
+        "appointment.scheduled",
+        frozenset({"email"}),
+        AppointmentScheduledData,
+        {
+            "starts_at": "2026-03-05T14:30:00+01:00",
+            "place": "ul. Marszałkowska 10, Warszawa",
+            "service_name": "Screen replacement",
+            "remind_before_minutes": [1440, 120],
+        },
+        audiences=(CLIENT_CONTACTS,),
+        seeds=("products.md §2 appointment reminder sent any chosen time before the appointment",),
+    ),
+    EventType(
+        "appointment.rescheduled",
+        "An appointment was moved: the client is told, and its reminders move with it.",
+        "appointment.rescheduled",
+        frozenset({"email"}),
+        AppointmentScheduledData,
+        {"starts_at": "2026-03-06T10:00:00+01:00", "service_name": "Screen replacement"},
+        audiences=(CLIENT_CONTACTS,),
+        seeds=("products.md §2 appointment reminder follows a moved appointment",),
+    ),
+    EventType(
+        "appointment.cancelled",
+        "An appointment was cancelled: the client is told, and its reminders are removed.",
+        "appointment.cancelled",
+        frozenset({"email"}),
+        AppointmentCancelledData,
+        {"starts_at": "2026-03-05T14:30:00+01:00", "service_name": "Screen replacement"},
+        audiences=(CLIENT_CONTACTS,),
+        seeds=("products.md §2 no reminder for a cancelled appointment",),
     ),
 )
