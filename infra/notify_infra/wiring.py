@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from notify_core import config as env_names
 from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
-from notify_core.domain import reminders
+from notify_core.domain import appointments, reminders
 
 BUS_NAME = env_names.DEFAULT_BUS_NAME
 # Events the platform publishes itself (reminders, alerts) use this source; they are routed too. Its functions may
@@ -432,12 +432,15 @@ RULES: tuple[Rule, ...] = (
         # is a start event again, and must not start a series of its own).
         event_pattern={
             "source": [{"anything-but": [env_names.PLATFORM_SOURCE]}],
-            "detail-type": sorted(reminders.TIMER_EVENT_TYPES),
+            "detail-type": sorted(reminders.TIMER_EVENT_TYPES | appointments.EVENT_TYPES),
         },
         target_queue="timers",
         purpose="events that start, end or change reminder series, to the timers function",
     ),
 )
+
+# What the timer functions publish: the reminders of pending items (their start events again), appointment reminders.
+PLATFORM_TIMER_EVENTS = tuple(sorted({*reminders.REMINDER_EVENT_TYPES, appointments.REMINDER}))
 
 STATE_MACHINES: tuple[StateMachine, ...] = (
     StateMachine(
@@ -711,7 +714,7 @@ FUNCTIONS += (
             tables_read=("settings",),
             tables_write=("items",),
             events_put=True,  # manual resends are published as reminders are
-            platform_events=tuple(sorted(reminders.REMINDER_EVENT_TYPES)),
+            platform_events=PLATFORM_TIMER_EVENTS,
             state_machines=("reminders",),
         ),
         max_concurrency=2,
@@ -725,7 +728,7 @@ FUNCTIONS += (
         access=Access(
             tables_write=("items",),
             events_put=True,
-            platform_events=tuple(sorted(reminders.REMINDER_EVENT_TYPES)),
+            platform_events=PLATFORM_TIMER_EVENTS,
             state_machines=("reminders",),
         ),
         max_concurrency=5,

@@ -26,7 +26,13 @@ PLATFORM_SOURCE = "notify.platform"  # the source of the events the platform pub
 # What the platform publishes (its functions may put nothing else on the bus: IAM there, a hook locally).
 # Its alert, and the reminders of pending items (domain.reminders: a reminder is the start event again).
 PLATFORM_EVENT_TYPES = frozenset(
-    {"url_notification.failed", "chat.message_received", "signature.requested", "approval.requested"}
+    {
+        "url_notification.failed",
+        "chat.message_received",
+        "signature.requested",
+        "approval.requested",
+        "appointment.reminder",
+    }
 )
 SOURCE_NOT_ALLOWED = "source_not_allowed"
 

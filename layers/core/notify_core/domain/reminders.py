@@ -94,6 +94,8 @@ class Item:
     done_reason: str | None = None
     audit: tuple[AuditEntry, ...] = field(default_factory=tuple)
     version: int = 0  # the table's optimistic lock (opaque here)
+    # One-time timers of the item (an appointment's reminders): (when, label) still ahead, soonest first.
+    plan: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -137,6 +139,16 @@ def execution_name(org_id: str, item_type: str, item_id: str, step: int) -> str:
 def reminder_event_id(item: Item, number: int) -> str:
     """The id of reminder ``number`` of the item's current series: the same on a retry, so the router routes it once."""
     return f"{item.start_event_id}.r{item.series}-{number}"[-256:]
+
+
+# Standard executions last at most a year: a step waits at most this long, then waits again (one more step).
+MAX_WAIT = timedelta(days=360)
+
+
+def wait_until(item: Item, now: datetime) -> str:
+    """When the item's step wakes: when it is due, or ``MAX_WAIT`` from now if that is sooner."""
+    assert item.next_at is not None
+    return utc(min(parse(item.next_at), now + MAX_WAIT))
 
 
 # ------------------------------------------------------------------------------------------------ decisions
@@ -282,6 +294,8 @@ def on_step(existing: Item | None, step: int, now: datetime) -> Decision:
         return Decision(None, note=f"step {step} is stale (the item's is {existing.step}): nothing to send")
     if not existing.settings.enabled or existing.sent >= existing.settings.count:
         return Decision(_unscheduled(existing), note="reminders off or count reached")
+    if parse(existing.next_at) > now:  # a step waits at most MAX_WAIT: a later one waits again
+        return Decision(replace(existing, step=existing.step + 1), schedule=True, note="not due yet: waits again")
     number = existing.sent + 1
     total = existing.settings.count
     item = replace(existing, sent=number)

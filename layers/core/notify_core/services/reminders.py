@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from notify_core.domain import catalog, publishers, reminders
+from notify_core.domain import appointments, catalog, publishers, reminders
 from notify_core.domain.envelope import ProductEvent, check_occurred_at, parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError
 from notify_core.domain.org_settings import OrgProfile
@@ -82,6 +82,11 @@ class Reminders:
         detail["data"] = admitted.detail.data
         if kind == reminders.RESEND:
             return self._resend(org_id, detail, now)
+        if kind in appointments.EVENT_TYPES:
+            existing = self.items.get(org_id, appointments.ITEM_TYPE, str(detail["subject"]["id"]))
+            if kind == appointments.CANCELLED:
+                return self._apply(existing, appointments.on_cancel(existing, org_id, detail, now), kind)
+            return self._apply(existing, appointments.on_schedule(existing, org_id, kind, detail, now), kind)
         item_type = _item_type(kind, detail)
         existing = self.items.get(org_id, item_type, reminders.item_id_of(kind, detail))
         if kind in reminders.START_TYPES:
@@ -102,7 +107,7 @@ class Reminders:
             if envelope.source == publishers.PLATFORM_SOURCE:
                 return "the platform's own event"
             event_type = catalog.lookup(envelope.detail_type)
-            if event_type is None or envelope.detail_type not in reminders.TIMER_EVENT_TYPES:
+            if event_type is None or envelope.detail_type not in TIMER_EVENT_TYPES:
                 return f"{envelope.detail_type!r} starts, ends or changes no series"
             event = validate_detail(envelope, event_type.data_model)
             check_occurred_at(event.detail, now)
@@ -140,7 +145,11 @@ class Reminders:
     def on_step(self, payload: dict[str, Any]) -> dict[str, Any]:
         """A step's wait ended (``payload``: the execution's input, see ``step_payload``)."""
         existing = self.items.get(payload["org_id"], payload["item_type"], payload["item_id"])
-        decision = reminders.on_step(existing, int(payload["step"]), self.clock())
+        step, now = int(payload["step"]), self.clock()
+        if existing is not None and existing.item_type == appointments.ITEM_TYPE:
+            decision = appointments.on_fire(existing, step, now)
+        else:
+            decision = reminders.on_step(existing, step, now)
         return self._apply(existing, decision, "step")
 
     # ------------------------------------------------------------------------------------------- effects
@@ -156,7 +165,7 @@ class Reminders:
         if decision.item is None:
             if existing is not None and existing.state == "pending" and existing.next_at:
                 # Whatever the item says is scheduled runs: a retry after a crash between the write and the start.
-                self.steps.start(_name(existing), step_payload(existing))
+                self.steps.start(_name(existing), step_payload(existing, self.clock()))
             return {"outcome": decision.note}
         self.items.put(decision.item)
         # One count per decision that changed an item: series started, moved, stopped, changed, reminders sent.
@@ -164,7 +173,7 @@ class Reminders:
         if decision.stop_running and existing is not None and existing.next_at:
             self.steps.stop(_name(existing), decision.note)
         if decision.schedule:
-            self.steps.start(_name(decision.item), step_payload(decision.item))
+            self.steps.start(_name(decision.item), step_payload(decision.item, self.clock()))
         return {"outcome": decision.note, "next_at": decision.item.next_at}
 
 
@@ -182,12 +191,17 @@ def _name(item: Item) -> str:
     return reminders.execution_name(item.org_id, item.item_type, item.item_id, item.step)
 
 
-def step_payload(item: Item) -> dict[str, Any]:
-    """A step execution's input: which item, which step, and when to wake (``TimestampPath: $.next_at``)."""
+def step_payload(item: Item, now: datetime) -> dict[str, Any]:
+    """A step execution's input: which item, which step, and when to wake (``TimestampPath: $.next_at``): when it is
+    due, or within a Standard execution's year (``reminders.MAX_WAIT``), after which it waits again."""
     return {
         "org_id": item.org_id,
         "item_type": item.item_type,
         "item_id": item.item_id,
         "step": item.step,
-        "next_at": item.next_at,
+        "next_at": reminders.wait_until(item, now),
     }
+
+
+# Every event type the timers function acts on (the rule ``timer-events`` in the wiring).
+TIMER_EVENT_TYPES = reminders.TIMER_EVENT_TYPES | appointments.EVENT_TYPES

@@ -41,6 +41,7 @@ class PendingItem(Model):
     done_at = UnicodeAttribute(null=True)
     done_reason = UnicodeAttribute(null=True)
     audit = UnicodeAttribute(default="[]")  # JSON list of AuditEntry
+    plan = UnicodeAttribute(null=True)  # JSON list of [when, label]: an appointment's reminders still ahead
     version = VersionAttribute()
     expires_at = TTLAttribute(null=True)
 
@@ -79,6 +80,7 @@ class ItemsTable:
             done_at=item.done_at,
             done_reason=item.done_reason,
             audit=json.dumps([e.as_dict() for e in item.audit], separators=(",", ":")),
+            plan=json.dumps([list(p) for p in item.plan]) if item.plan else None,
             expires_at=self.retention if item.state == "done" else None,
         )
         if item.version:
@@ -111,4 +113,5 @@ def _item(row: PendingItem) -> Item:
         done_reason=row.done_reason,
         audit=tuple(AuditEntry(**e) for e in json.loads(row.audit or "[]")),
         version=int(row.version or 0),
+        plan=tuple((str(at), str(label)) for at, label in json.loads(row.plan or "[]")),
     )
