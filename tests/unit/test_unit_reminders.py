@@ -150,3 +150,53 @@ def test_execution_names_fit_step_functions():
     name = reminders.execution_name("org/with:odd chars", "signature", "x" * 256, 12345)
     assert len(name) <= 80 and all(c.isalnum() or c in "-_" for c in name)
     assert name != reminders.execution_name("org/with:odd chars", "signature", "x" * 256, 12346)
+
+
+# --- appointments -------------------------------------------------------------------------------------------
+def appointment(event_id: str, starts: datetime, offsets: list[int] | None, days: float = 0) -> dict[str, Any]:
+    data: dict[str, Any] = {"starts_at": starts.isoformat(), "service_name": "Screen"}
+    if offsets is not None:
+        data["remind_before_minutes"] = offsets
+    return {**detail(event_id, days), "subject": {"type": "appointment", "id": "apt-1"}, "data": data}
+
+
+def test_an_appointment_plans_each_offset_ahead_and_skips_the_past():
+    from notify_core.domain import appointments
+
+    d = appointments.on_schedule(None, "o", "appointment.scheduled", appointment("a1", at(0.5), [1440, 120]), at())
+    assert [label for _, label in d.item.plan] == ["120"] and d.schedule  # a day before was already past
+    assert "1 offset(s) already past: skipped" in d.item.audit[0].detail
+    fired = appointments.on_fire(d.item, d.item.step, at(0.5) - timedelta(minutes=120))
+    assert fired.publish["event_type"] == "appointment.reminder" and fired.publish["detail"]["event_id"] == "a1.b120"
+    assert fired.publish["detail"]["data"] == {"starts_at": at(0.5).isoformat(), "service_name": "Screen"}
+    assert fired.item.next_at is None and not fired.schedule
+
+
+def test_a_clock_moved_past_several_offsets_sends_only_the_latest():
+    from notify_core.domain import appointments
+
+    d = appointments.on_schedule(None, "o", "appointment.scheduled", appointment("a1", at(3), [2880, 1440]), at())
+    fired = appointments.on_fire(d.item, d.item.step, at(2.5))
+    assert fired.publish["detail"]["event_id"] == "a1.b1440"
+    assert [e.what for e in fired.item.audit] == ["created", "skipped", "reminder_sent"]
+
+
+def test_rescheduling_replans_and_cancelling_ends():
+    from notify_core.domain import appointments
+
+    d = appointments.on_schedule(None, "o", "appointment.scheduled", appointment("a1", at(3), None), at())
+    moved = appointments.on_schedule(d.item, "o", "appointment.rescheduled", appointment("a2", at(6), None, 1), at(1))
+    assert moved.stop_running and moved.item.plan == ((iso(5), "1440"),) and moved.item.step == d.item.step + 1
+    assert appointments.on_fire(moved.item, d.item.step, at(5)).publish is None  # the old step is stale
+    older = appointments.on_schedule(moved.item, "o", "appointment.rescheduled", appointment("a0", at(9), None), at(1))
+    assert not older.schedule and older.item.audit[-1].what == "ignored"
+    off = appointments.on_cancel(moved.item, "o", appointment("a3", at(6), None, 2), at(2))
+    assert off.stop_running and (off.item.state, off.item.plan) == ("done", ())
+
+
+def test_a_step_waits_at_most_a_standard_executions_year():
+    item = started(Settings(every_days=365, count=1))
+    assert reminders.wait_until(item, at()) == iso(360)
+    again = on_step(item, item.step, at(360))
+    assert again.schedule and again.publish is None and again.item.step == item.step + 1
+    assert reminders.wait_until(again.item, at(360)) == iso(365)
