@@ -10,6 +10,7 @@ from constructs import Construct
 
 from notify_infra import wiring
 from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Functions, Queues, Tables
+from notify_infra.constructs.admin_api import AdminApi
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
@@ -47,6 +48,8 @@ class NotifyStack(Stack):
             publishers_from_context(self.node.try_get_context(PUBLISHERS_CONTEXT_KEY)),
             [self.functions.access[fn.key].role for fn in wiring.FUNCTIONS if fn.access.events_put],
         )
+        # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
+        self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
