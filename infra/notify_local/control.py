@@ -1,6 +1,6 @@
 """The local runtime's clock over HTTP, for ``notify local advance`` / ``notify local now`` in another terminal.
 
-``notify local up`` serves it on 127.0.0.1 (``--control-port``, default 4567): ``GET /clock`` answers the clock's
+``notify local up`` serves it on 127.0.0.1 (``--control-port``, default 4568): ``GET /clock`` answers the clock's
 time, ``POST /clock/advance`` with ``{"seconds": N}`` moves it on and answers once everything that fell due has
 happened (``LocalRuntime.advance``). Loopback only: it is a developer's tool, like the runtime itself.
 """
@@ -12,7 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-DEFAULT_CONTROL_PORT = 4567
+DEFAULT_CONTROL_PORT = 4568
 
 
 def _iso(at: Any) -> str:
