@@ -46,7 +46,17 @@ def provision(
     _create_email_feedback(region, made, options)
     _create_log_sources(boto3.client("logs"), region, made)
     _create_buckets(boto3.client("s3"), region, made)
+    _create_unsubscribe_key(boto3.client("ssm"))
     return made
+
+
+def _create_unsubscribe_key(ssm: Any) -> None:
+    """The one-click unsubscribe signing key, as an operator creates it on AWS (a random SecureString, 32 bytes)."""
+    import secrets
+
+    ssm.put_parameter(
+        Name=wiring.UNSUBSCRIBE_KEY_PARAMETER, Value=secrets.token_hex(32), Type="SecureString", Overwrite=True
+    )
 
 
 def create_table(ddb: Any, t: wiring.Table) -> None:

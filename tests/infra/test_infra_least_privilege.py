@@ -33,7 +33,9 @@ def test_send_email_cannot_write_settings_nor_send_to_queues(synth: Synth) -> No
 
 def test_only_the_senders_holding_secrets_read_secret_parameters(synth: Synth) -> None:
     expected = {fn.key for fn in wiring.FUNCTIONS if fn.access.ssm_prefix}
-    assert expected == {"send_webhook", "send_chat"}  # webhook signing secrets, Slack webhook URLs
+    # webhook signing secrets, Slack webhook URLs and bot tokens, the unsubscribe links' signing key
+    assert expected == {"send_webhook", "send_chat", "send_email"}
+    assert wiring.function("send_email").access.ssm_prefix == wiring.UNSUBSCRIBE_KEY_PREFIX
     assert _functions_allowed(synth, "ssm:GetParameter") == expected
     assert _functions_allowed(synth, "kms:Decrypt") == expected
 
