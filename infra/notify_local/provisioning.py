@@ -9,6 +9,7 @@ and subscriptions, SES configuration set, log groups and buckets. Calls go out i
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,13 +51,13 @@ def provision(
     return made
 
 
+# One random key per process: the same after every reset (the senders' parameter cache outlives a reset).
+_LOCAL_KEY = secrets.token_hex(32)
+
+
 def _create_unsubscribe_key(ssm: Any) -> None:
     """The one-click unsubscribe signing key, as an operator creates it on AWS (a random SecureString, 32 bytes)."""
-    import secrets
-
-    ssm.put_parameter(
-        Name=wiring.UNSUBSCRIBE_KEY_PARAMETER, Value=secrets.token_hex(32), Type="SecureString", Overwrite=True
-    )
+    ssm.put_parameter(Name=wiring.UNSUBSCRIBE_KEY_PARAMETER, Value=_LOCAL_KEY, Type="SecureString", Overwrite=True)
 
 
 def create_table(ddb: Any, t: wiring.Table) -> None:

@@ -268,6 +268,8 @@ class AdminSettings(FunctionSettings):
     webhook_secret_prefix: str | None = Field(alias=WEBHOOK_SECRET_PREFIX, default=None)
     chat_secret_prefix: str | None = Field(alias=CHAT_SECRET_PREFIX, default=None)
     delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=90, ge=1)
+    unsubscribe_key_parameter: str | None = Field(alias=UNSUBSCRIBE_KEY_PARAMETER, default=None)
+    unsubscribe_url: str = Field(alias=UNSUBSCRIBE_URL, default="")
 
 
 # Function key (``wiring.Function.key``) -> its settings model. An infra test checks both lists name the same
