@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_LOCAL = "http://127.0.0.1:4566"
-DEFAULT_CONTROL_PORT = 4568  # the local clock (notify local advance); 4567 is the admin API
 
 
 def _local_env(url: str) -> dict[str, str]:
@@ -265,6 +264,21 @@ def cmd_local_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_local_token(args: argparse.Namespace) -> int:
+    """An access token of the running local runtime's user pool (moto's cognito-idp), for the admin API."""
+    from notify_local import cognito
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    try:
+        pool = cognito.find_user_pool(region, args.local)
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    print(cognito.token(pool, args.user, groups=(cognito.OPERATORS_GROUP,) if args.operator else ()))
+    return 0
+
+
 def _control(url: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     import urllib.error
     import urllib.request
@@ -330,21 +344,6 @@ def cmd_items_show(args: argparse.Namespace) -> int:
 def cmd_items_list(args: argparse.Namespace) -> int:
     for item in _admin(args).items.for_org(args.org_id, item_type=args.type):
         print("\n".join(_item_lines(item)[:2]))
-    return 0
-
-
-def cmd_local_token(args: argparse.Namespace) -> int:
-    """An access token of the running local runtime's user pool (moto's cognito-idp), for the admin API."""
-    from notify_local import cognito
-
-    region = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    try:
-        pool = cognito.find_user_pool(region, args.local)
-    except LookupError as exc:
-        raise CliError(str(exc)) from None
-    print(cognito.token(pool, args.user, groups=(cognito.OPERATORS_GROUP,) if args.operator else ()))
     return 0
 
 
@@ -541,10 +540,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--api-port", type=int, default=4567, help="the admin API's port (API Gateway and its JWT authorizer, played)"
     )
     up.add_argument("--log-level", default="INFO", help="of the handlers' logs, written to --log-file")
-    up.add_argument(
-        "--control-port", type=int, default=DEFAULT_CONTROL_PORT, help="the clock's HTTP port (notify local advance)"
+    tok = command(
+        local,
+        "token",
+        "print an access token of the local user pool for the admin API (the user is created on first use)",
+        cmd_local_token,
+        epilog='example: curl -H "Authorization: Bearer $(notify local token --user u-anna)" http://127.0.0.1:4567/me',
     )
-    control = f"http://127.0.0.1:{DEFAULT_CONTROL_PORT}"
+    tok.add_argument("--user", required=True, help="the user id (members carry it in the org's document)")
+    tok.add_argument("--operator", action="store_true", help="in the notify-operators group (may create orgs)")
+    tok.add_argument("--local", default=DEFAULT_LOCAL, metavar="URL", help="the local runtime's AWS endpoint")
+    up.add_argument("--control-port", type=int, default=4568, help="the clock's HTTP port (notify local advance)")
+    control = f"http://127.0.0.1:{4568}"
     adv = command(
         local,
         "advance",
@@ -556,16 +563,6 @@ def build_parser() -> argparse.ArgumentParser:
     adv.add_argument("--control", default=control, help=f"the runtime's clock (default {control})")
     now = command(local, "now", "where a running local runtime's clock is (UTC)", cmd_local_now)
     now.add_argument("--control", default=control, help=f"the runtime's clock (default {control})")
-    tok = command(
-        local,
-        "token",
-        "print an access token of the local user pool for the admin API (the user is created on first use)",
-        cmd_local_token,
-        epilog='example: curl -H "Authorization: Bearer $(notify local token --user u-anna)" http://127.0.0.1:4567/me',
-    )
-    tok.add_argument("--user", required=True, help="the user id (members carry it in the org's document)")
-    tok.add_argument("--operator", action="store_true", help="in the notify-operators group (may create orgs)")
-    tok.add_argument("--local", default=DEFAULT_LOCAL, metavar="URL", help="the local runtime's AWS endpoint")
     up.add_argument("--log-file", default=str(Path(".notify-local") / "local-up.log"), help="raw logs and metrics")
 
     settings = sub.add_parser("settings", help="org settings documents (YAML or JSON)").add_subparsers(
