@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from notify_core import config as env_names
 from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
-from notify_core.domain import appointments, reminders
+from notify_core.domain import appointments, due_dates, reminders
 
 BUS_NAME = env_names.DEFAULT_BUS_NAME
 # Events the platform publishes itself (reminders, alerts) use this source; they are routed too. Its functions may
@@ -433,7 +433,7 @@ RULES: tuple[Rule, ...] = (
         # is a start event again, and must not start a series of its own).
         event_pattern={
             "source": [{"anything-but": [env_names.PLATFORM_SOURCE]}],
-            "detail-type": sorted(reminders.TIMER_EVENT_TYPES | appointments.EVENT_TYPES),
+            "detail-type": sorted(reminders.TIMER_EVENT_TYPES | appointments.EVENT_TYPES | due_dates.EVENT_TYPES),
         },
         target_queue="timers",
         purpose="events that start, end or change reminder series, to the timers function",
@@ -441,7 +441,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 # What the timer functions publish: the reminders of pending items (their start events again), appointment reminders.
-PLATFORM_TIMER_EVENTS = tuple(sorted({*reminders.REMINDER_EVENT_TYPES, appointments.REMINDER}))
+PLATFORM_TIMER_EVENTS = tuple(sorted({*reminders.REMINDER_EVENT_TYPES, appointments.REMINDER, *due_dates.ANNOUNCED}))
 
 STATE_MACHINES: tuple[StateMachine, ...] = (
     StateMachine(

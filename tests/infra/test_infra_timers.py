@@ -101,7 +101,9 @@ def test_the_timer_functions_start_and_stop_only_reminder_steps(template, key):
 def test_the_timer_rule_takes_the_products_timer_events_to_the_timers_queue(template):
     rules = [r["Properties"] for r in _resources(template, "AWS::Events::Rule").values()]
     timer_events = sorted(
-        reminders.TIMER_EVENT_TYPES | {"appointment.scheduled", "appointment.rescheduled"} | {"appointment.cancelled"}
+        reminders.TIMER_EVENT_TYPES
+        | {"appointment.scheduled", "appointment.rescheduled", "appointment.cancelled"}
+        | {"invoice.issued", "invoice.paid", "cheque.recorded"}
     )
     [rule] = [r for r in rules if r["EventPattern"].get("detail-type") == timer_events]
     assert rule["EventPattern"]["source"] == [{"anything-but": [wiring.PLATFORM_SOURCE]}]

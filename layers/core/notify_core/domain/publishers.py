@@ -32,6 +32,9 @@ PLATFORM_EVENT_TYPES = frozenset(
         "signature.requested",
         "approval.requested",
         "appointment.reminder",
+        "invoice.overdue",
+        "invoice.expiring",
+        "cheque.due",
     }
 )
 SOURCE_NOT_ALLOWED = "source_not_allowed"

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from notify_core.domain import appointments, catalog, publishers, reminders
+from notify_core.domain import appointments, catalog, due_dates, publishers, reminders
 from notify_core.domain.envelope import ProductEvent, check_occurred_at, parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError
 from notify_core.domain.org_settings import OrgProfile
@@ -82,6 +82,12 @@ class Reminders:
         detail["data"] = admitted.detail.data
         if kind == reminders.RESEND:
             return self._resend(org_id, detail, now)
+        if kind in due_dates.EVENT_TYPES:
+            item_type = due_dates.SOURCES.get(kind) or due_dates.STOPS[kind][0]
+            existing = self.items.get(org_id, item_type, str(detail["subject"]["id"]))
+            if kind in due_dates.STOPS:
+                return self._apply(existing, due_dates.on_stop(existing, org_id, kind, detail, now), kind)
+            return self._apply(existing, due_dates.on_source(existing, org_id, kind, detail, now), kind)
         if kind in appointments.EVENT_TYPES:
             existing = self.items.get(org_id, appointments.ITEM_TYPE, str(detail["subject"]["id"]))
             if kind == appointments.CANCELLED:
@@ -148,6 +154,8 @@ class Reminders:
         step, now = int(payload["step"]), self.clock()
         if existing is not None and existing.item_type == appointments.ITEM_TYPE:
             decision = appointments.on_fire(existing, step, now)
+        elif existing is not None and existing.item_type in due_dates.ITEM_TYPES:
+            decision = due_dates.on_fire(existing, step, now)
         else:
             decision = reminders.on_step(existing, step, now)
         return self._apply(existing, decision, "step")
@@ -204,4 +212,4 @@ def step_payload(item: Item, now: datetime) -> dict[str, Any]:
 
 
 # Every event type the timers function acts on (the rule ``timer-events`` in the wiring).
-TIMER_EVENT_TYPES = reminders.TIMER_EVENT_TYPES | appointments.EVENT_TYPES
+TIMER_EVENT_TYPES = reminders.TIMER_EVENT_TYPES | appointments.EVENT_TYPES | due_dates.EVENT_TYPES

@@ -91,6 +91,10 @@ class ChequeDueData(Money):
     bank: str | None = None
 
 
+class ChequeRecordedData(ChequeDueData):
+    """A post-dated cheque recorded: the platform announces ``cheque.due`` on its ``due_date`` (README "Timers")."""
+
+
 class SubscriptionChangedData(_Data):
     plan: str
     previous_plan: str
@@ -323,5 +327,22 @@ EVENT_TYPES: tuple[EventType, ...] = (
         {"invitee_name": "Nikos Ioannou", "invitee_email": "nikos@ioannou.example"},
         audiences=(permission("account:edit"),),
         seeds=("products.md §1 invited user declined",),
+    ),
+    EventType(
+        "cheque.recorded",
+        "A post-dated cheque was recorded: cheque.due follows on its date.",
+        "cheque.recorded",
+        frozenset({"inapp"}),
+        ChequeRecordedData,
+        {
+            "cheque_number": "70012345",
+            "due_date": "2026-03-05",
+            "amount": "1500.00",
+            "currency": "EUR",
+            "direction": "received",
+            "counterparty_name": "Papadopoulos S.A.",
+        },
+        audiences=(permission("cheques:edit"),),
+        seeds=("products.md §1 a post-dated cheque falls due (the platform times it)",),
     ),
 )

@@ -45,7 +45,10 @@ class RefundStatusChangedData(_Data):
 
 class InvoiceIssuedData(Money):
     invoice_number: str
+    # YYYY-MM-DD. The platform announces invoice.overdue the day after, unless paid first (README "Timers").
     due_date: str | None = None
+    # YYYY-MM-DD: the last day a buyer's invoice can be paid; invoice.expiring goes 3 days before, unless paid first.
+    valid_until: str | None = None
     pay_url: str | None = None
     issuer_name: str | None = None
 
