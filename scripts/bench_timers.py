@@ -105,6 +105,26 @@ def main() -> None:
         _publish(rt, "signature.signed", "bench-signed", "bench-doc-stop", {"document_name": "x"})
         rt.wait_idle(60)
         stop_calls = calls - before
+
+        # One-time timers: ITEMS invoices due in 2 days, each announced overdue once (the appointment/due-date step).
+        before_due, before_invocations = Counter(calls), Counter(invocations)
+        executions_before = {e["executionArn"] for e in rt.executions()}
+        for i in range(ITEMS):
+            due = (rt.now().date()).isoformat()
+            money = {"amount": "120.00", "currency": "EUR", "invoice_number": f"B-{i}", "due_date": due}
+            _publish(rt, "invoice.issued", f"bench-inv-{i}", f"invoice-{i}", money)
+        rt.wait_idle(120)
+        rt.advance(days=2, timeout_s=600)
+        announced = sum(1 for i in rt.admin.items.for_org(ORG, item_type="invoice") if i.sent)
+        timer_executions = [e for e in rt.executions() if e["executionArn"] not in executions_before]
+        timer_transitions = sum(
+            1
+            for e in timer_executions
+            for h in rt.execution_history(e["executionArn"])
+            if h["type"].endswith("StateEntered")
+        )
+        timer_calls = calls - before_due
+        timer_invocations = invocations - before_invocations
     # The figures per reminder: the full series only (not the stopped one).
     calls, seconds, invocations = series_calls, series_seconds, series_invocations
 
@@ -143,11 +163,24 @@ def main() -> None:
     print(f"  DynamoDB (item {item_bytes} B)     {ddb_usd * m:8.2f}")
     print(f"  EventBridge PutEvents       {events_usd * m:8.2f}")
     print(f"  total                       {total * m:8.2f}  (+ delivering each reminder: the cost of a notification)")
-    wait_until = 2 * prices.STEP_FUNCTIONS_TRANSITION
+    print(f"\n{ITEMS} invoices due today, the clock moved on 2 days: {announced} invoice.overdue announced")
+    print(f"**state transitions per due-date timer: {timer_transitions / max(announced, 1):.2f}**")
+    per_timer = sum(timer_calls.values()) / max(announced, 1)
+    by_op = dict(sorted((f"{f} {o}", n) for (f, o), n in timer_calls.items()))
+    print(f"AWS calls per due-date timer: {per_timer:.2f} ({by_op})")
+    timer_lambda = sum(timer_invocations.values()) / max(announced, 1) * prices.LAMBDA_REQUEST
+    timer_ddb = sum(
+        n * (prices.DYNAMODB_READ_UNIT if o == "dynamodb:GetItem" else wcu * prices.DYNAMODB_WRITE_UNIT)
+        for (_, o), n in timer_calls.items()
+        if o.startswith("dynamodb:")
+    ) / max(announced, 1)
+    timer_total = timer_transitions / max(announced, 1) * prices.STEP_FUNCTIONS_TRANSITION + timer_lambda + timer_ddb
+    timer_total += prices.EVENTBRIDGE_EVENT
+    print(f"$ per million due-date timers: {timer_total * m:.2f} (Lambda requests, DynamoDB, transitions, PutEvents)")
+    transitions_usd = timer_transitions / max(announced, 1) * prices.STEP_FUNCTIONS_TRANSITION
     print(
-        f"\none-time timers (due dates), per million: a Step Functions wait-until execution (Wait + Task) "
-        f"{wait_until * m:.2f} $ in transitions; an EventBridge Scheduler one-time schedule "
-        f"{prices.SCHEDULER_INVOCATION * m:.2f} $ (14 M free a month); each + one Lambda invocation"
+        f"  the same timer on EventBridge Scheduler: {prices.SCHEDULER_INVOCATION * m:.2f} $ per million invocations "
+        f"(14 M free a month) in place of {transitions_usd * m:.2f} $ of transitions; the rest unchanged"
     )
 
 
