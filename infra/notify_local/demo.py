@@ -13,7 +13,7 @@ import logging
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -251,14 +251,13 @@ def timers(rt: LocalRuntime) -> int:
     print(f"  item signature:doc-8812: {item.state} ({item.done_reason}), {item.sent} reminders sent; audit trail:")
     for entry in item.audit:
         print(f"    {entry.at}  {entry.what:<13} {entry.detail}  [event {entry.event_id}]")
+    # The signature's steps (execution names start with the item type: domain.reminders.execution_name).
+    steps = [e for e in rt.executions() if e["name"].startswith("signature-")]
     transitions = sum(
-        1
-        for e in rt.executions()
-        for h in rt.execution_history(e["executionArn"])
-        if h["type"].endswith("StateEntered")
+        1 for e in steps for h in rt.execution_history(e["executionArn"]) if h["type"].endswith("StateEntered")
     )
-    runs = len(rt.executions())
-    print(f"  Step Functions: {runs} executions, {transitions} state transitions for {item.sent} reminders")
+    print(f"  Step Functions: {len(steps)} executions, {transitions} state transitions for {item.sent} reminders")
+    problems = _appointment_and_overdue(rt, bus)
     got = emails()
     expected = [
         'Please sign "Engagement letter 2026.pdf"',
@@ -266,9 +265,63 @@ def timers(rt: LocalRuntime) -> int:
         'Reminder 2 of 3: Please sign "Engagement letter 2026.pdf"',
     ]
     if got != expected or item.done_reason != "signed":
-        print(f"DEMO PROBLEM: the signature's emails were {got}, not {expected}", file=sys.stderr)
-        return 1
-    return 0
+        problems.append(f"the signature's emails were {got}, not {expected}")
+    for p in problems:
+        print(f"DEMO PROBLEM: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _appointment_and_overdue(rt: LocalRuntime, bus: Any) -> list[str]:
+    """An appointment reminder a day before (the repair shop) and an overdue notice the day after the due date
+    (Hutki's invoice), both timed by the platform on the moved clock."""
+    import json
+
+    def put(source: str, detail_type: str, org: str, event_id: str, subject: dict[str, Any], data: dict[str, Any]):
+        detail = {
+            "org_id": org,
+            "event_id": event_id,
+            "occurred_at": rt.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "subject": subject,
+            "data": data,
+        }
+        entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
+        assert bus.put_events(Entries=[{**entry, "EventBusName": wiring.BUS_NAME}])["FailedEntryCount"] == 0
+
+    starts = (rt.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:00+00:00")
+    due = (rt.now() + timedelta(days=1)).strftime("%Y-%m-%d")
+    put(
+        "crm.orders",
+        "appointment.scheduled",
+        "serwis-demo",
+        "apt-77",
+        {"type": "appointment", "id": "apt-77", "client_id": "c1"},
+        {"starts_at": starts, "service_name": "Screen replacement", "remind_before_minutes": [1440]},
+    )
+    put(
+        "invoicing",
+        "invoice.issued",
+        ORG,
+        "inv-77",
+        {"type": "invoice", "id": "inv-77"},
+        {"amount": "45.00", "currency": "BYN", "invoice_number": "77", "due_date": due},
+    )
+    rt.wait_idle(timeout_s=60)
+    print(
+        f"\n  {rt.now():%Y-%m-%d %H:%M}  published appointment.scheduled (starts {starts}, remind a day before) and "
+        f"invoice.issued (due {due})"
+    )
+    before = len(rt.outbox().emails)
+    rt.advance(days=2)
+    new = rt.outbox().emails[before:]
+    for e in new:
+        print(f"  {rt.now():%Y-%m-%d %H:%M}  email to {', '.join(e.to)}: {e.subject}")
+    subjects = [e.subject for e in new]
+    problems = []
+    if not any(s.startswith("Reminder: your appointment") for s in subjects):
+        problems.append(f"no appointment reminder among {subjects}")
+    if not any("77" in s and "overdue" in s.lower() for s in subjects):
+        problems.append(f"no overdue notice among {subjects}")
+    return problems
 
 
 def report(rt: LocalRuntime) -> int:
