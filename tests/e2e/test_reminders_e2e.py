@@ -318,3 +318,35 @@ def test_the_cli_moves_the_clock_and_shows_the_audit_trail(rossi, capsys):
     assert "every 3 days, 1 in all; series 1, 1 sent; nothing scheduled" in shown
     assert "created" in shown and "reminder_sent 1:1 of 1  [event sig-cli.r1-1]" in shown
     assert cli.main(["items", "show", ORG, "doc-cli", "--local", rossi.endpoint_url]) == 2
+
+
+def test_the_orgs_settings_for_an_item_type_fill_what_the_event_leaves_out(notify_runtime):
+    settings = taxdome_settings()
+    settings["reminders"] = {"signature": {"every_days": 2, "count": 2}, "chat": {"enabled": False}}
+    notify_runtime.apply_settings(settings)
+    exported = notify_runtime.admin.settings.export(ORG)
+    assert exported["reminders"] == {"signature": {"every_days": 2, "count": 2}, "chat": {"enabled": False}}
+    publish(notify_runtime, "signature.requested", "sig-org", "doc-org", SIGN)  # no reminders on the event
+    publish(notify_runtime, "signature.requested", "sig-own", "doc-own", {**SIGN, "reminders": {"count": 1}})
+    notify_runtime.advance(days=2)
+    notify_runtime.advance(days=2)
+    assert [i.settings.every_days for i in notify_runtime.admin.items.for_org(ORG, item_type="signature")] == [2, 2]
+    by_item = {i.item_id: i.sent for i in notify_runtime.admin.items.for_org(ORG, item_type="signature")}
+    assert by_item == {"doc-org": 2, "doc-own": 1}  # the event's own count wins; its every_days comes from the org
+    publish(
+        notify_runtime,
+        "chat.message_received",
+        "msg-org",
+        "thr-org",
+        {**THREAD, "thread_id": "thr-org", "excerpt": "hi"},
+    )
+    notify_runtime.advance(days=10)
+    chat = item(notify_runtime, "chat", "thr-org")
+    assert (chat.settings.enabled, chat.sent, chat.next_at) == (False, 0, None)
+
+
+def test_an_out_of_range_org_setting_is_refused_when_applied(notify_runtime):
+    settings = taxdome_settings()
+    settings["reminders"] = {"signature": {"every_days": 0}}
+    with pytest.raises(ValueError, match="reminders.signature.every_days"):
+        notify_runtime.apply_settings(settings)

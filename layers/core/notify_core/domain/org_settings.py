@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from notify_core.domain.publishers import Publishers
 
@@ -73,6 +74,8 @@ class OrgProfile:
     # SMS in Latin letters (domain.sms_text.transliterate): for countries where carriers and people accept them
     sms_latin: bool = False
     branding: Branding | None = None
+    # item type (chat, signature, approval) -> {enabled, every_days, count}: the org's reminder settings
+    reminders: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def buyer_channels_for(self, event_type: str) -> frozenset[str]:
         return frozenset(self.buyer_channels.get(event_type, ()))

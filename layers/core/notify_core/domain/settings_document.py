@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from notify_core.domain import catalog
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
+from notify_core.domain.catalog.taxdome import ReminderSettings
 from notify_core.domain.envelope import Identifier, Locale
 from notify_core.domain.org_settings import (
     Branding,
@@ -285,6 +286,9 @@ class SettingsDocument(_Doc):
     publishers: PublishersDoc | None = None
     sms: SmsDoc | None = None
     branding: BrandingDoc | None = None
+    # Automatic reminders of pending items, per item type (README "Timers"): what an event's own `reminders` leaves
+    # out comes from here, then from the defaults (every 3 days, 1 reminder).
+    reminders: dict[Literal["chat", "signature", "approval"], ReminderSettings] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> SettingsDocument:
@@ -441,6 +445,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
             ),
             sms_latin=bool(doc.sms and doc.sms.transliterate),
             branding=Branding(**doc.branding.model_dump()) if doc.branding else None,
+            reminders={k: v.model_dump(exclude_none=True) for k, v in doc.reminders.items()},
         ),
     )
     for c in doc.contacts:
@@ -527,6 +532,8 @@ def _profile_doc(p: OrgProfile) -> dict[str, Any]:
         doc["sms"] = {"transliterate": True}
     if p.branding and p.branding.as_dict():
         doc["branding"] = p.branding.as_dict()
+    if p.reminders:
+        doc["reminders"] = {k: dict(v) for k, v in p.reminders.items()}
     return doc
 
 

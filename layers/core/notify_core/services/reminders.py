@@ -75,9 +75,10 @@ class Reminders:
     # ------------------------------------------------------------------------------------------- events
     def on_event(self, body: str) -> dict[str, Any]:
         now = self.clock()
-        admitted = self._admit(body, now)
-        if isinstance(admitted, str):
-            return {"ignored": admitted}
+        outcome = self._admit(body, now)
+        if isinstance(outcome, str):
+            return {"ignored": outcome}
+        admitted, profile = outcome
         org_id, kind, detail = admitted.org_id, admitted.event_type, admitted.detail.model_dump(mode="json")
         detail["data"] = admitted.detail.data
         if kind == reminders.RESEND:
@@ -96,7 +97,7 @@ class Reminders:
         item_type = _item_type(kind, detail)
         existing = self.items.get(org_id, item_type, reminders.item_id_of(kind, detail))
         if kind in reminders.START_TYPES:
-            settings = reminders.resolve(detail["data"].get("reminders"))
+            settings = reminders.resolve(detail["data"].get("reminders"), dict(profile.reminders.get(item_type) or {}))
             decision = reminders.on_start(existing, org_id, kind, detail, settings, now)
         elif kind in reminders.STOP_TYPES:
             decision = reminders.on_stop(existing, org_id, kind, detail, now)
@@ -106,7 +107,7 @@ class Reminders:
             decision = reminders.on_change(existing, detail["data"], admitted.event_id, now)
         return self._apply(existing, decision, kind)
 
-    def _admit(self, body: str, now: datetime) -> ProductEvent | str:
+    def _admit(self, body: str, now: datetime) -> tuple[ProductEvent, OrgProfile] | str:
         """The event, read by the router's contract and from a publisher of its org; or why it changes nothing."""
         try:
             envelope = parse_envelope(body)
@@ -136,7 +137,7 @@ class Reminders:
         if refusal:
             logger.info("timer event refused", extra={"reason": publishers.SOURCE_NOT_ALLOWED, "detail": refusal})
             return publishers.SOURCE_NOT_ALLOWED
-        return event
+        return event, profile
 
     def _resend(self, org_id: str, detail: dict[str, Any], now: datetime) -> dict[str, Any]:
         data = detail["data"]

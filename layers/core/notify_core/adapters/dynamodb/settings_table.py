@@ -24,6 +24,7 @@ environment at import.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -127,6 +128,7 @@ class _Models:
             publisher_accounts = ListAttribute(of=UnicodeAttribute, null=True)
             sms_latin = BooleanAttribute(null=True)
             branding: MapAttribute[str, Any] = MapAttribute(null=True)
+            reminders = UnicodeAttribute(null=True)  # JSON: item type -> {enabled, every_days, count}
 
         class ContactItem(SettingsItem, discriminator="contact"):
             contact_id = UnicodeAttribute()
@@ -340,6 +342,7 @@ class SettingsTable:
                 publisher_accounts=_listed(p.publishers.accounts if p.publishers else None),
                 sms_latin=True if p.sms_latin else None,
                 branding=(p.branding.as_dict() or None) if p.branding else None,
+                reminders=json.dumps({k: dict(v) for k, v in p.reminders.items()}) if p.reminders else None,
             )
         ]
         for c in d.contacts:
@@ -435,6 +438,7 @@ class SettingsTable:
                 ),
                 sms_latin=bool(item.sms_latin),
                 branding=_branding(item.branding),
+                reminders=json.loads(item.reminders) if item.reminders else {},
             )
         if isinstance(item, m.Contact):
             return Contact(
