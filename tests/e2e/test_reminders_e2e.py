@@ -348,5 +348,5 @@ def test_the_orgs_settings_for_an_item_type_fill_what_the_event_leaves_out(notif
 def test_an_out_of_range_org_setting_is_refused_when_applied(notify_runtime):
     settings = taxdome_settings()
     settings["reminders"] = {"signature": {"every_days": 0}}
-    with pytest.raises(ValueError, match="reminders.signature.every_days"):
+    with pytest.raises(ValueError, match=r"reminders\.signature\.every_days"):
         notify_runtime.apply_settings(settings)
