@@ -9,6 +9,9 @@ test their own notifications:
         notify_runtime.publish("invoice.paid", {...})
         notify_runtime.wait_idle()
         assert notify_runtime.outbox().emails_to("client@example.com")[0].subject == "Invoice 42 paid"
+
+Timers run on the runtime's clock: ``notify_runtime.advance(days=3)`` plays three days of reminders, appointment
+reminders and due dates in seconds; ``notify_runtime.now()`` says where the clock is (back at real time per test).
 """
 
 from __future__ import annotations
