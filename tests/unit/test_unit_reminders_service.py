@@ -109,7 +109,7 @@ def world():  # type: ignore[no-untyped-def]
 def test_a_start_writes_the_item_and_starts_its_first_step(world):
     service, items, steps, bus, _ = world
     assert service.on_event(requested(count=2))["next_at"] == "2026-12-04T09:00:00Z"
-    [(name, payload)] = steps.started.items()
+    [(_, payload)] = steps.started.items()
     assert payload == {
         "org_id": "o",
         "item_type": "signature",
@@ -147,7 +147,7 @@ def test_a_step_that_failed_to_publish_is_retried_whole_and_sends_once(world):
 
 
 def test_a_retried_event_after_a_crash_before_the_start_starts_the_step(world):
-    service, items, steps, _, _ = world
+    service, _items, steps, _, _ = world
     service.on_event(requested())
     steps.started.clear()  # as if the function died after writing the item, before StartExecution
     assert service.on_event(requested())["outcome"].startswith("duplicate")
