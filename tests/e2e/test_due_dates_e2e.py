@@ -118,3 +118,14 @@ def test_a_due_date_already_past_is_skipped_not_announced_late(ergo):
     ergo.advance(days=2)
     assert not [s for s in subjects(ergo, OWNER) if "overdue" in s.lower()]
     assert "1 already past: skipped" in ergo.admin.items.get(ORG, "invoice", "invoice-old").audit[0].detail
+
+
+def test_an_unpaid_bill_is_overdue_the_day_after_unless_paid_first(ergo):
+    bill = {"amount": "148.80", "currency": "EUR", "bill_number": "B-1", "due_date": day(ergo, 1)}
+    publish(ergo, "bill.recorded", "bill-1", "bill-1", bill)
+    publish(ergo, "bill.recorded", "bill-2", "bill-2", {**bill, "bill_number": "B-2"})
+    publish(ergo, "bill.paid", "bill-2-paid", "bill-2", {**bill, "bill_number": "B-2"})
+    ergo.advance(days=2)
+    overdue = [s for s in subjects(ergo, OWNER) if "overdue" in s.lower()]
+    assert len(overdue) == 1 and "B-1" in overdue[0]
+    assert ergo.admin.items.get(ORG, "bill", "bill-2").done_reason == "paid"

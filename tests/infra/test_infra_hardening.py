@@ -75,7 +75,7 @@ def test_platform_functions_may_put_only_platform_events(synth: Synth, fn: wirin
     # The webhook sender its alert only; the timer functions the reminders (a reminder is its start event again).
     timers = sorted(
         {*reminders.REMINDER_EVENT_TYPES, "appointment.reminder", "invoice.overdue", "invoice.expiring"}
-        | {"cheque.due"}
+        | {"bill.overdue", "cheque.due"}
     )
     expected = ["url_notification.failed"] if fn.key == "send_webhook" else timers
     assert sorted(fn.access.platform_events) == expected

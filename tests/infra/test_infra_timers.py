@@ -103,7 +103,7 @@ def test_the_timer_rule_takes_the_products_timer_events_to_the_timers_queue(temp
     timer_events = sorted(
         reminders.TIMER_EVENT_TYPES
         | {"appointment.scheduled", "appointment.rescheduled", "appointment.cancelled"}
-        | {"invoice.issued", "invoice.paid", "cheque.recorded"}
+        | {"invoice.issued", "invoice.paid", "cheque.recorded", "bill.recorded", "bill.paid"}
     )
     [rule] = [r for r in rules if r["EventPattern"].get("detail-type") == timer_events]
     assert rule["EventPattern"]["source"] == [{"anything-but": [wiring.PLATFORM_SOURCE]}]

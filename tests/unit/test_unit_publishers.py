@@ -83,7 +83,7 @@ def test_the_platform_source_speaks_for_every_org_but_only_with_platform_events(
     # its alert, and the reminders of pending items and appointments
     platform_types = sorted(
         {"approval.requested", "appointment.reminder", "chat.message_received", "signature.requested"}
-        | {"invoice.overdue", "invoice.expiring", "cheque.due"}
+        | {"invoice.overdue", "invoice.expiring", "bill.overdue", "cheque.due"}
         | {"url_notification.failed"}
     )
     assert f"publishes only {platform_types}" in r.quarantine.events[0]["detail"]

@@ -3,6 +3,7 @@ carried. The pure rules.
 
 - ``invoice.issued`` with ``due_date``: ``invoice.overdue`` the day after (00:00 UTC), unless ``invoice.paid`` first;
   with ``valid_until``: ``invoice.expiring`` three days before it, unless paid first.
+- ``bill.recorded`` with ``due_date``: ``bill.overdue`` the day after, unless ``bill.paid`` first.
 - ``cheque.recorded``: ``cheque.due`` on its ``due_date`` (00:00 UTC).
 
 The item (``invoice:<subject.id>``, ``cheque:<subject.id>``) holds the plan, one step waits for its next entry (the
@@ -20,10 +21,10 @@ from typing import Any
 
 from notify_core.domain.reminders import AuditEntry, Decision, Item, Settings, parse, utc
 
-SOURCES = {"invoice.issued": "invoice", "cheque.recorded": "cheque"}
-STOPS = {"invoice.paid": ("invoice", "paid")}
+SOURCES = {"invoice.issued": "invoice", "bill.recorded": "bill", "cheque.recorded": "cheque"}
+STOPS = {"invoice.paid": ("invoice", "paid"), "bill.paid": ("bill", "paid")}
 EVENT_TYPES = frozenset({*SOURCES, *STOPS})
-ANNOUNCED = frozenset({"invoice.overdue", "invoice.expiring", "cheque.due"})
+ANNOUNCED = frozenset({"invoice.overdue", "invoice.expiring", "bill.overdue", "cheque.due"})
 ITEM_TYPES = frozenset(SOURCES.values())
 EXPIRING_DAYS_BEFORE = 3
 
@@ -43,7 +44,11 @@ def plan_for(event_type: str, data: dict[str, Any]) -> tuple[list[tuple[datetime
     """(when, event type) the source event calls for, and the problems with its dates."""
     entries: list[tuple[datetime, str]] = []
     problems: list[str] = []
-    fields = {"invoice.issued": ("due_date", "valid_until"), "cheque.recorded": ("due_date",)}[event_type]
+    fields = {
+        "invoice.issued": ("due_date", "valid_until"),
+        "bill.recorded": ("due_date",),
+        "cheque.recorded": ("due_date",),
+    }[event_type]
     for name in fields:
         if data.get(name) is None:
             continue
@@ -52,6 +57,8 @@ def plan_for(event_type: str, data: dict[str, Any]) -> tuple[list[tuple[datetime
             problems.append(f"{name} {str(data[name])[:40]!r} is not a date (YYYY-MM-DD): nothing planned for it")
         elif event_type == "cheque.recorded":
             entries.append((_midnight(day), "cheque.due"))
+        elif event_type == "bill.recorded":
+            entries.append((_midnight(day + timedelta(days=1)), "bill.overdue"))
         elif name == "due_date":
             entries.append((_midnight(day + timedelta(days=1)), "invoice.overdue"))
         else:
@@ -114,6 +121,11 @@ def _announcement(kind: str, data: dict[str, Any], now: datetime) -> dict[str, A
         out = {**money, "invoice_number": data["invoice_number"], "due_date": data["due_date"]}
         out["days_overdue"] = max((now.date() - due).days, 1)
         return out | ({"url": data["pay_url"]} if data.get("pay_url") else {})
+    if kind == "bill.overdue":
+        due = date.fromisoformat(data["due_date"])
+        out = {**money, "bill_number": data["bill_number"], "due_date": data["due_date"]}
+        out["days_overdue"] = max((now.date() - due).days, 1)
+        return out | {k: data[k] for k in ("supplier_name", "url") if data.get(k)}
     if kind == "invoice.expiring":
         out = {**money, "invoice_number": data["invoice_number"], "expires_on": data["valid_until"]}
         return out | {k: data[k] for k in ("issuer_name", "pay_url") if data.get(k)}

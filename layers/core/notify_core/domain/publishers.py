@@ -34,6 +34,7 @@ PLATFORM_EVENT_TYPES = frozenset(
         "appointment.reminder",
         "invoice.overdue",
         "invoice.expiring",
+        "bill.overdue",
         "cheque.due",
     }
 )

@@ -91,6 +91,15 @@ class ChequeDueData(Money):
     bank: str | None = None
 
 
+class BillRecordedData(Money):
+    """A purchase document recorded (or paid: ``bill.paid``): the platform announces ``bill.overdue`` the day after
+    ``due_date`` unless paid first (README "Timers")."""
+
+    bill_number: str
+    due_date: str | None = None
+    supplier_name: str | None = None
+
+
 class ChequeRecordedData(ChequeDueData):
     """A post-dated cheque recorded: the platform announces ``cheque.due`` on its ``due_date`` (README "Timers")."""
 
@@ -344,5 +353,31 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
         audiences=(permission("cheques:edit"),),
         seeds=("products.md §1 a post-dated cheque falls due (the platform times it)",),
+    ),
+    EventType(
+        "bill.recorded",
+        "A purchase document was recorded: bill.overdue follows the day after its due date, unless paid first.",
+        "bill.recorded",
+        frozenset({"inapp"}),
+        BillRecordedData,
+        {
+            "bill_number": "B-3321",
+            "due_date": "2026-02-25",
+            "amount": "148.80",
+            "currency": "EUR",
+            "supplier_name": "Cosmote",
+        },
+        audiences=(permission("expenses:edit"),),
+        seeds=("products.md §1 overdue purchase document (the platform times it)",),
+    ),
+    EventType(
+        "bill.paid",
+        "A purchase document was paid: no overdue notice follows.",
+        "bill.paid",
+        frozenset({"inapp"}),
+        BillRecordedData,
+        {"bill_number": "B-3321", "amount": "148.80", "currency": "EUR", "supplier_name": "Cosmote"},
+        audiences=(permission("expenses:edit"),),
+        seeds=("products.md §1 a paid purchase document is not overdue",),
     ),
 )
