@@ -4,13 +4,13 @@
   Cognito user name is the user id members carry in every org) or a product service (the client-credentials grant:
   its app client id and scopes). Nothing in a request's path, query or body can say who the caller is.
 - **Access** is decided by the org's own directory (``access_for``): a member may read, a member with the ``admin``
-  role may also write (SEEDS §3, the service administrator); an org the caller does not belong to is *not found*,
+  role may also write (products.md §3, the service administrator); an org the caller does not belong to is *not found*,
   exactly as an org that does not exist, so an id of another org tells nothing.
 - **Cursors** are opaque to clients (base64url of the store's position) and bound to the org and the list they came
   from: a cursor replayed on another org or another list is refused, never used to start someone else's query.
 - **ETags** of an editable document are a hash of its canonical JSON: an import carrying a stale ``If-Match``
   conflicts (409) instead of overwriting what someone else saved in between.
-- **The subscription matrix** (SEEDS §3): per scope, event group x channel -> chosen contacts (endpoints for
+- **The subscription matrix** (products.md §3): per scope, event group x channel -> chosen contacts (endpoints for
   webhooks), and the check that a chosen contact has the address the channel needs.
 """
 

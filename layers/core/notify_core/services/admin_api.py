@@ -297,7 +297,7 @@ class AdminApi:
         return {"user_id": caller.id, "email_enabled": self.users.email_enabled(caller.id)}
 
     def set_email(self, caller: Caller, enabled: bool) -> dict[str, Any]:
-        """The one email switch that spans every org the user belongs to (SEEDS §1): the caller's own only."""
+        """The one email switch that spans every org the user belongs to (products.md §1): the caller's own only."""
         self.me(caller)
         self.users.set_email_enabled(caller.id, enabled)
         return self.me(caller)

@@ -1,4 +1,4 @@
-"""The settings document: export and import ("copy data", SEEDS §3), the same document as ``notify settings apply``."""
+"""The settings document: export and import ("copy data", products.md §3), the same document as ``notify settings apply``."""
 
 from __future__ import annotations
 
