@@ -1,4 +1,4 @@
-"""The settings document: export and import ("copy data", products.md §3), the same document as ``notify settings apply``."""
+"""The settings document: export and import ("copy data", products.md §3), as ``notify settings apply`` loads it."""
 
 from __future__ import annotations
 
