@@ -27,6 +27,7 @@ from notify_core.domain.delivery import (
     utcnow_iso,
 )
 from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.event_records import SeenEvent
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
 from notify_core.domain.templates import Rendered
 
@@ -188,6 +189,8 @@ class FakeDeliveryLog:
                 last_message_id=w.message_id,
                 last_receive=w.receive,
                 maybe_delivered=o.maybe_delivered or bool(prev and prev.maybe_delivered),
+                sms_segments=o.sms_segments or (prev.sms_segments if prev else None),
+                sms_encoding=o.sms_encoding or (prev.sms_encoding if prev else None),
             )
 
     # -- RoutingLog / DeliveryReader
@@ -248,6 +251,13 @@ class FakeDeliveryLog:
             if (r.org_id, r.channel) == (org_id, channel) and date_from <= r.created_at <= date_to:
                 counts[r.status] = counts.get(r.status, 0) + 1
         return counts
+
+    def sms_segments_by_status(self, org_id: str, date_from: str, date_to: str) -> dict[str, int]:
+        segments: dict[str, int] = {}
+        for r in self.items.values():
+            if (r.org_id, r.channel) == (org_id, "sms") and date_from <= r.created_at <= date_to:
+                segments[r.status] = segments.get(r.status, 0) + (r.sms_segments or 1)
+        return segments
 
     # -- DeliveryLog
     def settle_dead_letter(self, message: dict[str, Any], *, source_queue: str) -> DeliveryRecord | None:
@@ -384,14 +394,18 @@ class FakeEventRecords:
     """What the router remembers of routed events, in memory."""
 
     def __init__(self) -> None:
-        self.records: dict[tuple[str, str], tuple[str, str]] = {}
+        self.records: dict[tuple[str, str], SeenEvent] = {}
 
-    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SeenEvent]:
         return {k: self.records[k] for k in keys if k in self.records}
+
+    def begin(self, events: Sequence[tuple[str, str, str, str]]) -> None:
+        for org_id, event_id, event_type, fingerprint in events:
+            self.records[(org_id, event_id)] = SeenEvent(event_type, fingerprint, routed=False)
 
     def remember(self, events: Sequence[tuple[str, str, str, str]]) -> None:
         for org_id, event_id, event_type, fingerprint in events:
-            self.records[(org_id, event_id)] = (event_type, fingerprint)
+            self.records[(org_id, event_id)] = SeenEvent(event_type, fingerprint, routed=True)
 
 
 class FakePublisher:

@@ -14,6 +14,7 @@ from notify_infra.constructs.admin_api import AdminApi
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
+from notify_infra.constructs.state_machines import StateMachines
 
 PUBLISHERS_REQUIRED_CONTEXT_KEY = "publishersRequired"
 
@@ -50,6 +51,8 @@ class NotifyStack(Stack):
         )
         # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
         self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
+        # Reminder steps: the ASL the local runtime executes, invoking the remind function.
+        self.state_machines = StateMachines(self, "StateMachines", functions=self.functions.functions)
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())

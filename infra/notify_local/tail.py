@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from typing import Any, TextIO
 
-from notify_local.outbox import _readable as readable_delivery
+from notify_core.adapters.dynamodb.deliveries_table import to_record
 from notify_local.outbox import quarantined
 
 
@@ -78,7 +78,7 @@ class Narrator:
         """The lines for everything new since the last poll, in time order."""
         lines: list[tuple[str, str]] = []
         for item in self.rt.admin.deliveries.Item.scan():
-            d = readable_delivery(item)  # by attribute names: most are stored under short ones
+            d = vars(to_record(item))  # the item's attributes under their short stored names, read back whole
             state = (d["status"], int(d.get("attempt_count") or 0))
             if d["status"] == "sending":
                 continue  # a sender holds it right now: its outcome is the line worth reading

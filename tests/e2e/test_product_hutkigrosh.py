@@ -171,7 +171,7 @@ def test_an_event_reaches_its_point_its_service_and_the_organisation(
             "refund.created",
             REFUND_CREATED,
             "Refund request ref-17 created",
-            "Hutki Water: refund request ref-17 for 20.00 BYN created.",
+            "Hutki Water: refund request ref-17, 20.00 BYN.",
         ),
         (
             "refund.status_changed",

@@ -537,7 +537,7 @@ def test_order_ready_reaches_the_client_by_telegram_with_its_own_template_alongs
         "Pick up Mon-Fri 9:00-18:00."
     )
     [sms] = out.sms_to(TOMEK_PHONE)
-    assert sms.text.startswith("Serwis GSM: zlecenie A-4001 ma status „Ready”.")
+    assert sms.text.startswith('Serwis GSM: zlecenie A-4001 ma status "Ready".')
     [email] = out.emails_to(TOMEK_EMAIL)
     assert email.subject.startswith("Zlecenie A-4001")
 

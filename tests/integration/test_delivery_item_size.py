@@ -82,6 +82,21 @@ def test_a_sent_email_with_its_feedback_fits_one_write_unit(table):
     assert size <= KB
 
 
+def test_a_sent_sms_with_its_segments_and_delivery_status_fits_one_write_unit(table):
+    log, client = table
+    message = {**LONG, "channel": "sms", "address": "+375291234567"}
+    outcome = Outcome(SENT, provider_message_id="5f1d8c2e-9a41-5b7e-8c3d-2f6a1b0e9d47", sms_segments=2,
+                      sms_encoding="ucs2")  # fmt: skip
+    write(log, message, outcome, 1)
+    record = log.get(message["delivery_id"], message["org_id"])
+    assert (record.sms_segments, record.sms_encoding) == (2, "ucs2")
+    log.record_outcome(record, kind="delivered", code="carrier_accepted", detail="Message has been accepted by phone",
+                       at=None, provider_message_id=outcome.provider_message_id)  # fmt: skip
+    size = size_of(client, message["delivery_id"])
+    print(f"\nsent SMS + delivery status, segments kept, long names: {size} bytes")
+    assert size <= KB
+
+
 @pytest.mark.parametrize("channel", ["email", "webhook"])
 def test_the_most_attempts_a_queue_allows_then_sent_fit_two_write_units(table, channel):
     log, client = table

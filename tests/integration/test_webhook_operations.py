@@ -214,6 +214,8 @@ def test_the_sent_sms_report_and_a_recipients_history_come_from_index_queries(op
     rows = ops.admin.reports.sent_sms(ORG, today, today)
     assert sorted(r["event_id"] for r in rows) == ["pay-r1", "pay-r2"]
     assert {(r["to"], r["status"]) for r in rows} == {("+375291234567", "sent")}
+    # What the carrier bills: "Hutki Water: payment 120.50 BYN received, account 10042." is one GSM-7 segment.
+    assert {(r["segments"], r["encoding"]) for r in rows} == {(1, "gsm7")}
     assert ops.admin.reports.sent_sms(ORG, "2000-01-01", "2000-12-31") == []
     assert ops.admin.reports.sent_sms("another-org", today, today) == []
 

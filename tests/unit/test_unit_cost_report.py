@@ -49,9 +49,30 @@ def test_a_month_by_channel_with_the_platform_share_and_the_price_of_what_reache
 
 def test_a_month_without_deliveries_is_a_zero_total_and_a_bad_month_says_what_it_expects():
     assert Reports(FakeDeliveryLog()).cost("org-a", "2026-11") == [
-        {"month": "2026-11", "channel": "total", "deliveries": 0, "reached_provider": 0, "platform_usd": 0,
-         "provider_usd": 0, "total_usd": 0}
+        {"month": "2026-11", "channel": "total", "deliveries": 0, "reached_provider": 0, "billed_units": 0,
+         "platform_usd": 0, "provider_usd": 0, "total_usd": 0}
     ]  # fmt: skip
     for bad in ("2026-13", "2026-1", "november", "2026-11-01"):
         with pytest.raises(ValueError, match="YYYY-MM"):
             Reports(FakeDeliveryLog()).cost("org-a", bad)
+
+
+def test_an_sms_costs_its_segments_and_the_sent_sms_report_shows_them():
+    log = log_with(
+        ("org-a", "sms", "sent", "2026-11-02T10:00:00.000Z"),
+        ("org-a", "sms", "delivered", "2026-11-03T10:00:00.000Z"),
+        ("org-a", "sms", "failed", "2026-11-04T10:00:00.000Z"),  # never reached SNS: costs nothing
+        ("org-a", "sms", "sent", "2026-11-05T10:00:00.000Z"),  # recorded before segments were: one
+    )
+    log.items["d0"] = replace(log.items["d0"], sms_segments=2, sms_encoding="ucs2")
+    log.items["d1"] = replace(log.items["d1"], sms_segments=3, sms_encoding="gsm7")
+    log.items["d2"] = replace(log.items["d2"], sms_segments=2, sms_encoding="ucs2")
+    sms = {r["channel"]: r for r in Reports(log).cost("org-a", "2026-11")}["sms"]
+    assert (sms["deliveries"], sms["reached_provider"], sms["billed_units"]) == (4, 3, 6)
+    assert sms["provider_usd"] == pytest.approx(6 * prices.SNS_SMS_US, abs=1e-6)
+    rows = Reports(log).sent_sms("org-a", "2026-11-01", "2026-11-30")
+    assert [(r["delivery_id"], r["segments"], r["encoding"]) for r in rows] == [
+        ("d0", 2, "ucs2"),
+        ("d1", 3, "gsm7"),
+        ("d3", None, None),
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from notify_core.domain import templates
-from notify_core.domain.templates import MAX_SMS_CHARS, TemplateRenderError, candidates, render
+from notify_core.domain.templates import TemplateRenderError, candidates, render
 
 pytestmark = pytest.mark.unit
 
@@ -85,8 +85,13 @@ def test_html_escapes_markup_even_in_attributes(templates_dir):
         "pay_url": 'https://pay.example/"><img src=x onerror=alert(1)>',
     }
     r = render("invoice.issued", "email", None, _ctx(data), templates_dir)
-    assert '<a href="https://pay.example/&#34;&gt;&lt;img src=x onerror=alert(1)&gt;">Pay online</a>' in r["html"]
+    # Not a URL: no button at all (the layout links only https URLs), and the markup arrives as text in the body.
+    assert "Pay online" not in r["html"] and 'href="https://pay.example' not in r["html"]
     assert "<img" not in r["html"]
+    data["pay_url"] = "https://pay.example/i/42?a=1&b=2"
+    r = render("invoice.issued", "email", None, _ctx(data), templates_dir)
+    assert '<a href="https://pay.example/i/42?a=1&amp;b=2" target="_blank"' in r["html"]
+    assert "Pay online</a>" in r["html"]
 
 
 def test_money_filter_formats_thousands_and_two_decimals(templates_dir):
@@ -206,14 +211,30 @@ def test_newlines_in_subject_are_collapsed(tmpl):
     assert r["text"] == "line 1\nline 2"  # the text body keeps its lines
 
 
-def test_sms_is_cut_to_max_chars(tmpl):
+def test_sms_is_cut_to_its_templates_segment_budget_with_an_ellipsis(tmpl):
     directory = tmpl("e", "sms.j2", "{% block text %}{{ data.long }}{% endblock %}")
-    long = "".join(str(i % 10) for i in range(MAX_SMS_CHARS + 200))
+    long = "".join(str(i % 10) for i in range(1000))
     r = render("e", "sms", None, _ctx({"long": long}), directory)
-    assert r["text"] == long[:MAX_SMS_CHARS]
-    assert len(r["text"]) == MAX_SMS_CHARS == 800
+    assert r["text"] == long[:157] + "..."  # one GSM-7 segment (the default budget): 160 septets
+    two = tmpl("f", "sms.j2", "{# segments: 2 -- a long one #}{% block text %}{{ data.long }}{% endblock %}")
+    r = render("f", "sms", None, _ctx({"long": "Łódź " * 100}), two)
+    assert r["text"].endswith("…") and len(r["text"]) <= 134  # two UCS-2 parts: 2 x 67 units
     short = render("e", "sms", None, _ctx({"long": "  hi  "}), directory)
     assert short["text"] == "hi"
+
+
+def test_sms_typography_is_always_replaced_and_latin_is_an_option(tmpl):
+    directory = tmpl("e", "sms.j2", "{% block text %}{{ data.text }}{% endblock %}")
+    text = "\u201eWiśniewska\u201d \u2014 ul.\u00a0Marszałkowska\u2026"
+    assert render("e", "sms", None, _ctx({"text": text}), directory)["text"] == '"Wiśniewska" - ul. Marszałkowska...'
+    latin = render("e", "sms", None, _ctx({"text": text}), directory, sms_latin=True)["text"]
+    assert latin == '"Wisniewska" - ul. Marszalkowska...'
+
+
+def test_a_template_declaring_an_impossible_budget_is_a_template_error(tmpl):
+    directory = tmpl("e", "sms.j2", "{# segments: 40 #}{% block text %}hi{% endblock %}")
+    with pytest.raises(TemplateRenderError, match="declares 40 segments"):
+        render("e", "sms", None, _ctx({}), directory)
 
 
 # --- template selection --------------------------------------------------------------------------------
@@ -282,7 +303,8 @@ def test_context_for_exposes_only_the_documented_names():
             "source": "payments",
         },
         "data": {"amount": "1.00"},
-        "org": {"name": "Hutki Water", "id": "org-hutki"},
+        "org": {"name": "Hutki Water", "id": "org-hutki", "branding": None},
         "recipient": {"name": "Anna"},
         "delivery_id": "dlv_1",
+        "reasons": [],
     }

@@ -45,12 +45,17 @@ def _nag_arn(service: str, resource: str) -> str:
     return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
 
 
-def platform_events_only() -> dict[str, dict[str, object]]:
-    """The IAM condition that keeps a platform function's PutEvents to the platform's own events."""
+def state_machine_arn(key: str) -> str:
+    """A wiring state machine's ARN, from its fixed name (``wiring.StateMachine.name``)."""
+    return _arn("states", f"stateMachine:{wiring.state_machine(key).name}")
+
+
+def platform_events_only(fn: wiring.Function) -> dict[str, dict[str, object]]:
+    """The IAM condition that keeps a platform function's PutEvents to the platform's own events it publishes."""
     return {
         "ForAllValues:StringEquals": {
             "events:source": [wiring.PLATFORM_SOURCE],
-            "events:detail-type": sorted(wiring.PLATFORM_EVENT_TYPES),
+            "events:detail-type": sorted(fn.access.platform_events),
         },
         "Null": {"events:source": "false", "events:detail-type": "false"},
     }
@@ -140,7 +145,7 @@ class FunctionAccess(Construct):
                     resources=[_arn("events", f"event-bus/{bus_name}")],
                     # Only the platform's own events: its source, its alert types (a compromised sender cannot
                     # speak as a product, nor for an org through a product's source).
-                    conditions=platform_events_only(),
+                    conditions=platform_events_only(fn),
                 )
             )
 
@@ -149,6 +154,9 @@ class FunctionAccess(Construct):
 
         for key in access.buckets_read:
             self._bucket_read(buckets.bucket(key), key)
+
+        for key in access.state_machines:
+            self._state_machine_steps(key)
 
         if access.ses_send:
             self._ses_send()
@@ -181,6 +189,30 @@ class FunctionAccess(Construct):
             f"Objects of the {key} bucket are documents products upload per event under <org_id>/, so their "
             "keys are unknown at deploy time. The grant is s3:GetObject on this one bucket's objects only (no "
             "ListBucket, no writes); the router admits only keys under the event's own org.",
+        )
+
+    def _state_machine_steps(self, key: str) -> None:
+        # Start executions of this one state machine, stop its executions; nothing else (no Describe, no Delete).
+        name = wiring.state_machine(key).name
+        executions = f"execution:{name}:*"
+        policy = iam.Policy(
+            self,
+            f"Steps{key.capitalize()}",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="StartSteps", actions=["states:StartExecution"], resources=[state_machine_arn(key)]
+                ),
+                iam.PolicyStatement(
+                    sid="StopSteps", actions=["states:StopExecution"], resources=[_arn("states", executions)]
+                ),
+            ],
+        )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('states', executions)}",
+            f"Executions of the {name} state machine are named per pending item and step at runtime "
+            "(domain.reminders.execution_name); the grant is StopExecution on that one state machine's executions.",
         )
 
     def _ses_send(self) -> None:

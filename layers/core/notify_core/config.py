@@ -40,6 +40,9 @@ USERS_TABLE = "USERS_TABLE"
 INBOX_TABLE = "INBOX_TABLE"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
 ROUTING_TABLE = "ROUTING_TABLE"
+ITEMS_TABLE = "ITEMS_TABLE"  # pending items and their reminder series (README "Timers")
+# Step Functions (ARNs).
+REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
 # Queues (URLs).
 EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
 FANOUT_PAGE_SIZE = "FANOUT_PAGE_SIZE"
@@ -50,6 +53,7 @@ CHAT_QUEUE_URL = "CHAT_QUEUE_URL"
 FEEDBACK_QUEUE_URL = "FEEDBACK_QUEUE_URL"
 SMS_INBOUND_QUEUE_URL = "SMS_INBOUND_QUEUE_URL"
 QUARANTINE_QUEUE_URL = "QUARANTINE_QUEUE_URL"
+TIMERS_QUEUE_URL = "TIMERS_QUEUE_URL"
 SMS_STATUS_FAILED_QUEUE_URL = "SMS_STATUS_FAILED_QUEUE_URL"  # sms_status's on-failure destination (Lambda's)
 # Buckets.
 ATTACHMENTS_BUCKET = "ATTACHMENTS_BUCKET"
@@ -244,6 +248,28 @@ class DeadLetterSettings(_DeliveryLog):
     function: ClassVar[str] = "dead_letter"
 
 
+class _Timers(FunctionSettings):
+    items_table: Name = _req(ITEMS_TABLE)
+    reminder_state_machine_arn: Name = _req(REMINDER_STATE_MACHINE_ARN)
+    bus_name: Name = _req(NOTIFY_BUS_NAME)  # reminders and resends are published on the platform's bus
+    # How long a done item (a tombstone too) is kept: as long as the delivery log keeps deliveries.
+    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=90, ge=1)
+
+
+class TimersSettings(_Timers):
+    """The events that start, end and change reminder series (the ``timers`` queue)."""
+
+    function: ClassVar[str] = "timers"
+    settings_table: Name = _req(SETTINGS_TABLE)  # the org's publishers
+    publishers_required: Flag = Field(alias=PUBLISHERS_REQUIRED, default=False)
+
+
+class RemindSettings(_Timers):
+    """One step of a reminder series (invoked by the reminder state machine)."""
+
+    function: ClassVar[str] = "remind"
+
+
 class ApiSettings(_DeliveryLog):
     """The admin API (``functions/api``): the org's directory, the delivery log and replay, inboxes, the user-level
     email switch, the routing records (quarantine), and where secrets of an imported document go."""
@@ -281,6 +307,7 @@ class AdminSettings(FunctionSettings):
     users_table: str | None = Field(alias=USERS_TABLE, default=None)
     inbox_table: str | None = Field(alias=INBOX_TABLE, default=None)
     routing_table: str | None = Field(alias=ROUTING_TABLE, default=None)
+    items_table: str | None = Field(alias=ITEMS_TABLE, default=None)
     email_queue_url: str | None = Field(alias=EMAIL_QUEUE_URL, default=None)
     sms_queue_url: str | None = Field(alias=SMS_QUEUE_URL, default=None)
     webhook_queue_url: str | None = Field(alias=WEBHOOK_QUEUE_URL, default=None)
@@ -304,6 +331,8 @@ FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {
         SmsStatusSettings,
         SmsInboundSettings,
         DeadLetterSettings,
+        TimersSettings,
+        RemindSettings,
         ApiSettings,
     )
 }

@@ -30,6 +30,8 @@ FUNCTIONS = (
     "sms_status",
     "sms_inbound",
     "dead_letter",
+    "timers",
+    "remind",
     "api",
 )
 

@@ -10,7 +10,7 @@
   from: a cursor replayed on another org or another list is refused, never used to start someone else's query.
 - **ETags** of an editable document are a hash of its canonical JSON: an import carrying a stale ``If-Match``
   conflicts (409) instead of overwriting what someone else saved in between.
-- **The subscription matrix** (products.md §3): per scope, event group x channel -> chosen contacts (endpoints for
+- **The subscription matrix** (docs/products.md §3): per scope, event group x channel -> chosen contacts (endpoints for
   webhooks), and the check that a chosen contact has the address the channel needs.
 """
 

@@ -98,6 +98,9 @@ class DeliveryRecord:
     last_message_id: str | None = None
     last_receive: int | None = None
     maybe_delivered: bool = False  # some attempt went unanswered: if it ends without an answer, it is unknown
+    # SMS: the billed segments and the encoding (gsm7 | ucs2) of the text that went out (domain.sms_text)
+    sms_segments: int | None = None
+    sms_encoding: str | None = None
 
 
 # ------------------------------------------------------------------------------------------- the sender's rule
@@ -130,6 +133,8 @@ class SendResult:
 
     provider_message_id: str | None = None
     http_status: int | None = None
+    sms_segments: int | None = None  # SMS: what the provider bills (domain.sms_text.measure)
+    sms_encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,8 @@ class Outcome:
     error_detail: str | None = None
     retry_after_s: int | None = None  # for a retry: never sooner than the provider asked
     maybe_delivered: bool = False  # a request went unanswered (a receiver that takes repeats): never ``dead``
+    sms_segments: int | None = None
+    sms_encoding: str | None = None
 
 
 @dataclass(frozen=True)

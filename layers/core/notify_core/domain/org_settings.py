@@ -41,6 +41,21 @@ def _preferred(values: tuple[Tagged, ...]) -> str | None:
 
 
 @dataclass(frozen=True)
+class Branding:
+    """How the org's emails look and who they come from (validated by the settings document)."""
+
+    display_name: str | None = None  # the From's display name and the header's text; the org's name without it
+    logo_url: str | None = None  # https only
+    color: str | None = None  # "#RRGGBB": the header band and the button
+    postal_address: str | None = None  # the footer's postal address (CAN-SPAM asks for one)
+    reply_to: str | None = None  # where replies go (the From is the org's sending identity)
+    preferences_url: str | None = None  # https: the org's own page where people manage what they receive
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass(frozen=True)
 class OrgProfile:
     name: str
     locale: str = "en"
@@ -55,6 +70,9 @@ class OrgProfile:
     disabled_audiences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Who may publish for the org (domain.publishers); None: the document names nobody (the deployment's default)
     publishers: Publishers | None = None
+    # SMS in Latin letters (domain.sms_text.transliterate): for countries where carriers and people accept them
+    sms_latin: bool = False
+    branding: Branding | None = None
 
     def buyer_channels_for(self, event_type: str) -> frozenset[str]:
         return frozenset(self.buyer_channels.get(event_type, ()))

@@ -507,6 +507,10 @@ def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> di
             "data": event.detail.data,
         },
     }
+    if d.channel == "sms" and profile and profile.sms_latin:
+        message["org"]["sms_latin"] = True  # the SMS is sent in Latin letters (domain.sms_text.transliterate)
+    if d.channel == "email" and profile and profile.branding and profile.branding.as_dict():
+        message["org"]["branding"] = profile.branding.as_dict()  # the layout's header, colour, footer, Reply-To
     if (
         d.channel == "webhook"
         and d.endpoint_id in settings.endpoints

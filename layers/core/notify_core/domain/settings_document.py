@@ -19,6 +19,7 @@ from notify_core.domain import catalog
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.envelope import Identifier, Locale
 from notify_core.domain.org_settings import (
+    Branding,
     Client,
     Contact,
     Member,
@@ -137,6 +138,40 @@ class SlackDoc(_Doc):
     webhook_url: str | None = Field(default=None, pattern=r"^https?://", max_length=MAX_URL_BYTES, repr=False)
 
 
+class SmsDoc(_Doc):
+    # Everything in GSM-7 Latin letters: 160 characters a segment instead of 70 ("Wiśniewska" -> "Wisniewska").
+    transliterate: bool = False
+
+
+_HTTPS_URL = r"^https://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?$"
+
+
+class BrandingDoc(_Doc):
+    """How the org's emails look (README "Email layout and branding")."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[^\r\n<>\"]+$")
+    logo_url: str | None = Field(default=None, pattern=_HTTPS_URL, max_length=MAX_URL_BYTES)
+    color: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
+    postal_address: str | None = Field(default=None, min_length=1, max_length=300)
+    reply_to: str | None = None
+    preferences_url: str | None = Field(default=None, pattern=_HTTPS_URL, max_length=MAX_URL_BYTES)
+
+    @field_validator("reply_to")
+    @classmethod
+    def _an_address(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            return normalise_email(v)
+        except InvalidAddress as exc:
+            raise ValueError(f"reply_to {v[:80]!r} is not an email address: {exc}") from None
+
+    @field_validator("color")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+
 class TelegramDoc(_Doc):
     enabled: bool = True
     # The org's bot token (from @BotFather) is a credential: stored in SSM (SecureString), never in the table,
@@ -248,6 +283,8 @@ class SettingsDocument(_Doc):
     disabled_audiences: dict[str, list[str]] = Field(default_factory=dict)
     # None: the document names nobody (README "Publishers": any publisher, unless the deployment requires them)
     publishers: PublishersDoc | None = None
+    sms: SmsDoc | None = None
+    branding: BrandingDoc | None = None
 
     @model_validator(mode="after")
     def _references(self) -> SettingsDocument:
@@ -402,6 +439,8 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
                 sources=tuple(doc.publishers.sources),
                 accounts=None if doc.publishers.accounts is None else tuple(doc.publishers.accounts),
             ),
+            sms_latin=bool(doc.sms and doc.sms.transliterate),
+            branding=Branding(**doc.branding.model_dump()) if doc.branding else None,
         ),
     )
     for c in doc.contacts:
@@ -484,6 +523,10 @@ def _profile_doc(p: OrgProfile) -> dict[str, Any]:
         doc["publishers"] = {"sources": list(p.publishers.sources)}
         if p.publishers.accounts is not None:
             doc["publishers"]["accounts"] = list(p.publishers.accounts)
+    if p.sms_latin:
+        doc["sms"] = {"transliterate": True}
+    if p.branding and p.branding.as_dict():
+        doc["branding"] = p.branding.as_dict()
     return doc
 
 

@@ -26,7 +26,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -35,6 +34,12 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNot
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from notify_core.domain import email_layout, sms_text
+from notify_core.domain.rendered import Rendered, TemplateRenderError
+
+__all__ = ["Rendered", "Renderer", "TemplateRenderError", "candidates", "context_for", "render"]
 
 BLOCKS = {
     "email": ("subject", "text", "html"),
@@ -45,7 +50,17 @@ BLOCKS = {
     "telegram": ("text",),  # Telegram HTML (parse_mode HTML): rendered by the autoescaping environment
 }
 HTML_BLOCKS = frozenset({"html"})
-MAX_SMS_CHARS = 800  # ~5 concatenated GSM segments; longer bodies are cut, never rejected by SNS
+# Optional blocks: an email's call to action, shown as the layout's button (https only: email_layout.https_or_none).
+OPTIONAL_BLOCKS = {"email": ("action_url", "action_label")}
+# The platform's email layout (built from email.src.html by scripts/build_email_layout.py): every email's HTML
+# block is its content.
+EMAIL_LAYOUT = "_layout/email.html.j2"
+# An SMS template declares its segment budget in a comment, ``{# segments: 2 -- why #}``; without one it is 1.
+# The rendered text is prepared (typography, the org's transliteration) and cut to that budget with an ellipsis
+# (``domain.sms_text``): a template's realistic renders fit it (tests/unit/test_unit_sms_budget.py), so a cut only
+# meets data nobody foresaw, and an SMS never costs more segments than its template says.
+DEFAULT_SMS_SEGMENTS = 1
+_SEGMENTS_DECLARATION = re.compile(r"\{#-?\s*segments:\s*(\d+)")
 # An in-app item is a DynamoDB item (400 KB at most) and a line in a list: its title and body are cut to these.
 MAX_INAPP_TITLE_CHARS, MAX_INAPP_BODY_CHARS = 300, 4_000
 # The sandbox's bounds: what an operator, call or filter may build, what a block may output, how long a render
@@ -53,10 +68,6 @@ MAX_INAPP_TITLE_CHARS, MAX_INAPP_BODY_CHARS = 300, 4_000
 MAX_SEQUENCE = 100_000
 MAX_OUTPUT_CHARS = 256_000
 MAX_RENDER_S = 2.0
-
-
-class TemplateRenderError(Exception):
-    pass
 
 
 class RenderLimitExceeded(SecurityError):
@@ -198,15 +209,6 @@ def _bounded_filter(name: str, func: Any) -> Any:
     return bounded
 
 
-@dataclass(frozen=True)
-class Rendered:
-    template: str
-    parts: dict[str, str]
-
-    def __getitem__(self, block: str) -> str:
-        return self.parts[block]
-
-
 def _money(amount: Any, currency: str | None = None) -> str:
     try:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
@@ -267,18 +269,34 @@ class Renderer:
     (the router for an event with no in-app audience) never pays for compiling templates.
     """
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, *, unsubscribe_url: Any = None) -> None:
+        """``unsubscribe_url(message) -> str | None``: the signed one-click unsubscribe link of an email delivery
+        (``services.unsubscribe``; None for one that must always go), injected by the email sender."""
         self.directory = directory
+        self.unsubscribe_url = unsubscribe_url
 
     def render(self, event_type: str, channel: str, locale: str | None, context: dict[str, Any]) -> Rendered:
         return render(event_type, channel, locale, context, self.directory)
 
     def render_message(self, channel: str, message: dict[str, Any]) -> Rendered:
         """A queue message's delivery rendered for ``channel`` (what a sender and the in-app writer do)."""
-        return render(message["event_type"], channel, message.get("locale"), context_for(message), self.directory)
+        latin = bool((message.get("org") or {}).get("sms_latin"))
+        context = context_for(message)
+        if channel == "email" and self.unsubscribe_url is not None:
+            context["unsubscribe_url"] = self.unsubscribe_url(message)
+        return render(message["event_type"], channel, message.get("locale"), context, self.directory, sms_latin=latin)
 
 
-def render(event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str) -> Rendered:
+def render(
+    event_type: str,
+    channel: str,
+    locale: str | None,
+    context: dict[str, Any],
+    directory: str,
+    *,
+    sms_latin: bool = False,
+) -> Rendered:
+    """``sms_latin``: the org sends SMS in Latin letters (``sms_text.transliterate``)."""
     token = _deadline.set(time.monotonic() + MAX_RENDER_S)
     try:
         name, parts = _render_blocks(event_type, channel, locale, context, directory)
@@ -294,7 +312,67 @@ def render(event_type: str, channel: str, locale: str | None, context: dict[str,
         raise TemplateRenderError(f"{event_type}/{channel}: {type(exc).__name__}: {exc}") from None
     finally:
         _deadline.reset(token)
-    return Rendered(template=name, parts=_finished(channel, name, parts))
+    if channel == "sms":
+        prepared = sms_text.prepare(parts["text"], latin=sms_latin)
+        parts["text"] = sms_text.fit(prepared, segment_budget(directory, name))
+        size = sms_text.measure(parts["text"])
+        return Rendered(template=name, parts=parts, sms=size, sms_cut=parts["text"] != prepared)
+    parts = _finished(channel, name, parts)
+    if channel == "email":
+        return _in_layout(name, parts, locale, context, directory)
+    return Rendered(template=name, parts=parts)
+
+
+def _in_layout(
+    name: str, parts: dict[str, str], locale: str | None, context: dict[str, Any], directory: str
+) -> Rendered:
+    """The email's content in the platform's layout: the org's name or logo and colour, the call to action, and a
+    footer saying why this person got it and how to stop it (``domain.email_layout``)."""
+    org = context.get("org") or {}
+    unsubscribe = email_layout.https_or_none(context.get("unsubscribe_url"))
+    layout = email_layout.layout_for(
+        locale=locale,
+        subject=parts["subject"],
+        org_name=str(org.get("name") or ""),
+        branding=org.get("branding"),
+        reasons=context.get("reasons") or (),
+        subject_type=str((context.get("event") or {}).get("subject", {}).get("type", "")),
+        action_url=parts.pop("action_url", None),
+        action_label=parts.pop("action_label", ""),
+        unsubscribe_url=unsubscribe,
+    )
+    token = _deadline.set(time.monotonic() + MAX_RENDER_S)
+    try:
+        try:
+            html = _environments(directory)[1].get_template(EMAIL_LAYOUT)
+        except TemplateNotFound:  # a directory of its own (a test's) without the layout: the content alone
+            html = None
+        values = {**layout.__dict__, "content": Markup(parts["html"])}
+        if html is not None:
+            parts["html"] = html.render(layout=values)
+    except TemplateError as exc:
+        raise TemplateRenderError(f"{EMAIL_LAYOUT}: {exc}") from None
+    finally:
+        _deadline.reset(token)
+    text = parts["text"]
+    if layout.action_url and layout.action_url not in text:
+        text += f"\n\n{layout.action_label}: {layout.action_url}"
+    footer = layout.footer_text()
+    parts["text"] = f"{text}\n\n-- \n{footer}" if footer else text
+    return Rendered(template=name, parts=parts, unsubscribe_url=unsubscribe)
+
+
+@cache
+def segment_budget(directory: str, name: str) -> int:
+    """The segments an SMS template declares (``{# segments: N #}``), else ``DEFAULT_SMS_SEGMENTS``."""
+    plain = _environments(directory)[0]
+    assert plain.loader is not None
+    source = plain.loader.get_source(plain, name)[0]
+    found = _SEGMENTS_DECLARATION.search(source)
+    budget = int(found.group(1)) if found else DEFAULT_SMS_SEGMENTS
+    if not 1 <= budget <= sms_text.MAX_SEGMENTS:
+        raise TemplateRenderError(f"{name} declares {budget} segments (1 to {sms_text.MAX_SEGMENTS})")
+    return budget
 
 
 def _render_blocks(
@@ -315,6 +393,9 @@ def _render_blocks(
             raise TemplateRenderError(f"{name} has no {{% block {block} %}}")
         ctx = template.new_context(context)
         parts[block] = _output(template.blocks[block](ctx), name, block)
+    for block in OPTIONAL_BLOCKS.get(channel, ()):
+        if block in template_plain.blocks:
+            parts[block] = _output(template_plain.blocks[block](template_plain.new_context(context)), name, block)
     return name, parts
 
 
@@ -334,8 +415,6 @@ def _finished(channel: str, name: str, parts: dict[str, str]) -> dict[str, str]:
     """What each channel needs of its rendered text: a one-line subject, a bounded SMS, a JSON body."""
     if channel == "email" and ("\n" in parts["subject"] or "\r" in parts["subject"]):
         parts["subject"] = " ".join(parts["subject"].split())
-    if channel == "sms":
-        parts["text"] = parts["text"][:MAX_SMS_CHARS]
     if channel == "inapp":
         parts["title"] = parts["title"][:MAX_INAPP_TITLE_CHARS]
         parts["body"] = parts["body"][:MAX_INAPP_BODY_CHARS]
@@ -360,7 +439,9 @@ def context_for(message: dict[str, Any]) -> dict[str, Any]:
             "source": event.get("source"),
         },
         "data": event["data"],
-        "org": {"name": message["org"]["name"], "id": message["org_id"]},
+        "org": {"name": message["org"]["name"], "id": message["org_id"], "branding": message["org"].get("branding")},
         "recipient": {"name": message.get("recipient_name")},
         "delivery_id": message["delivery_id"],
+        # What the email layout's footer says: why this person got it (the rules routing recorded on the delivery).
+        "reasons": list(message.get("reasons") or ()),
     }

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from notify_core.domain.delivery import DeliveryRecord, SendResult
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 
 class SettingsReader(Protocol):
@@ -85,6 +85,8 @@ class DeliveryReader(Protocol):
     ) -> Iterator[DeliveryRecord]: ...
 
     def count_by_status(self, org_id: str, channel: str, date_from: str, date_to: str) -> dict[str, int]: ...
+
+    def sms_segments_by_status(self, org_id: str, date_from: str, date_to: str) -> dict[str, int]: ...
 
 
 class DeliveryLog(RoutingLog, DeliveryReader, Protocol):

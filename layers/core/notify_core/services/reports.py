@@ -32,6 +32,8 @@ SMS_COLUMNS = (
     "to",
     "recipient_name",
     "status",
+    "segments",
+    "encoding",
     "provider_message_id",
     "attempts",
 )
@@ -48,7 +50,16 @@ HISTORY_COLUMNS = (
 )
 
 
-COST_COLUMNS = ("month", "channel", "deliveries", "reached_provider", "platform_usd", "provider_usd", "total_usd")
+COST_COLUMNS = (
+    "month",
+    "channel",
+    "deliveries",
+    "reached_provider",
+    "billed_units",
+    "platform_usd",
+    "provider_usd",
+    "total_usd",
+)
 # The channels a delivery log item may carry (in-app deliveries are logged only when they fail at routing).
 LOGGED_CHANNELS = ("email", "sms", "webhook", "slack", "telegram", "inapp")
 
@@ -104,9 +115,13 @@ class Reports:
                 continue
             total = sum(counts.values())
             reached = sum(n for status, n in counts.items() if status in REPORTABLE)
+            billed = reached
+            if channel == "sms":  # a carrier bills each segment: a two-segment SMS costs two
+                segments = self.deliveries.sms_segments_by_status(org_id, f"{month}-01", f"{month}-31T~")
+                billed = sum(n for status, n in segments.items() if status in REPORTABLE)
             platform = total * prices.PLATFORM_PER_DELIVERY[channel]
-            provider = reached * prices.PROVIDER_PER_MESSAGE.get(channel, 0.0)
-            rows.append(_cost_row(month, channel, total, reached, platform, provider))
+            provider = billed * prices.PROVIDER_PER_MESSAGE.get(channel, 0.0)
+            rows.append(_cost_row(month, channel, total, reached, platform, provider, billed))
         rows.append(
             _cost_row(
                 month,
@@ -115,17 +130,22 @@ class Reports:
                 sum(r["reached_provider"] for r in rows),
                 sum(r["platform_usd"] for r in rows),
                 sum(r["provider_usd"] for r in rows),
+                sum(r["billed_units"] for r in rows),
             )
         )
         return rows
 
 
-def _cost_row(month: str, channel: str, n: int, reached: int, platform: float, provider: float) -> dict[str, Any]:
+def _cost_row(
+    month: str, channel: str, n: int, reached: int, platform: float, provider: float, billed: int
+) -> dict[str, Any]:
+    """``billed``: what the provider bills per unit: messages, or an SMS's segments."""
     return {
         "month": month,
         "channel": channel,
         "deliveries": n,
         "reached_provider": reached,
+        "billed_units": billed,
         "platform_usd": round(platform, 6),
         "provider_usd": round(provider, 6),
         "total_usd": round(platform + provider, 6),
@@ -155,6 +175,8 @@ def _row(d: DeliveryRecord) -> dict[str, Any]:
         "to": d.address,
         "recipient_name": d.recipient_name,
         "status": d.status,
+        "segments": d.sms_segments,
+        "encoding": d.sms_encoding,
         "error_code": d.error_code,
         "provider_message_id": d.provider_message_id,
         "attempts": d.attempt_count,

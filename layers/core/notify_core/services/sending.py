@@ -45,7 +45,7 @@ from notify_core.domain.errors import (
     TransientDeliveryError,
     UnansweredDeliveryError,
 )
-from notify_core.domain.templates import TemplateRenderError
+from notify_core.domain.rendered import TemplateRenderError
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import Channel, Renderer, SuppressionList
 
@@ -207,7 +207,13 @@ class Sender:
             )
         metrics.add_metric(name=f"{channel.name}_sent", unit=MetricUnit.Count, value=1)
         logger.debug("delivered", extra={**log, "provider_message_id": result.provider_message_id})
-        return Outcome(SENT, provider_message_id=result.provider_message_id, http_status=result.http_status)
+        return Outcome(
+            SENT,
+            provider_message_id=result.provider_message_id,
+            http_status=result.http_status,
+            sms_segments=result.sms_segments,
+            sms_encoding=result.sms_encoding,
+        )
 
     @staticmethod
     def _check_suppressed(batch: Batch, message: dict[str, Any]) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from notify_core.adapters.channels.base import SendResult, classify_aws_error
 from notify_core.domain.addresses import InvalidAddress, normalise_phone
 from notify_core.domain.errors import PermanentDeliveryError
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
+from notify_core.domain.sms_text import measure
 
 _PERMANENT = {"InvalidParameter", "InvalidParameterValue", "OptedOut", "AuthorizationError"}
 
@@ -34,4 +35,8 @@ class SmsChannel:
             )
         except Exception as exc:
             raise classify_aws_error(exc, _PERMANENT) from exc
-        return SendResult(provider_message_id=resp.get("MessageId"))
+        # What the carrier bills: the text was prepared and fitted to its template's budget when it was rendered.
+        size = rendered.sms or measure(rendered["text"])
+        return SendResult(
+            provider_message_id=resp.get("MessageId"), sms_segments=size.segments, sms_encoding=size.encoding
+        )

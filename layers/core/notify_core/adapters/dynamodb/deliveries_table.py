@@ -79,7 +79,7 @@ class ByOrgChannelIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "by_org_channel"
-        projection = IncludeProjection(["address", "status"])
+        projection = IncludeProjection(["address", "status", "sg"])
 
     org_channel = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
@@ -127,6 +127,9 @@ class DeliveryItem(Model):
     last_receive = NumberAttribute(null=True, attr_name="lr")
     # Set once a request went unanswered (kept across replays): such a delivery is never written dead.
     maybe_delivered = BooleanAttribute(null=True, attr_name="md")
+    # SMS: billed segments (projected on the reporting index: the cost report sums them) and encoding.
+    sms_segments = NumberAttribute(null=True, attr_name="sg")
+    sms_encoding = UnicodeAttribute(null=True, attr_name="en")
     expires_at = TTLAttribute(null=True)
 
     by_org_channel = ByOrgChannelIndex()
@@ -219,6 +222,8 @@ def to_record(item: DeliveryItem) -> DeliveryRecord:
         last_message_id=item.last_message_id,
         last_receive=None if item.last_receive is None else int(item.last_receive),
         maybe_delivered=bool(item.maybe_delivered),
+        sms_segments=None if item.sms_segments is None else int(item.sms_segments),
+        sms_encoding=item.sms_encoding,
     )
 
 
@@ -312,6 +317,8 @@ class DeliveryLog:
             last_message_id=w.message_id,
             last_receive=w.receive,
             maybe_delivered=True if outcome.maybe_delivered or (prev and prev.maybe_delivered) else None,
+            sms_segments=outcome.sms_segments or (prev.sms_segments if prev else None),
+            sms_encoding=outcome.sms_encoding or (prev.sms_encoding if prev else None),
             expires_at=self.retention,
         )
 
@@ -551,6 +558,14 @@ class DeliveryLog:
         for key in self._keys_in(org_id, channel, date_from, date_to):
             counts[key.status] = counts.get(key.status, 0) + 1
         return counts
+
+    def sms_segments_by_status(self, org_id: str, date_from: str, date_to: str) -> dict[str, int]:
+        """The billed segments of an org's SMS in a window, by status (the index projects ``sg``; an SMS recorded
+        before segments were, or that never reached the provider, counts one)."""
+        segments: dict[str, int] = {}
+        for key in self._keys_in(org_id, "sms", date_from, date_to):
+            segments[key.status] = segments.get(key.status, 0) + int(key.sms_segments or 1)
+        return segments
 
     # ------------------------------------------------------------------------------------------ feedback
     def record_outcome(

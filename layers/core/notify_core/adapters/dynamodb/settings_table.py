@@ -39,6 +39,7 @@ from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import endpoint
 from notify_core.domain.org_settings import (
+    Branding,
     Client,
     Contact,
     Member,
@@ -124,6 +125,8 @@ class _Models:
             # Who may publish for the org (domain.publishers); absent: the document names nobody.
             publisher_sources = ListAttribute(of=UnicodeAttribute, null=True)
             publisher_accounts = ListAttribute(of=UnicodeAttribute, null=True)
+            sms_latin = BooleanAttribute(null=True)
+            branding: MapAttribute[str, Any] = MapAttribute(null=True)
 
         class ContactItem(SettingsItem, discriminator="contact"):
             contact_id = UnicodeAttribute()
@@ -260,6 +263,15 @@ class SettingsTable:
         if limit is not None and len(grants) >= limit and found.last_evaluated_key:
             settings.more_holders[perm] = found.last_evaluated_key["sk"]["S"]
 
+    def profile(self, org_id: str) -> OrgProfile | None:
+        """The org's profile alone (one consistent GetItem): who may publish for it (the timers function)."""
+        try:
+            item = self.m.Item.get(org_id, ORG_SK, consistent_read=True)
+        except self.m.Item.DoesNotExist:
+            return None
+        value = self._value(item)
+        return value if isinstance(value, OrgProfile) else None
+
     def endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint | None:
         try:
             item = self.m.Item.get(org_id, endpoint_sk(endpoint_id))
@@ -326,6 +338,8 @@ class SettingsTable:
                 disabled_audiences={k: list(v) for k, v in p.disabled_audiences.items()},
                 publisher_sources=_listed(p.publishers.sources if p.publishers else None),
                 publisher_accounts=_listed(p.publishers.accounts if p.publishers else None),
+                sms_latin=True if p.sms_latin else None,
+                branding=(p.branding.as_dict() or None) if p.branding else None,
             )
         ]
         for c in d.contacts:
@@ -419,6 +433,8 @@ class SettingsTable:
                     sources=_strs(item.publisher_sources),
                     accounts=None if item.publisher_accounts is None else _strs(item.publisher_accounts),
                 ),
+                sms_latin=bool(item.sms_latin),
+                branding=_branding(item.branding),
             )
         if isinstance(item, m.Contact):
             return Contact(
@@ -518,3 +534,11 @@ def _client_keys(org_id: str, client: Client, audiences: tuple[str, ...]) -> set
 
 def _needs(audiences: Iterable[str], prefix: str) -> list[str]:
     return [a.split(":", 1)[1] for a in audiences if a.startswith(prefix)]
+
+
+def _branding(value: Any) -> Branding | None:
+    raw = value.as_dict() if isinstance(value, MapAttribute) else value
+    if not raw:
+        return None
+    known = set(Branding.__dataclass_fields__)
+    return Branding(**{k: str(v) for k, v in raw.items() if k in known})

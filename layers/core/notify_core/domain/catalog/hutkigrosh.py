@@ -91,6 +91,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "expires_on": "2026-12-01",
             "issuer_name": "Hutki Water",
             "account": "10042",
+            "pay_url": "https://pay.hutki.example/i/42",
         },
         audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),
         seeds=("products.md §3 buyers: invoice validity expiring",),

@@ -137,6 +137,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "currency": "BYN",
             "invoice_number": "42",
             "due_date": "2026-12-01",
+            "pay_url": "https://pay.hutki.example/i/42",
             "issuer_name": "Hutki Water",
         },
         audiences=(EVENT_RECIPIENTS, SUBSCRIBERS),

@@ -25,6 +25,7 @@ class OrderStatusChangedData(_Data):
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     ready_message: str | None = None  # the shop's own words for a ready order (pickup hours, ...)
     device: str | None = None
+    order_url: str | None = None  # https: the order in the shop's client portal (the email's button)
 
 
 class RequestStatusChangedData(_Data):
@@ -93,6 +94,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "currency": "PLN",
             "ready_message": "Pick up Mon-Fri 9:00-18:00.",
             "device": "iPhone 12",
+            "order_url": "https://serwis.remonline.example/orders/A-1042",
         },
         audiences=(CLIENT_CONTACTS, relation("executor"), relation("manager")),
         seeds=("products.md §2 order status changed to Ready",),

@@ -75,7 +75,7 @@ class CellEdit(BaseModel):
 
 class Me(_Out):
     user_id: str
-    email_enabled: bool = Field(description="one switch for every org the user belongs to (products.md §1)")
+    email_enabled: bool = Field(description="one switch for every org the user belongs to (docs/products.md §1)")
 
 
 class EmailSwitch(BaseModel):

@@ -125,7 +125,7 @@ def replay_window(org_id: OrgId, window: Annotated[ReplayWindow, Body()]) -> Rep
 
 @router.get(
     "/orgs/<org_id>/reports/sms",
-    summary='The "Sent SMS" report (products.md §2) as CSV',
+    summary='The "Sent SMS" report (docs/products.md §2) as CSV',
     tags=["deliveries"],
     responses={**ERRORS, 200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}},
 )

@@ -1,4 +1,4 @@
-"""The calling person's own preferences: the email switch that spans every org they belong to (products.md §1)."""
+"""The calling person's own preferences: the email switch that spans every org they belong to (docs/products.md §1)."""
 
 from __future__ import annotations
 

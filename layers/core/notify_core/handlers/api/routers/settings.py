@@ -1,4 +1,4 @@
-"""The settings document: export and import ("copy data", products.md §3), as ``notify settings apply`` loads it."""
+"""The settings document: export and import ("copy data", products.md §3), the same as ``notify settings apply``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The subscription matrix of products.md §3: per scope, event group x channel -> the chosen contacts."""
+"""The subscription matrix of docs/products.md §3: per scope, event group x channel -> the chosen contacts."""
 
 from __future__ import annotations
 
