@@ -30,8 +30,12 @@ TARGETS = {
             "feedback",
             "sms_status",
             "sms_inbound",
+            "api",
         )
     },
+    # The admin API also builds its resolver (routes, validation models) on the first request.
+    "functions/api + resolver built": "import functions.api.app; "
+    "from notify_core.handlers.api.app import build_app; build_app()",
 }
 ENV = {
     **os.environ,
