@@ -459,7 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings document(s) to apply at start ($receiver: its URL)",
     )
     up.add_argument(
-        "--api-port", type=int, default=4567, help="the admin API's port (API Gateway and its JWT authorizer, played)"
+        "--api-port",
+        type=int,
+        default=int(os.environ.get("NOTIFY_API_PORT", "4567")),
+        help="the admin API's port (API Gateway and its JWT authorizer, played; 0: any free)",
     )
     up.add_argument("--log-level", default="INFO", help="of the handlers' logs, written to --log-file")
     tok = command(
