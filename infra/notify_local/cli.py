@@ -178,8 +178,9 @@ def explain(exc: BaseException) -> list[str]:
 
     from notify_core.config import ConfigurationError
     from notify_core.domain.addresses import InvalidAddress
+    from notify_local.api_cli import ApiCallError
 
-    if isinstance(exc, CliError):
+    if isinstance(exc, CliError | ApiCallError):
         return list(exc.lines)
     cause = getattr(exc, "cause", None) or exc.__cause__  # PynamoDB wraps botocore's errors (PutError...)
     if isinstance(cause, aws.BotoCoreError | aws.ClientError):
@@ -552,6 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
         o.add_argument("phone", help="E.164, or national with --region")
         o.add_argument("--region", help="country of a national number, e.g. BY")
         _target_options(o, "suppressions")
+
+    from notify_local import api_cli
+
+    api_cli.add_commands(sub, command, DEFAULT_LOCAL)
 
     users = sub.add_parser("users", help="user-level settings that span every org").add_subparsers(
         dest="action", required=True, metavar="ACTION"
