@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas openapi synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
+.PHONY: setup demo test test-fast lint schemas openapi schemathesis synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -50,6 +50,10 @@ schemas: setup
 # The admin API's OpenAPI document (schemas/openapi.json); refuses a change that breaks clients without a version bump.
 openapi: setup
 	$(PY) scripts/openapi.py --write
+
+# schemathesis against the admin API on the local runtime, the long profile (make test runs a bounded one): minutes.
+schemathesis: setup
+	SCHEMATHESIS_LONG=1 $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_admin_api_schemathesis.py
 
 synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet

@@ -10,10 +10,14 @@ id only: the traceback goes to the log, never to the caller.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from notify_core.domain.admin_api import ApiError
 from notify_core.handlers.api.models import Error
@@ -65,8 +69,20 @@ def build_app() -> APIGatewayHttpResolver:
         fields = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))[:500]} for e in exc.errors()]
         return _error(400, "invalid", "the request is not valid", fields)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported(exc: Exception) -> Response[str]:
+        return _error(415, "unsupported_media_type", "send the body as application/json")
+
+    allowed = _methods_by_route(app)
+
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
+        path = app.current_event.path
+        methods = sorted({m for pattern, ms in allowed for m in ms if pattern.fullmatch(path)})
+        if methods:
+            response = _error(405, "method_not_allowed", f"{path} takes {', '.join(methods)}")
+            response.headers["Allow"] = ", ".join(methods)
+            return response
         return _error(404, "not_found", "no such route")
 
     @app.exception_handler(Exception)
@@ -76,6 +92,14 @@ def build_app() -> APIGatewayHttpResolver:
         return _error(500, "internal", f"something went wrong on our side (request {request_id})")
 
     return app
+
+
+def _methods_by_route(app: APIGatewayHttpResolver) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each route's path as a pattern, with its methods: a known path asked with another method is a 405."""
+    found: dict[str, set[str]] = {}
+    for route in app._dynamic_routes + app._static_routes:  # the resolver's own table (no public accessor)
+        found.setdefault(route.rule.pattern, set()).add(route.method)
+    return [(re.compile(pattern), methods) for pattern, methods in found.items()]
 
 
 def openapi_document() -> dict[str, Any]:
