@@ -49,10 +49,10 @@ class NotifyStack(Stack):
             publishers_from_context(self.node.try_get_context(PUBLISHERS_CONTEXT_KEY)),
             [self.functions.access[fn.key].role for fn in wiring.FUNCTIONS if fn.access.events_put],
         )
-        # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
-        self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
         # Reminder steps: the ASL the local runtime executes, invoking the remind function.
         self.state_machines = StateMachines(self, "StateMachines", functions=self.functions.functions)
+        # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
+        self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())

@@ -15,6 +15,7 @@ synthesized environment against the function's model.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -542,6 +543,10 @@ HTTP_API = HttpApi(
     throttle_burst=100,
     max_body_bytes=256 * 1024,
 )
+# The HMAC key of one-click unsubscribe tokens (domain.unsubscribe): a SecureString an operator creates once
+# (README "One-click unsubscribe"; CloudFormation cannot create SecureStrings). The local runtime makes its own.
+UNSUBSCRIBE_KEY_PREFIX = "/notify/unsubscribe/"
+UNSUBSCRIBE_KEY_PARAMETER = f"{UNSUBSCRIBE_KEY_PREFIX}signing-key"
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -570,14 +575,20 @@ FUNCTIONS: tuple[Function, ...] = (
         sources=(QueueSource("email"),),
         # Reads suppressions: a bounce or complaint that arrived after the message was queued stops it.
         # Reads attachments: the documents an email delivery names (GetObject only).
+        # Reads the unsubscribe signing key (SSM SecureString under UNSUBSCRIBE_KEY_PREFIX): GetParameter only.
         access=Access(
-            tables_write=_SENDER_TABLES, tables_read=("suppressions",), ses_send=True, buckets_read=("attachments",)
+            tables_write=_SENDER_TABLES,
+            tables_read=("suppressions",),
+            ses_send=True,
+            buckets_read=("attachments",),
+            ssm_prefix=UNSUBSCRIBE_KEY_PREFIX,
         ),
         env={
             **RETRY_ENV,
             EMAIL_FEEDBACK.env: EMAIL_FEEDBACK.configuration_set,
             **ATTACHMENT_LIMITS_ENV,
             env_names.DEFAULT_EMAIL_FROM: DEFAULT_EMAIL_FROM,
+            env_names.UNSUBSCRIBE_KEY_PARAMETER: UNSUBSCRIBE_KEY_PARAMETER,
         },
         max_concurrency=10,
         concurrency_reason="SES's sending rate (14/s in a new account, per account and region): 10 senders of one "
@@ -748,19 +759,25 @@ class DeploymentOptions:
     delivery_retention_days: int = 90
     # Record SES Delivery events (status "delivered"): off by default, see ``EmailFeedback.optional_event_types``.
     ses_delivery_events: bool = False
+    # The one-click unsubscribe endpoint (the admin API's https URL + /unsubscribe); empty: emails carry no link.
+    unsubscribe_url: str = ""
 
     def ses_event_types(self) -> tuple[str, ...]:
         optional = EMAIL_FEEDBACK.optional_event_types if self.ses_delivery_events else ()
         return (*optional, *EMAIL_FEEDBACK.event_types)
 
     def env(self) -> dict[str, str]:
-        return {env_names.DELIVERY_RETENTION_DAYS: str(self.delivery_retention_days)}
+        env = {env_names.DELIVERY_RETENTION_DAYS: str(self.delivery_retention_days)}
+        if self.unsubscribe_url:
+            env[env_names.UNSUBSCRIBE_URL] = self.unsubscribe_url
+        return env
 
 
 DEFAULT_OPTIONS = DeploymentOptions()
 DEPLOYMENT_CONTEXT = {
     "delivery_retention_days": "notify:deliveryRetentionDays",
     "ses_delivery_events": "notify:sesDeliveryEvents",
+    "unsubscribe_url": "notify:unsubscribeUrl",
 }
 
 
@@ -772,7 +789,11 @@ def deployment_options(context: Callable[[str], Any]) -> DeploymentOptions:
         if raw is None:
             continue
         text = str(raw).strip().lower()
-        if name == "ses_delivery_events":
+        if name == "unsubscribe_url":
+            if not re.fullmatch(r"https://[^\s/?#]+\.[^\s?#]+", str(raw).strip()):
+                raise ValueError(f"-c {key}={raw!r}: expected the https URL of the /unsubscribe endpoint")
+            values[name] = str(raw).strip()
+        elif name == "ses_delivery_events":
             if text not in ("true", "false"):
                 raise ValueError(f"-c {key}={raw!r}: expected true or false")
             values[name] = text == "true"

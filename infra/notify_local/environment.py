@@ -61,4 +61,5 @@ def admin_environment(queue_urls: Mapping[str, str]) -> dict[str, str]:
     env |= {q.env: queue_urls[q.key] for q in wiring.QUEUES if q.key in queue_urls}
     env[config.WEBHOOK_SECRET_PREFIX] = wiring.WEBHOOK_SECRET_PREFIX
     env[config.CHAT_SECRET_PREFIX] = wiring.CHAT_SECRET_PREFIX
+    env[config.UNSUBSCRIBE_KEY_PARAMETER] = wiring.UNSUBSCRIBE_KEY_PARAMETER
     return env

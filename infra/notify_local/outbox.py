@@ -31,6 +31,13 @@ class Email:
     text: str | None = None
     attachments: list[EmailAttachment] = field(default_factory=list)
     raw: bytes | None = None
+    # The headers a person's mail client reads: From (with its display name), Reply-To, List-Unsubscribe(-Post).
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unsubscribe_url(self) -> str | None:
+        value = self.headers.get("List-Unsubscribe", "")
+        return value[1:-1] if value.startswith("<") and value.endswith(">") else None
 
 
 @dataclass
@@ -162,6 +169,11 @@ def _raw_email(stored: dict[str, Any]) -> Email:
             for part in msg.iter_attachments()
         ],
         raw=raw,
+        headers={
+            name: str(msg[name])
+            for name in ("From", "Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post")
+            if msg[name] is not None
+        },
     )
 
 

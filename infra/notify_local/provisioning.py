@@ -9,6 +9,7 @@ and subscriptions, SES configuration set, log groups and buckets. Calls go out i
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ def provision(
     _create_log_sources(boto3.client("logs"), region, made)
     _create_buckets(boto3.client("s3"), region, made)
     _create_state_machines(boto3.client("stepfunctions"), region)
+    _create_unsubscribe_key(boto3.client("ssm"))
     return made
 
 
@@ -62,6 +64,15 @@ def _create_state_machines(sfn: Any, region: str) -> None:
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/{machine.name}",
             type="STANDARD",
         )
+
+
+# One random key per process: the same after every reset (the senders' parameter cache outlives a reset).
+_LOCAL_KEY = secrets.token_hex(32)
+
+
+def _create_unsubscribe_key(ssm: Any) -> None:
+    """The one-click unsubscribe signing key, as an operator creates it on AWS (a random SecureString, 32 bytes)."""
+    ssm.put_parameter(Name=wiring.UNSUBSCRIBE_KEY_PARAMETER, Value=_LOCAL_KEY, Type="SecureString", Overwrite=True)
 
 
 def create_table(ddb: Any, t: wiring.Table) -> None:

@@ -57,6 +57,10 @@ __all__ = [
 ]
 
 
+# Where local emails' one-click links point (nothing listens there: ``LocalRuntime.unsubscribe`` plays the route).
+LOCAL_UNSUBSCRIBE_URL = "https://notify.localhost/unsubscribe"
+
+
 @dataclass
 class LocalRuntime:
     """The platform on moto. ``with LocalRuntime() as rt: rt.publish(...); rt.wait_idle(); rt.outbox()``."""
@@ -76,7 +80,11 @@ class LocalRuntime:
     # Where handlers' output (Powertools JSON logs and EMF metrics) goes; None leaves it on the process's stdout.
     handler_output: Any = None
     # What a deployment chooses with ``cdk deploy -c notify:...`` (retention, SES Delivery events).
-    options: wiring.DeploymentOptions = field(default_factory=wiring.DeploymentOptions)
+    # Locally every email a person may turn off carries its one-click link (the admin API's route is not served
+    # here: rt.unsubscribe_post(url) plays it, through the same Powertools router).
+    options: wiring.DeploymentOptions = field(
+        default_factory=lambda: wiring.DeploymentOptions(unsubscribe_url=LOCAL_UNSUBSCRIBE_URL)
+    )
     aws_calls: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -459,6 +467,33 @@ class LocalRuntime:
 
         server = self.api_server or self.start_api(port=0)
         return ApiClient(server.url, self.token(user, operator=operator) if user else None)
+
+    def unsubscribe(self, url: str, method: str = "POST") -> dict[str, Any]:
+        """What the admin API's ``/unsubscribe`` route answers to a mail client's one-click POST (or a person's GET)
+        of an email's ``List-Unsubscribe`` URL: the same Powertools router, given an HTTP API (v2) event."""
+        from urllib.parse import parse_qs, urlsplit
+
+        from notify_core.handlers.unsubscribe_http import resolver_for
+
+        parts = urlsplit(url)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        event = {
+            "version": "2.0",
+            "routeKey": f"{method} {parts.path}",
+            "rawPath": parts.path,
+            "rawQueryString": parts.query,
+            "queryStringParameters": query or None,
+            "headers": {"content-type": "application/x-www-form-urlencoded"},
+            "requestContext": {
+                "http": {"method": method, "path": parts.path, "sourceIp": "127.0.0.1"},
+                "requestId": "local",
+                "stage": "$default",
+            },
+            "body": "List-Unsubscribe=One-Click" if method == "POST" else None,
+            "isBase64Encoded": False,
+        }
+        response: dict[str, Any] = resolver_for(self.admin.unsubscriber).resolve(event, None)
+        return response
 
     def set_email_enabled(self, user_id: str, enabled: bool) -> None:
         """A user's email switch, for every org they belong to (``notify users email-off|email-on``)."""

@@ -61,6 +61,8 @@ def test_local_up_prints_a_line_per_delivery_and_plays_slack(tmp_path):
             "0",
             "--api-port",
             "0",
+            "--control-port",
+            "0",
             "--settings",
             str(HUTKI),
             "--log-file",

@@ -74,6 +74,10 @@ NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the lo
 MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
 ATTACHMENT_MAX_FILE_BYTES = "ATTACHMENT_MAX_FILE_BYTES"
 ATTACHMENT_MAX_TOTAL_BYTES = "ATTACHMENT_MAX_TOTAL_BYTES"
+# One-click unsubscribe (README "One-click unsubscribe"): the endpoint's https URL (empty: no links, a deployment that
+# has not set -c notify:unsubscribeUrl) and the SSM SecureString holding the HMAC key that signs its tokens.
+UNSUBSCRIBE_URL = "UNSUBSCRIBE_URL"
+UNSUBSCRIBE_KEY_PARAMETER = "UNSUBSCRIBE_KEY_PARAMETER"
 # "1": an org whose settings name no publishers hears from none (domain.publishers; README "Publishers").
 PUBLISHERS_REQUIRED = "PUBLISHERS_REQUIRED"
 # Ports a webhook or Slack URL may name, comma-separated (README "Webhooks": 443 unless the deployment says more).
@@ -208,6 +212,10 @@ class SendEmailSettings(_Sender):
     default_email_from: Name = _req(DEFAULT_EMAIL_FROM)
     attachment_max_file_bytes: int = _req(ATTACHMENT_MAX_FILE_BYTES, gt=0)
     attachment_max_total_bytes: int = _req(ATTACHMENT_MAX_TOTAL_BYTES, gt=0)
+    unsubscribe_key_parameter: Name = _req(UNSUBSCRIBE_KEY_PARAMETER)
+    # Off until the deployment names the endpoint (the admin API's /unsubscribe): then every email a person may
+    # turn off carries the link and the RFC 8058 headers.
+    unsubscribe_url: str = Field(alias=UNSUBSCRIBE_URL, default="", pattern=r"^(https://\S+)?$")
 
 
 class SendSmsSettings(_Sender):
@@ -315,6 +323,8 @@ class AdminSettings(FunctionSettings):
     webhook_secret_prefix: str | None = Field(alias=WEBHOOK_SECRET_PREFIX, default=None)
     chat_secret_prefix: str | None = Field(alias=CHAT_SECRET_PREFIX, default=None)
     delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=90, ge=1)
+    unsubscribe_key_parameter: str | None = Field(alias=UNSUBSCRIBE_KEY_PARAMETER, default=None)
+    unsubscribe_url: str = Field(alias=UNSUBSCRIBE_URL, default="")
 
 
 # Function key (``wiring.Function.key``) -> its settings model. An infra test checks both lists name the same

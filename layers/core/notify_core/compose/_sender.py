@@ -31,12 +31,13 @@ def sender_handler(
     *channels: Channel,
     suppressions_table: str | None = None,
     on_dead: Callable[[dict[str, Any], Outcome], None] | None = None,
+    unsubscribe_url: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> Handler:
     sender = Sender(
         channels,
         log=DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days),
         suppressions=SuppressionsTable(suppressions_table) if suppressions_table else None,
-        renderer=Renderer(s.templates_dir),
+        renderer=Renderer(s.templates_dir, unsubscribe_url=unsubscribe_url),
         max_receives=s.max_receive_count,
         on_dead=on_dead,
     )

@@ -21,6 +21,7 @@ from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
 from notify_core.adapters.sqs import DeliveryQueues
+from notify_core.compose.unsubscribe import signing_key
 from notify_core.config import (
     CHAT_SECRET_PREFIX,
     DELIVERIES_TABLE,
@@ -29,6 +30,7 @@ from notify_core.config import (
     ROUTING_TABLE,
     SETTINGS_TABLE,
     SUPPRESSIONS_TABLE,
+    UNSUBSCRIBE_KEY_PARAMETER,
     USERS_TABLE,
     WEBHOOK_SECRET_PREFIX,
     AdminSettings,
@@ -37,6 +39,7 @@ from notify_core.config import (
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
+from notify_core.services.unsubscribe import Unsubscriber
 
 
 def _need(value: str | None, name: str) -> str:
@@ -113,3 +116,13 @@ class Admin:
     @cached_property
     def reports(self) -> Reports:
         return Reports(self.deliveries)
+
+    @cached_property
+    def unsubscriber(self) -> Unsubscriber:
+        """One-click unsubscribe as the admin API's /unsubscribe route runs it (``handlers.unsubscribe_http``)."""
+        return Unsubscriber(
+            store=self.suppressions,
+            users=self.users,
+            key=signing_key(self.aws("ssm"), _need(self.s.unsubscribe_key_parameter, UNSUBSCRIBE_KEY_PARAMETER)),
+            base_url=self.s.unsubscribe_url,
+        )

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 
 from notify_core.domain.errors import PermanentDeliveryError
 
@@ -63,11 +64,39 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def build_message(*, sender: str, to: str, subject: str, text: str, html: str, documents: list[Document]) -> bytes:
+def from_header(address: str, display_name: str | None) -> Address:
+    """``"Display Name" <address>``: quoted or RFC 2047-encoded by the policy as the name needs (Cyrillic,
+    quotes, commas); the bare address when there is no name."""
+    name, addr = parseaddr(address)  # a configured sender may carry its own name: "Hutki <billing@…>"
+    return Address(display_name=one_line(display_name or name or ""), addr_spec=addr or address)
+
+
+def unsubscribe_headers(url: str) -> bytes:
+    """RFC 8058 one-click unsubscribe, written as they must be read: the URL whole on one line (an https URL is
+    ASCII and well under RFC 5322's 998; the ``email`` policy would RFC 2047-encode a long one, which breaks it)."""
+    if not url.startswith("https://") or any(c in url for c in "\r\n<> ") or len(url) > 900:
+        raise ValueError("an unsubscribe URL is one https URL of at most 900 characters")
+    return f"List-Unsubscribe: <{url}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n".encode()
+
+
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    documents: list[Document],
+    display_name: str | None = None,
+    reply_to: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> bytes:
     msg = EmailMessage(policy=_POLICY)
     msg["Subject"] = one_line(subject)
-    msg["From"] = sender
+    msg["From"] = from_header(sender, display_name)
     msg["To"] = to
+    if reply_to:
+        msg["Reply-To"] = reply_to
     # RFC 5322 requires it; SES adds Message-ID itself.
     msg["Date"] = formatdate(usegmt=True)
     # Quoted-printable: 7-bit safe and no line-length limit to trip over, whatever the template produced.
@@ -78,4 +107,5 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str, d
         # Turns the message into multipart/mixed with the alternative part first; a non-ASCII filename is
         # written as RFC 2231 filename*=utf-8''..., which every current client decodes.
         msg.add_attachment(doc.data, maintype=maintype, subtype=subtype, filename=doc.filename)
-    return msg.as_bytes()
+    raw = msg.as_bytes()
+    return unsubscribe_headers(unsubscribe_url) + raw if unsubscribe_url else raw

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from notify_core.domain import unsubscribe
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.catalog import (
     ACCOUNT_MANAGER,
@@ -108,11 +109,18 @@ class RoutingResult:
     def excluded(self) -> list[Delivery]:
         return [d for d in self.deliveries if d.status == "skipped"]
 
-    def apply_suppressions(self, suppressed: dict[tuple[str, str], str]) -> None:
+    def apply_suppressions(self, suppressed: dict[tuple[str, str], str], *, group: str | None = None) -> None:
+        """``group``: the event type's group, when a person may unsubscribe from it (``domain.unsubscribe``): an
+        email address unsubscribed from that group in this org is skipped too."""
+        unsubscribed = unsubscribe.group_channel(group) if group else None
         for d in self.deliveries:
+            if d.status != "queued":
+                continue
             reason = suppressed.get((d.channel, d.address))
-            if reason and d.status == "queued":
+            if reason:
                 d.skip_reason = f"suppressed:{reason}"
+            elif unsubscribed and d.channel == "email" and (unsubscribed, d.address) in suppressed:
+                d.skip_reason = f"unsubscribed:{group}"
 
 
 class MemberLike(Protocol):

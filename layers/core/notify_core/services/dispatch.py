@@ -36,7 +36,7 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import TypeAdapter, ValidationError
 
-from notify_core.domain import catalog, publishers, routing
+from notify_core.domain import catalog, publishers, routing, unsubscribe
 from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.envelope import (
     Identifier,
@@ -354,15 +354,19 @@ class Dispatcher:
 
     def _apply_suppressions(self, routed: list[Routed]) -> None:
         by_org: dict[str, set[tuple[str, str]]] = {}
+        groups: list[str | None] = []
         for r in routed:
-            by_org.setdefault(r.event.org_id, set()).update(
-                (d.channel, d.address)
-                for d in r.result.deliveries
-                if d.status == "queued" and d.channel in ("email", "sms")
-            )
+            group = _unsubscribable_group(r.event.event_type)
+            groups.append(group)
+            targets = by_org.setdefault(r.event.org_id, set())
+            for d in r.result.deliveries:
+                if d.status == "queued" and d.channel in ("email", "sms"):
+                    targets.add((d.channel, d.address))
+                    if group and d.channel == "email":  # one-click unsubscribes from this group (same read)
+                        targets.add((unsubscribe.group_channel(group), d.address))
         found = {org: self.suppressions.suppressed(org, sorted(targets)) for org, targets in by_org.items() if targets}
-        for r in routed:
-            r.result.apply_suppressions(found.get(r.event.org_id, {}))
+        for r, group in zip(routed, groups, strict=True):
+            r.result.apply_suppressions(found.get(r.event.org_id, {}), group=group)
 
     def _collect(
         self, r: Routed, not_sent: list[dict[str, Any]], rows: list[dict[str, Any]], messages: list[dict[str, Any]]
@@ -491,3 +495,9 @@ def _record_key(body: str) -> tuple[str, str] | None:
 
 def _key_of(summary: dict[str, Any]) -> tuple[str, str]:
     return (str(summary.get("org_id")), str(summary.get("record_id") or summary.get("event_id")))
+
+
+def _unsubscribable_group(event_type: str) -> str | None:
+    """The group a person may unsubscribe from for this event type (None: its emails must always go)."""
+    et = catalog.lookup(event_type)
+    return et.group if et is not None and not et.always_send else None

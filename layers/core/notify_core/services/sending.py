@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from notify_core.domain import catalog, unsubscribe
 from notify_core.domain.addresses import mask
 from notify_core.domain.delivery import (
     ATTEMPT,
@@ -135,6 +136,9 @@ class Sender:
         for m in messages:
             if m and m.get("channel") in ("email", "sms"):
                 by_org.setdefault(m["org_id"], []).append((m["channel"], m["address"]))
+                group = unsubscribable_group(m)
+                if group:  # a one-click unsubscribe that arrived after the message was queued
+                    by_org[m["org_id"]].append((unsubscribe.group_channel(group), m["address"]))
         for org_id, targets in by_org.items():
             for (channel, address), reason in self.suppressions.suppressed(org_id, targets).items():
                 found[(org_id, channel, address)] = reason
@@ -222,12 +226,23 @@ class Sender:
         if reason:
             code = "opted_out" if reason == OPT_OUT and message["channel"] == "sms" else "suppressed"
             raise PermanentDeliveryError(code, f"suppressed:{reason}")
+        group = unsubscribable_group(message)
+        if group and (message["org_id"], unsubscribe.group_channel(group), message["address"]) in batch.suppressed:
+            raise PermanentDeliveryError("unsubscribed", f"unsubscribed:{group}")
 
     @staticmethod
     def _failed(log: dict[str, Any], code: str, detail: str, http_status: int | None = None) -> Outcome:
         metrics.add_metric(name=f"{log['channel']}_failed", unit=MetricUnit.Count, value=1)
         logger.warning("delivery failed for good", extra={**log, "error_code": code, "error_detail": detail})
         return Outcome(FAILED, http_status=http_status, error_code=code, error_detail=detail[:1000])
+
+
+def unsubscribable_group(message: dict[str, Any]) -> str | None:
+    """An email's group a person may unsubscribe from (None: not an email, or one that must always go)."""
+    if message.get("channel") != "email":
+        return None
+    et = catalog.lookup(str(message.get("event_type")))
+    return et.group if et is not None and not et.always_send else None
 
 
 def _parse(body: str) -> dict[str, Any] | None:

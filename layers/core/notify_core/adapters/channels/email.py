@@ -1,7 +1,8 @@
-"""Email through SES v2: subject, text and autoescaped HTML (``Content.Simple``), or, when the delivery
-carries documents, the same bodies plus attachments as one raw MIME message (``Content.Raw``).
+"""Email through SES v2 as one raw MIME message (``Content.Raw``): From ``"Display Name" <identity>``, Reply-To
+from the org's branding, subject, text and the laid-out HTML, the documents the delivery carries, and the RFC 8058
+one-click unsubscribe headers when a person may turn the email off.
 
-Both paths send with the feedback configuration set and the ``org_id``/``delivery_id`` tags.
+Sent with the feedback configuration set and the ``org_id``/``delivery_id`` tags.
 """
 
 from __future__ import annotations
@@ -47,28 +48,25 @@ class EmailChannel:
             to = normalise_email(message["address"])
         except InvalidAddress as exc:
             raise PermanentDeliveryError("invalid_address", str(exc)) from None
-        sender = message["org"].get("email_from") or self.default_from
-        if message.get("attachments"):
-            documents = self.attachments.fetch(message)
-            raw = mime.build_message(
-                sender=sender,
-                to=to,
-                subject=rendered["subject"],
-                text=rendered["text"],
-                html=rendered["html"],
-                documents=documents,
-            )
-            content: dict[str, Any] = {"Raw": {"Data": raw}}
-        else:
-            content = {
-                "Simple": {
-                    "Subject": {"Data": rendered["subject"], "Charset": "UTF-8"},
-                    "Body": {
-                        "Text": {"Data": rendered["text"], "Charset": "UTF-8"},
-                        "Html": {"Data": rendered["html"], "Charset": "UTF-8"},
-                    },
-                }
-            }
+        org = message["org"]
+        sender = org.get("email_from") or self.default_from
+        branding = org.get("branding") or {}
+        documents = self.attachments.fetch(message) if message.get("attachments") else []
+        raw = mime.build_message(
+            sender=sender,
+            # Inboxes show the display name: the org's (or its branding's), never a bare "notifications".
+            display_name=branding.get("display_name") or org.get("name"),
+            reply_to=branding.get("reply_to"),
+            to=to,
+            subject=rendered["subject"],
+            text=rendered["text"],
+            html=rendered["html"],
+            documents=documents,
+            unsubscribe_url=rendered.unsubscribe_url,
+        )
+        # Raw MIME for every email: the headers SES's Simple content cannot carry everywhere (List-Unsubscribe,
+        # List-Unsubscribe-Post, a display-name From), the same bytes on AWS and on moto.
+        content: dict[str, Any] = {"Raw": {"Data": raw}}
         try:
             resp = self.ses.send_email(
                 ConfigurationSetName=self.configuration_set,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
@@ -27,6 +28,7 @@ from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.errors import PermanentDeliveryError
 
 EVERY_ORG = "*"
+UNSUBSCRIBED = "unsubscribed"  # a one-click unsubscribe from one group of one org (domain.unsubscribe)
 BOUNCE, COMPLAINT, OPT_OUT, MANUAL = "bounce", "complaint", "opt_out", "manual"
 
 
@@ -76,6 +78,23 @@ class SuppressionsTable:
         reason = self.suppressed(org_id, [(channel, address)]).get((channel, address))
         if reason:
             raise PermanentDeliveryError(opted_out_code if reason == OPT_OUT else "suppressed", f"suppressed:{reason}")
+
+    def record_unsubscribe(self, org_id: str, channel: str, address: str, detail: str) -> bool:
+        """A one-click unsubscribe (``domain.unsubscribe``), once: False if this one was already recorded (the
+        first who and when stand)."""
+        try:
+            self.Item(
+                address_key=key(channel, address),
+                scope=org_id,
+                reason=UNSUBSCRIBED,
+                created_at=utcnow_iso(),
+                detail=detail[:1000],
+            ).save(condition=SuppressionItem.address_key.does_not_exist())
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def opt_out(self, org_id: str, phone: str, default_region: str | None = None, detail: str | None = None) -> str:
         """The number no longer gets SMS from this org (other orgs unaffected). Returns it in E.164.

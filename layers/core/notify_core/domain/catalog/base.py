@@ -101,6 +101,9 @@ class EventType:
     # The version of the data schema producers code against (schemas/events/<name>.json). Bump it only for a
     # change that refuses data producers could send before; the committed schema of the old version stays.
     version: int = 1
+    # Why its emails must always go (a receipt, an alert about the org's own integration): they carry no
+    # unsubscribe link or List-Unsubscribe header (domain.unsubscribe). Empty: a person may turn them off.
+    always_send: str = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.channels) - CHANNELS

@@ -61,6 +61,7 @@ EVENT_TYPES: tuple[EventType, ...] = (
             "http_status": 503,
         },
         seeds=("products.md §3 organisation: error while sending a URL notification",),
+        always_send="the org's own integration is failing and payments go unrecorded until someone fixes it",
     ),
     EventType(
         "ftp_list.processed",

@@ -153,5 +153,6 @@ EVENT_TYPES: tuple[EventType, ...] = (
         {"amount": "45.00", "currency": "BYN", "invoice_number": "42", "issuer_name": "Hutki Water"},
         audiences=(EVENT_RECIPIENTS, SUBSCRIBERS, permission("invoices:edit")),
         seeds=("products.md §3 buyers: invoice paid", "products.md §1 client paid an invoice"),
+        always_send="the receipt of a payment the buyer made: proof of payment, not a notice they opted into",
     ),
 )
