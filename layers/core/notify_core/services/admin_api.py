@@ -290,6 +290,54 @@ class AdminApi:
         self._edit(access, change)
         return rules.Cell(group, channel, tuple(dict.fromkeys(targets)))
 
+    # ----------------------------------------------------------------------------------------- webhook endpoints
+    def endpoints(self, access: Access, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        """The org's webhook endpoints with their health (what the sender keeps: a failure streak, why disabled)."""
+        directory = self.directory.directory(access.org_id)
+        found = sorted(directory.endpoints if directory else [], key=lambda e: e.endpoint_id)
+        after = rules.decode_cursor(cursor, access.org_id, "endpoints")
+        if after is not None:
+            found = [e for e in found if e.endpoint_id > after]
+        page = found[:limit]
+        more = len(found) > limit
+        nxt = rules.encode_cursor(access.org_id, "endpoints", page[-1].endpoint_id) if more else None
+        return {"items": page, "next_cursor": nxt}
+
+    def _endpoint(self, access: Access, endpoint_id: str) -> Any:
+        directory = self.directory.directory(access.org_id)
+        endpoint = next((e for e in (directory.endpoints if directory else []) if e.endpoint_id == endpoint_id), None)
+        if endpoint is None:
+            raise NotFound(f"no webhook endpoint {endpoint_id!r} in {access.org_id}")
+        return endpoint
+
+    def set_endpoint_enabled(self, access: Access, endpoint_id: str, enabled: bool) -> Any:
+        """Enable (clearing the failure streak, as applying a document does) or disable an endpoint."""
+        access.require_write()
+        self._endpoint(access, endpoint_id)
+
+        def change(doc: dict[str, Any]) -> None:
+            for e in doc.get("webhook_endpoints", []):
+                if e["id"] == endpoint_id:
+                    e["enabled"] = enabled
+
+        self._edit(access, change)
+        return self._endpoint(access, endpoint_id)
+
+    def endpoint_deliveries(
+        self, access: Access, endpoint_id: str, *, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """The endpoint's recent deliveries, newest first, each with its attempts."""
+        endpoint = self._endpoint(access, endpoint_id)
+        positions = rules.decode_cursor(cursor, access.org_id, f"endpoint:{endpoint_id}")
+        records, nxt = self.deliveries.page(
+            access.org_id, ("webhook",), date_from="0", date_to="~", limit=limit, positions=positions,
+            address=endpoint.url,
+        )  # fmt: skip
+        return {
+            "items": [r for r in records if r.endpoint_id == endpoint_id],
+            "next_cursor": rules.encode_cursor(access.org_id, f"endpoint:{endpoint_id}", nxt) if nxt else None,
+        }
+
     # --------------------------------------------------------------------------------------------- the caller
     def me(self, caller: Caller) -> dict[str, Any]:
         if not caller.is_user:

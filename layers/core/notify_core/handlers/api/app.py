@@ -24,6 +24,7 @@ from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
     deliveries,
     directory,
+    endpoints,
     inbox,
     me,
     public,
@@ -39,7 +40,7 @@ API_VERSION = "1.0.0"
 TITLE = "notify admin API"
 PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
-           quarantine.router)  # fmt: skip
+           quarantine.router, endpoints.router)  # fmt: skip
 PUBLIC_ROUTERS = (public.router,)
 
 
