@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas openapi schemathesis synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
+.PHONY: setup browser demo test test-fast lint schemas openapi schemathesis synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -21,12 +21,17 @@ $(UV):
 
 setup: .venv/.synced
 
+# A real browser for the console's e2e test (tests/e2e/test_admin_api_console.py): Debian's chromium, driven by
+# Playwright (`playwright install` downloads browsers, which this machine cannot). CI runs as root.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
 demo: setup
 	$(PY) -m notify_local.demo
 
 # Unit tests run alone (network blocked for the whole process, so no runtime thread may share it),
 # then everything that needs moto, CDK or the local runtime, on both cores.
-test: setup
+test: setup browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports --no-cache

@@ -113,7 +113,7 @@ class TokenBucket:
 
 def needs_token(path: str) -> bool:
     public = wiring.HTTP_API.public_prefix
-    return not (path == public or path.startswith(public + "/") or path == "/console")
+    return not (path == public or path.startswith(public + "/") or path == "/console" or path.startswith("/console/"))
 
 
 def event_for(

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from notify_core.domain.admin_api import ApiError
 from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
+    console,
     deliveries,
     directory,
     endpoints,
@@ -42,6 +43,8 @@ PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
            quarantine.router, endpoints.router)  # fmt: skip
 PUBLIC_ROUTERS = (public.router,)
+# Also served without the authorizer: the static console page and its script (``/console``, ``/console/*``).
+CONSOLE_PATH = "/console"
 
 
 def _error(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> Response[str]:
@@ -60,6 +63,7 @@ def build_app() -> APIGatewayHttpResolver:
         app.include_router(router)
     for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=PUBLIC_PREFIX)
+    app.include_router(console.router)
 
     @app.exception_handler(ApiError)
     def api_error(exc: ApiError) -> Response[str]:
@@ -152,6 +156,6 @@ def _as_answered(doc: dict[str, Any]) -> dict[str, Any]:
                     response["content"] = either if int(status) in (401, 413, 429, 500) else body
                 elif int(status) == 204:
                     response.pop("content", None)
-            if path.startswith(PUBLIC_PREFIX + "/"):
+            if path.startswith(PUBLIC_PREFIX + "/") or path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):
                 op["security"] = []
     return doc
