@@ -1,6 +1,6 @@
-"""The console page in a real headless browser (Debian's chromium, driven by Playwright): sign in with a token, pick
-an org, and click through the delivery log (the page's Content-Security-Policy on, as served) (filters, a delivery's attempts), the quarantine, the inbox (mark read)
-and the subscription matrix, against the local API and the real handler."""
+"""The console page in a real headless browser (Debian's chromium, driven by Playwright), its Content-Security-Policy
+on as served: sign in with a token, pick an org, click through the delivery log (filters, a delivery's attempts),
+the quarantine, the inbox (mark read) and the subscription matrix, against the local API and the real handler."""
 
 from __future__ import annotations
 
