@@ -1,7 +1,7 @@
 """The references resolve: the repository carries its own account of the five products (docs/products.md), and
 every ``products.md §n`` the code, catalog, README and templates cite names one of its sections.
 
-Before: about a hundred ``products.md §n`` references pointed at a document outside the repository.
+Before: about a hundred ``SEEDS §n`` references pointed at a document outside the repository.
 """
 
 from __future__ import annotations
