@@ -156,6 +156,12 @@ def test_throttling_answers_429_as_api_gateway_does(notify_runtime, api):
     assert statuses == [200, 200, 429]
 
 
+def test_the_pytest_fixture_gives_an_api_client(notify_runtime, notify_api):
+    notify_runtime.apply_settings(document())
+    assert notify_api("u-reader").get(f"/orgs/{ORG}/members").json()["items"][0]["user_id"] == "u-admin"
+    assert notify_api("u-reader").put("/me/email", {"enabled": False}).json()["email_enabled"] is False
+
+
 def test_the_sms_report_is_csv_of_the_orgs_sms(notify_runtime, api):
     r = api.get(f"/orgs/{ORG}/reports/sms", query={"from": "2020-01-01", "to": "2099-12-31"})
     assert r.status == 200 and r.headers["content-type"].startswith("text/csv")
