@@ -41,6 +41,9 @@ def test_the_console_shows_deliveries_attempts_quarantine_inbox_and_matrix(notif
     rt.wait_idle()
     server = rt.api_server or rt.start_api(port=0)
     token = rt.token("u-anna")
+    from notify_local.api_server import ApiClient
+
+    assert ApiClient(server.url, None).get("/local/outbox").status == 401  # every org's: a token of the pool only
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -79,7 +82,15 @@ def test_the_console_shows_deliveries_attempts_quarantine_inbox_and_matrix(notif
             row = page.locator("#matrix-tables tr", has_text="payment.paid_or_reversed").first.text_content() or ""
             assert "olga" in row and "erp" in row
 
+            # The local runtime's outbox: the email rendered in a sandboxed frame, the webhook call.
+            page.click("#outbox-tab")
+            frame = page.locator("#outbox-emails iframe").first
+            assert frame.get_attribute("sandbox") == ""
+            expect(page.frame_locator("#outbox-emails iframe").first.locator("body")).to_contain_text("120.50")
+            assert "/hooks/console-erp" in (page.text_content("#outbox-webhooks") or "")
+
             # A wrong org is said on the page, and nothing of another org shows.
+            page.click("nav button[data-tab=deliveries]")
             page.fill("#org", "someone-else")
             page.click("#signin")
             expect(page.locator("#error")).to_have_text(re.compile(r"^404: "))

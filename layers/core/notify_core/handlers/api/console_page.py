@@ -46,6 +46,7 @@ HTML = """<!doctype html>
   <button data-tab="quarantine">Quarantine</button>
   <button data-tab="inbox">Inbox</button>
   <button data-tab="matrix">Subscriptions</button>
+  <button data-tab="outbox" hidden id="outbox-tab">Local outbox</button>
 </nav>
 <div id="error" role="alert"></div>
 <section id="deliveries">
@@ -64,6 +65,12 @@ HTML = """<!doctype html>
 <section id="quarantine" hidden><table id="quarantine-table"></table></section>
 <section id="inbox" hidden><button id="read-all">Mark all read</button><table id="inbox-table"></table></section>
 <section id="matrix" hidden><div id="matrix-tables"></div></section>
+<section id="outbox" hidden>
+  <h3>Emails</h3><div id="outbox-emails"></div>
+  <h3>SMS</h3><table id="outbox-sms"></table>
+  <h3>Chat (Telegram)</h3><table id="outbox-chat"></table>
+  <h3>Webhook and Slack calls</h3><table id="outbox-webhooks"></table>
+</section>
 <script src="/console/app.js"></script>
 </body>
 </html>
@@ -161,7 +168,28 @@ async function matrix() {
   }
 }
 
-const tabs = { deliveries, quarantine, inbox, matrix };
+// Only the local runtime serves what it delivered (every org's): the tab shows when /local/outbox answers.
+async function outbox() {
+  const out = await api('/local/outbox');
+  const holder = $('outbox-emails');
+  holder.replaceChildren();
+  for (const e of out.emails.slice().reverse()) {
+    const title = document.createElement('p');
+    title.textContent = e.subject + ' -> ' + e.to.join(', ') + ' (from ' + e.sender + ')';
+    const frame = document.createElement('iframe');
+    frame.setAttribute('sandbox', '');  // no script, no same origin: the email's HTML is only shown
+    frame.setAttribute('title', e.subject);
+    frame.style.width = '100%';
+    frame.style.height = '240px';
+    frame.srcdoc = e.html || e.text || '';
+    holder.append(title, frame);
+  }
+  fill($('outbox-sms'), ['to', 'text'], out.sms.map((m) => ({ cells: [m.to, m.text] })));
+  fill($('outbox-chat'), ['chat', 'text'], out.telegram.map((m) => ({ cells: [m.chat_id, m.text] })));
+  fill($('outbox-webhooks'), ['path', 'status', 'body'], out.webhooks.map((w) => ({ cells: [w.path, w.status, w.body] })));
+}
+
+const tabs = { deliveries, quarantine, inbox, matrix, outbox };
 let current = 'deliveries';
 async function open(tab) {
   current = tab;
@@ -179,6 +207,7 @@ $('signin').addEventListener('click', async () => {
   try {
     const me = await api('/me');
     $('who').textContent = 'signed in as ' + me.user_id;
+    try { await api('/local/outbox'); $('outbox-tab').hidden = false; } catch (e) { $('outbox-tab').hidden = true; }
     await open(current);
   } catch (e) { show(e); }
 });
