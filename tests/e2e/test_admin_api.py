@@ -166,3 +166,20 @@ def test_the_sms_report_is_csv_of_the_orgs_sms(notify_runtime, api):
     r = api.get(f"/orgs/{ORG}/reports/sms", query={"from": "2020-01-01", "to": "2099-12-31"})
     assert r.status == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.text.splitlines()[0].startswith("created_at")
+
+
+def test_chat_connections_store_their_secret_in_ssm_and_never_answer_it(notify_runtime, api):
+    import boto3
+
+    url = "https://hooks.slack.com/services/T1/B1/secret-part"
+    r = api.put(f"/orgs/{ORG}/connections/slack", {"enabled": True, "webhook_url": url})
+    assert r.json() == {"slack": {"enabled": True}, "telegram": {"enabled": False}}
+    assert "secret-part" not in r.text and "secret-part" not in api.get(f"/orgs/{ORG}/settings").text
+    name = f"/notify/chat-secrets/{ORG}/slack"
+    stored = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    assert stored == url
+    bad = api.put(f"/orgs/{ORG}/connections/telegram", {"bot_token": "not a token"})
+    assert bad.status == 400 and bad.json()["fields"][0]["field"] == "body.bot_token"
+    assert api.delete(f"/orgs/{ORG}/connections/slack").status == 204
+    assert api.get(f"/orgs/{ORG}/connections").json()["slack"] == {"enabled": False}
+    assert api.delete(f"/orgs/{ORG}/connections/slack").status == 404

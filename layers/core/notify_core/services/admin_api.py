@@ -338,6 +338,28 @@ class AdminApi:
             "next_cursor": rules.encode_cursor(access.org_id, f"endpoint:{endpoint_id}", nxt) if nxt else None,
         }
 
+    # ------------------------------------------------------------------------------------------ chat connections
+    def connections(self, access: Access) -> dict[str, dict[str, bool]]:
+        """Whether the org's Slack and Telegram are on (their secrets stay in SSM: never read, never answered)."""
+        doc, _ = self.export(access)
+        return {kind: {"enabled": bool((doc.get(kind) or {}).get("enabled"))} for kind in ("slack", "telegram")}
+
+    def set_connection(self, access: Access, kind: str, settings: dict[str, Any]) -> dict[str, dict[str, bool]]:
+        """Connect (the secret goes to SSM through the document's apply), switch on or off."""
+
+        def change(doc: dict[str, Any]) -> None:
+            doc[kind] = {k: v for k, v in settings.items() if v is not None}
+
+        self._edit(access, change)
+        return self.connections(access)
+
+    def remove_connection(self, access: Access, kind: str) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            if not doc.pop(kind, None):
+                raise NotFound(f"{access.org_id} has no {kind} connection")
+
+        self._edit(access, change)
+
     # --------------------------------------------------------------------------------------------- the caller
     def me(self, caller: Caller) -> dict[str, Any]:
         if not caller.is_user:

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from notify_core.domain.admin_api import ApiError
 from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
+    connections,
     console,
     deliveries,
     directory,
@@ -41,7 +42,7 @@ API_VERSION = "1.0.0"
 TITLE = "notify admin API"
 PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
-           quarantine.router, endpoints.router)  # fmt: skip
+           quarantine.router, endpoints.router, connections.router)  # fmt: skip
 PUBLIC_ROUTERS = (public.router,)
 # Also served without the authorizer: the static console page and its script (``/console``, ``/console/*``).
 CONSOLE_PATH = "/console"

@@ -200,3 +200,12 @@ class EndpointSwitch(BaseModel):
 class EndpointDeliveryPage(_Out):
     items: list[Delivery]
     next_cursor: str | None = None
+
+
+class ConnectionState(_Out):
+    enabled: bool
+
+
+class Connections(_Out):
+    slack: ConnectionState
+    telegram: ConnectionState
