@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas openapi synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
+.PHONY: setup browser demo test test-fast lint schemas openapi schemathesis synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -21,12 +21,17 @@ $(UV):
 
 setup: .venv/.synced
 
+# A real browser for the console's e2e test (tests/e2e/test_admin_api_console.py): Debian's chromium, driven by
+# Playwright (`playwright install` downloads browsers, which this machine cannot). CI runs as root.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
 demo: setup
 	$(PY) -m notify_local.demo
 
 # Unit tests run alone (network blocked for the whole process, so no runtime thread may share it),
 # then everything that needs moto, CDK or the local runtime, on both cores.
-test: setup
+test: setup browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports --no-cache
@@ -50,6 +55,10 @@ schemas: setup
 # The admin API's OpenAPI document (schemas/openapi.json); refuses a change that breaks clients without a version bump.
 openapi: setup
 	$(PY) scripts/openapi.py --write
+
+# schemathesis against the admin API on the local runtime, the long profile (make test runs a bounded one): minutes.
+schemathesis: setup
+	SCHEMATHESIS_LONG=1 $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_admin_api_schemathesis.py
 
 synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet

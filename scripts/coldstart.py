@@ -35,6 +35,9 @@ TARGETS = {
             "api",
         )
     },
+    # The admin API also builds its resolver (routes, validation models) on the first request.
+    "functions/api + resolver built": "import functions.api.app; "
+    "from notify_core.handlers.api.app import build_app; build_app()",
 }
 ENV = {
     **os.environ,

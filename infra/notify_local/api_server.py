@@ -33,6 +33,9 @@ from notify_infra import wiring
 from notify_local.cognito import UserPool
 
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+# Local only (no such route on AWS): what the local runtime delivered, for the console's "Local outbox" tab. It
+# spans every org, so it is served only here, and only to a valid token of the local pool.
+LOCAL_OUTBOX_PATH = "/local/outbox"
 UNAUTHORIZED = {"message": "Unauthorized"}
 TOO_MANY = {"message": "Too Many Requests"}
 
@@ -113,7 +116,7 @@ class TokenBucket:
 
 def needs_token(path: str) -> bool:
     public = wiring.HTTP_API.public_prefix
-    return not (path == public or path.startswith(public + "/") or path == "/console")
+    return not (path == public or path.startswith(public + "/") or path == "/console" or path.startswith("/console/"))
 
 
 def event_for(
@@ -202,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
                 authorizer = server.authorizer.verify(self.headers.get("Authorization"))
             except AuthorizationError:
                 return self._json(401, UNAUTHORIZED, **{"WWW-Authenticate": "Bearer"})
+        if path == LOCAL_OUTBOX_PATH and server.outbox is not None:
+            return self._answer(200, json.dumps(server.outbox()).encode(), {"Content-Type": "application/json"})
         event = event_for(self.command, self.path, dict(self.headers), body, authorizer, self.client_address[0])
         try:
             with server.one_at_a_time:
@@ -215,7 +220,12 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Set-Cookie"] = list(result["cookies"])
         self._answer(int(result.get("statusCode", 200)), data, headers)
 
-    do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+    def __getattr__(self, name: str) -> Any:
+        # Every method goes to the function (its routes answer 405 for a known path asked with another method),
+        # as an ANY route sends them on AWS; the base class looks up do_<METHOD>.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class ApiServer:
@@ -227,8 +237,10 @@ class ApiServer:
         pool: Callable[[], UserPool],
         host: str = "127.0.0.1",
         port: int = wiring.HTTP_API.local_port,
+        outbox: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.invoke = invoke
+        self.outbox = outbox
         # One container: Lambda hands it one request at a time (the resolver keeps the current event on itself).
         self.one_at_a_time = threading.Lock()
         self.authorizer = JwtAuthorizer(pool)

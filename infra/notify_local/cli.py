@@ -183,8 +183,9 @@ def explain(exc: BaseException) -> list[str]:
 
     from notify_core.config import ConfigurationError
     from notify_core.domain.addresses import InvalidAddress
+    from notify_local.api_cli import ApiCallError
 
-    if isinstance(exc, CliError):
+    if isinstance(exc, CliError | ApiCallError):
         return list(exc.lines)
     cause = getattr(exc, "cause", None) or exc.__cause__  # PynamoDB wraps botocore's errors (PutError...)
     if isinstance(cause, aws.BotoCoreError | aws.ClientError):
@@ -537,7 +538,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings document(s) to apply at start ($receiver: its URL)",
     )
     up.add_argument(
-        "--api-port", type=int, default=4567, help="the admin API's port (API Gateway and its JWT authorizer, played)"
+        "--api-port",
+        type=int,
+        default=int(os.environ.get("NOTIFY_API_PORT", "4567")),
+        help="the admin API's port (API Gateway and its JWT authorizer, played; 0: any free)",
     )
     up.add_argument("--log-level", default="INFO", help="of the handlers' logs, written to --log-file")
     tok = command(
@@ -658,6 +662,10 @@ def build_parser() -> argparse.ArgumentParser:
     ilist.add_argument("org_id")
     ilist.add_argument("--type", choices=["chat", "signature", "approval"])
     _target_options(ilist, "items")
+
+    from notify_local import api_cli
+
+    api_cli.add_commands(sub, command, DEFAULT_LOCAL)
 
     users = sub.add_parser("users", help="user-level settings that span every org").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -17,7 +17,8 @@ reminders and due dates in seconds; ``notify_runtime.now()`` says where the cloc
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,10 @@ def notify_runtime(notify_runtime_session: LocalRuntime) -> Iterator[LocalRuntim
     notify_runtime_session.reset()
     yield notify_runtime_session
     assert not notify_runtime_session.errors, f"handlers crashed: {notify_runtime_session.errors}"
+
+
+@pytest.fixture
+def notify_api(notify_runtime: LocalRuntime) -> Callable[..., Any]:
+    """The admin API of the fresh runtime: ``notify_api("u-anna").get("/orgs/acme/deliveries").json()`` (a client
+    signed in as that user through the runtime's Cognito user pool; ``operator=True`` may create orgs)."""
+    return notify_runtime.api_client

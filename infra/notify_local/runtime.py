@@ -449,7 +449,11 @@ class LocalRuntime:
 
         if self.api_server is None:
             self.api_server = ApiServer(
-                lambda event: self._driver.invoke("api", event), lambda: self.user_pool, self.host, port
+                lambda event: self._driver.invoke("api", event),
+                lambda: self.user_pool,
+                self.host,
+                port,
+                outbox=self.outbox_summary,
             ).start()
         return self.api_server
 
@@ -558,6 +562,19 @@ class LocalRuntime:
         return outbox.read_outbox(
             self.endpoint_url, self.queue_urls["quarantine"], self.admin.deliveries, self.receiver
         )
+
+    def outbox_summary(self) -> dict[str, Any]:
+        """What was delivered, as plain JSON for the console's local outbox tab (newest last)."""
+        out = self.outbox()
+        return {
+            "emails": [
+                {"to": e.to, "sender": e.sender, "subject": e.subject, "html": e.html, "text": e.text}
+                for e in out.emails
+            ],
+            "sms": [{"to": s.to, "text": s.text} for s in out.sms],
+            "webhooks": [{"path": w.path, "status": w.status, "body": w.body[:4000]} for w in out.webhooks],
+            "telegram": [{"chat_id": str(t.chat_id), "text": t.text} for t in out.telegram],
+        }
 
     def deliveries(self) -> list[dict[str, Any]]:
         return outbox.deliveries(self.admin.deliveries)

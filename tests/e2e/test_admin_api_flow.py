@@ -104,6 +104,12 @@ def test_an_org_configured_only_through_the_api_delivers_replays_and_reads_its_i
     assert detail["attempt_count"] == wiring.queue("webhook").max_receive_count
     assert detail["attempts"][-1]["outcome"] == "dead" and detail["attempts"][-1]["http_status"] == 503
 
+    # The endpoint's own view: its health (a failure streak under way) and its deliveries with every attempt.
+    [erp] = anna.get(f"/orgs/{ORG}/webhook-endpoints").json()["items"]
+    assert erp["id"] == "erp" and erp["enabled"] is True and erp["failing_since"] is not None
+    [to_erp] = anna.get(f"/orgs/{ORG}/webhook-endpoints/erp/deliveries").json()["items"]
+    assert to_erp["delivery_id"] == dead["delivery_id"] and to_erp["attempts"][-1]["outcome"] == "dead"
+
     # 6. Bob may look but not replay; Anna replays: the same delivery id, once; the sent email is never resent.
     bob_client = rt.api_client("u-bob")
     assert bob_client.post(f"/orgs/{ORG}/deliveries/{dead['delivery_id']}/replay").status == 403
@@ -115,22 +121,30 @@ def test_an_org_configured_only_through_the_api_delivers_replays_and_reads_its_i
     again = receiver.received("/hooks/flow-erp")[calls_before:]
     assert [w.headers["webhook-id"] for w in again] == [dead["delivery_id"]]
     assert anna.get(f"/orgs/{ORG}/deliveries/{dead['delivery_id']}").json()["status"] == "sent"
+    # Disabling the endpoint through the API: later events skip it; enabling it again clears its streak.
+    off = anna.put(f"/orgs/{ORG}/webhook-endpoints/erp/enabled", {"enabled": False}).json()
+    assert off["enabled"] is False
+    put_event(rt, "payment.paid", make_detail("pay-flow-2", org=ORG))
+    rt.wait_idle()
+    assert len(receiver.received("/hooks/flow-erp")) == calls_before + 1  # nothing new went to the ERP
+    on = anna.put(f"/orgs/{ORG}/webhook-endpoints/erp/enabled", {"enabled": True}).json()
+    assert on["enabled"] is True and on["failing_since"] is None
     email_id = olga["delivery_id"]
     window = anna.post(f"/orgs/{ORG}/replays", {"since": "2020-01-01", "statuses": ["dead", "failed"]})
     assert window.json() == {"replayed": [], "skipped": {}}  # nothing dead or failed is left
     assert anna.post(f"/orgs/{ORG}/deliveries/{email_id}/replay").json()["skipped"] == {email_id: "status_sent"}
     rt.wait_idle()
-    assert len(rt.outbox().emails_to("olga@flow.example")) == 1
+    assert len(rt.outbox().emails_to("olga@flow.example")) == 2  # pay-flow-1 once, pay-flow-2 once
 
-    # 7. The inbox: Anna has both events, Bob the overdue notice; list, count, mark one, mark all.
+    # 7. The inbox: Anna has every event, Bob the overdue notice; list, count, mark one, mark all.
     inbox = anna.get(f"/orgs/{ORG}/inbox").json()["items"]
-    assert sorted(i["event_id"] for i in inbox) == ["overdue-flow-1", "pay-flow-1"]
+    assert sorted(i["event_id"] for i in inbox) == ["overdue-flow-1", "pay-flow-1", "pay-flow-2"]
     assert not any(i["read"] for i in inbox)
-    assert anna.get(f"/orgs/{ORG}/inbox/unread-count").json() == {"unread": 2}
+    assert anna.get(f"/orgs/{ORG}/inbox/unread-count").json() == {"unread": 3}
     assert anna.post(f"/orgs/{ORG}/inbox/{inbox[0]['id']}/read").status == 200
-    assert anna.get(f"/orgs/{ORG}/inbox/unread-count").json() == {"unread": 1}
-    [unread] = anna.get(f"/orgs/{ORG}/inbox", query={"unread_only": "true"}).json()["items"]
-    assert unread["id"] == inbox[1]["id"]
+    assert anna.get(f"/orgs/{ORG}/inbox/unread-count").json() == {"unread": 2}
+    unread = anna.get(f"/orgs/{ORG}/inbox", query={"unread_only": "true"}).json()["items"]
+    assert [i["id"] for i in unread] == [i["id"] for i in inbox[1:]]
     assert bob_client.get(f"/orgs/{ORG}/inbox/unread-count").json() == {"unread": 1}  # his own, untouched
     assert bob_client.post(f"/orgs/{ORG}/inbox/read-all").json() == {"marked": 1}
     assert bob_client.get(f"/orgs/{ORG}/inbox", query={"unread_only": "true"}).json()["items"] == []

@@ -19,8 +19,15 @@ from tests.conftest import make_detail, put_event
 pytestmark = pytest.mark.e2e
 
 A, B = "iso-a", "iso-b"
+SLACK = "https://hooks.slack.com/services/T000/B000/XXXX"
 # Routes that name no org: the caller's own preferences, and the public area.
-NOT_ORG_SCOPED = {("GET", "/me"), ("PUT", "/me/email"), ("GET", "/public/health")}
+NOT_ORG_SCOPED = {
+    ("GET", "/me"),
+    ("PUT", "/me/email"),
+    ("GET", "/public/health"),
+    ("GET", "/console"),
+    ("GET", "/console/app.js"),
+}
 # Writes that are the caller's own business (their own inbox): any member may make them.
 MEMBERS_OWN_WRITES = {("POST", "/orgs/{org_id}/inbox/{item}/read"), ("POST", "/orgs/{org_id}/inbox/read-all")}
 
@@ -35,6 +42,8 @@ def document(org: str, admin: str, reader: str | None = None) -> dict:
         "email_from": f"billing@{org}.example",
         "publishers": {"sources": ["product"]},
         "contacts": [{"id": "boss", "name": "Boss", "emails": [{"address": f"boss@{org}.example"}]}],
+        "webhook_endpoints": [{"id": "erp", "url": f"https://erp.{org}.example/hook"}],
+        "slack": {"enabled": True, "webhook_url": SLACK},
         "subscriptions": [{"group": "payment.paid_or_reversed", "channels": {"email": ["boss"]}}],
         "members": members,
     }
@@ -63,6 +72,13 @@ def routes(ids: dict[str, str], doc: dict) -> dict[tuple[str, str], dict]:
         ("POST", "/orgs/{org_id}/inbox/{item}/read"): {},
         ("POST", "/orgs/{org_id}/inbox/read-all"): {},
         ("GET", "/orgs/{org_id}/quarantine"): {},
+        ("GET", "/orgs/{org_id}/webhook-endpoints"): {},
+        ("PUT", "/orgs/{org_id}/webhook-endpoints/{endpoint_id}/enabled"): {"body": {"enabled": False}},
+        ("GET", "/orgs/{org_id}/webhook-endpoints/{endpoint_id}/deliveries"): {},
+        ("GET", "/orgs/{org_id}/connections"): {},
+        ("PUT", "/orgs/{org_id}/connections/slack"): {"body": {"enabled": True, "webhook_url": SLACK}},
+        ("PUT", "/orgs/{org_id}/connections/telegram"): {"body": {"enabled": False}},
+        ("DELETE", "/orgs/{org_id}/connections/{kind}"): {},
     }
 
 
@@ -89,6 +105,8 @@ def two_orgs(notify_runtime):  # type: ignore[no-untyped-def]
         "channel": "email",
         "delivery_id": delivery["delivery_id"],
         "item": item_id(item.sk),
+        "endpoint_id": "erp",
+        "kind": "slack",
     }
     return rt, ids
 
@@ -144,7 +162,7 @@ def test_every_write_route_answers_403_to_a_member_who_is_not_an_admin(two_orgs)
     before = snapshot(rt, A, "u-a-admin")
     table = routes(a_ids, doc_a)
     writes = [(m, t, s) for (m, t), s in table.items() if m != "GET" and (m, t) not in MEMBERS_OWN_WRITES]
-    assert len(writes) == 8
+    assert len(writes) == 12
     for method, template, spec in writes:
         r = call(reader, method, template, a_ids, spec)
         assert r.status == 403, (method, template, r)

@@ -29,10 +29,12 @@ def test_every_route_but_the_public_area_needs_the_cognito_jwt_authorizer(synth:
     clients = {r["Properties"]["ClientName"]: lid for lid, r in synth.of_type("AWS::Cognito::UserPoolClient").items()}
     assert sorted(a["Ref"] for a in props["JwtConfiguration"]["Audience"]) == sorted(clients.values())
     routes = {r["Properties"]["RouteKey"]: r["Properties"] for r in synth.of_type("AWS::ApiGatewayV2::Route").values()}
-    assert set(routes) == {"ANY /{proxy+}", f"ANY {wiring.HTTP_API.public_prefix}/{{proxy+}}"}
+    public = f"ANY {wiring.HTTP_API.public_prefix}/{{proxy+}}"
+    assert set(routes) == {"ANY /{proxy+}", public, "GET /console", "GET /console/{proxy+}"}
     assert routes["ANY /{proxy+}"]["AuthorizationType"] == "JWT"
     assert routes["ANY /{proxy+}"]["AuthorizerId"] == {"Ref": authorizer}
-    assert routes["ANY /public/{proxy+}"]["AuthorizationType"] == "NONE"
+    for unauthenticated in (public, "GET /console", "GET /console/{proxy+}"):
+        assert routes[unauthenticated]["AuthorizationType"] == "NONE"
     # Both reach the api function, with the payload format its resolver reads.
     [integration] = [r["Properties"] for r in synth.of_type("AWS::ApiGatewayV2::Integration").values()]
     assert integration["PayloadFormatVersion"] == "2.0"

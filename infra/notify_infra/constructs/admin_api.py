@@ -149,6 +149,22 @@ class AdminApi(Construct):
                 "Every other route has the Cognito JWT authorizer; stage throttling covers these too.",
             )
         )
+        # The console page and its script: static, no data; the page asks for a token and sends it on every call.
+        for path in ("/console", "/console/{proxy+}"):
+            [page] = self.http_api.add_routes(
+                path=path,
+                methods=[apigw.HttpMethod.GET],
+                integration=integration,
+                authorizer=apigw.HttpNoneAuthorizer(),
+            )
+            Validations.of(page).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-APIG4",
+                    reason="The console is a static page and its script (no data, no org): a browser must load it "
+                    "before anyone can paste a token into it. Every call the page then makes goes to the routes "
+                    "behind the Cognito JWT authorizer.",
+                )
+            )
         CfnOutput(self, "Url", key="AdminApiUrl", value=self.stage.url)
         CfnOutput(self, "UserPoolId", key="AdminUserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "ConsoleClientId", key="AdminConsoleClientId", value=self.console_client.user_pool_client_id)

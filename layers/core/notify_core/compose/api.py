@@ -6,6 +6,7 @@ resolver parses anything.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -56,6 +57,39 @@ def body_bytes(event: dict[str, Any]) -> int:
     return len(body.encode())
 
 
+def _json_or_no_body(event: dict[str, Any]) -> bool:
+    """Bodies are JSON only (Powertools would try form and multipart parsing on other types)."""
+    if not event.get("body"):
+        return True
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _unreadable_json(event: dict[str, Any]) -> str | None:
+    """Why the body is not JSON text (None: it is, or there is none): answered 400 before the resolver reads it."""
+    body = event.get("body")
+    if not body:
+        return None
+    try:
+        raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+        json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "the body is not UTF-8 text"
+    except ValueError as exc:
+        return f"the body is not JSON: {exc}"[:200]
+    return None
+
+
+def _refuse(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    metrics.add_metric(name="api_4xx", unit=MetricUnit.Count, value=1)
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"error": code, "message": message, "fields": fields or []}),
+    }
+
+
 def build(env: Env) -> Handler:
     s = ApiSettings.from_env(env)
     api = service(s)
@@ -63,13 +97,12 @@ def build(env: Env) -> Handler:
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if body_bytes(event) > s.api_max_body_bytes:
-            metrics.add_metric(name="api_4xx", unit=MetricUnit.Count, value=1)
-            message = f"the body is over {s.api_max_body_bytes} bytes"
-            return {
-                "statusCode": 413,
-                "headers": {"Content-Type": "application/json"},
-                "body": json.dumps({"error": "too_large", "message": message, "fields": []}),
-            }
+            return _refuse(413, "too_large", f"the body is over {s.api_max_body_bytes} bytes")
+        if not _json_or_no_body(event):
+            return _refuse(415, "unsupported_media_type", "send the body as application/json")
+        problem = _unreadable_json(event)
+        if problem:
+            return _refuse(400, "invalid", "the request is not valid", [{"field": "body", "message": problem}])
         app.append_context(api=api)
         response = app.resolve(event, context)
         # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.

@@ -290,6 +290,76 @@ class AdminApi:
         self._edit(access, change)
         return rules.Cell(group, channel, tuple(dict.fromkeys(targets)))
 
+    # ----------------------------------------------------------------------------------------- webhook endpoints
+    def endpoints(self, access: Access, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        """The org's webhook endpoints with their health (what the sender keeps: a failure streak, why disabled)."""
+        directory = self.directory.directory(access.org_id)
+        found = sorted(directory.endpoints if directory else [], key=lambda e: e.endpoint_id)
+        after = rules.decode_cursor(cursor, access.org_id, "endpoints")
+        if after is not None:
+            found = [e for e in found if e.endpoint_id > after]
+        page = found[:limit]
+        more = len(found) > limit
+        nxt = rules.encode_cursor(access.org_id, "endpoints", page[-1].endpoint_id) if more else None
+        return {"items": page, "next_cursor": nxt}
+
+    def _endpoint(self, access: Access, endpoint_id: str) -> Any:
+        directory = self.directory.directory(access.org_id)
+        endpoint = next((e for e in (directory.endpoints if directory else []) if e.endpoint_id == endpoint_id), None)
+        if endpoint is None:
+            raise NotFound(f"no webhook endpoint {endpoint_id!r} in {access.org_id}")
+        return endpoint
+
+    def set_endpoint_enabled(self, access: Access, endpoint_id: str, enabled: bool) -> Any:
+        """Enable (clearing the failure streak, as applying a document does) or disable an endpoint."""
+        access.require_write()
+        self._endpoint(access, endpoint_id)
+
+        def change(doc: dict[str, Any]) -> None:
+            for e in doc.get("webhook_endpoints", []):
+                if e["id"] == endpoint_id:
+                    e["enabled"] = enabled
+
+        self._edit(access, change)
+        return self._endpoint(access, endpoint_id)
+
+    def endpoint_deliveries(
+        self, access: Access, endpoint_id: str, *, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """The endpoint's recent deliveries, newest first, each with its attempts."""
+        endpoint = self._endpoint(access, endpoint_id)
+        positions = rules.decode_cursor(cursor, access.org_id, f"endpoint:{endpoint_id}")
+        records, nxt = self.deliveries.page(
+            access.org_id, ("webhook",), date_from="0", date_to="~", limit=limit, positions=positions,
+            address=endpoint.url,
+        )  # fmt: skip
+        return {
+            "items": [r for r in records if r.endpoint_id == endpoint_id],
+            "next_cursor": rules.encode_cursor(access.org_id, f"endpoint:{endpoint_id}", nxt) if nxt else None,
+        }
+
+    # ------------------------------------------------------------------------------------------ chat connections
+    def connections(self, access: Access) -> dict[str, dict[str, bool]]:
+        """Whether the org's Slack and Telegram are on (their secrets stay in SSM: never read, never answered)."""
+        doc, _ = self.export(access)
+        return {kind: {"enabled": bool((doc.get(kind) or {}).get("enabled"))} for kind in ("slack", "telegram")}
+
+    def set_connection(self, access: Access, kind: str, settings: dict[str, Any]) -> dict[str, dict[str, bool]]:
+        """Connect (the secret goes to SSM through the document's apply), switch on or off."""
+
+        def change(doc: dict[str, Any]) -> None:
+            doc[kind] = {k: v for k, v in settings.items() if v is not None}
+
+        self._edit(access, change)
+        return self.connections(access)
+
+    def remove_connection(self, access: Access, kind: str) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            if not doc.pop(kind, None):
+                raise NotFound(f"{access.org_id} has no {kind} connection")
+
+        self._edit(access, change)
+
     # --------------------------------------------------------------------------------------------- the caller
     def me(self, caller: Caller) -> dict[str, Any]:
         if not caller.is_user:

@@ -516,15 +516,23 @@ class DeliveryLog:
             fetched[channel] = self._index_page(
                 org_id, channel, date_from, date_to, condition, positions.get(channel), limit
             )
-        heads = sorted(
-            ((c_at, d_id, ch) for ch, entries in fetched.items() for c_at, d_id in entries[:limit]), reverse=True
-        )[:limit]
+        # A merge that takes each channel's entries in the index's own order (entries of equal created_at keep the
+        # order DynamoDB gave them), so what a page takes of a channel is always a prefix: its last one is where
+        # the channel goes on.
+        heads: list[tuple[str, str, str]] = []
+        taken = dict.fromkeys(fetched, 0)
+        while len(heads) < limit:
+            ready = [ch for ch in fetched if taken[ch] < min(len(fetched[ch]), limit)]
+            if not ready:
+                break
+            channel = max(ready, key=lambda ch: fetched[ch][taken[ch]][0])
+            heads.append((*fetched[channel][taken[channel]], channel))
+            taken[channel] += 1
         for channel, entries in fetched.items():
-            taken = [h for h in heads if h[2] == channel]
-            if len(taken) == len(entries):
+            if taken[channel] == len(entries):
                 positions[channel] = None  # every entry left in the channel is on this page
-            elif taken:
-                positions[channel] = [taken[-1][0], taken[-1][1]]
+            elif taken[channel]:
+                positions[channel] = list(entries[taken[channel] - 1])
         records = list(self._items([_Key(h[1]) for h in heads]))
         more = any(positions.get(c, "start") is not None for c in channels)
         return records, positions if more else None

@@ -10,17 +10,23 @@ id only: the traceback goes to the log, never to the caller.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from notify_core.domain.admin_api import ApiError
 from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
+    connections,
+    console,
     deliveries,
     directory,
+    endpoints,
     inbox,
     me,
     public,
@@ -36,9 +42,10 @@ API_VERSION = "1.0.0"
 TITLE = "notify admin API"
 PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
-           quarantine.router)  # fmt: skip
+           quarantine.router, endpoints.router, connections.router)  # fmt: skip
 PUBLIC_ROUTERS = (public.router,)
-SECURITY_SCHEMES = {"cognito": HTTPBearer(bearerFormat="JWT", description="a Cognito access token (user pool)")}
+# Also served without the authorizer: the static console page and its script (``/console``, ``/console/*``).
+CONSOLE_PATH = "/console"
 
 
 def _error(status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> Response[str]:
@@ -57,6 +64,7 @@ def build_app() -> APIGatewayHttpResolver:
         app.include_router(router)
     for router in PUBLIC_ROUTERS:
         app.include_router(router, prefix=PUBLIC_PREFIX)
+    app.include_router(console.router)
 
     @app.exception_handler(ApiError)
     def api_error(exc: ApiError) -> Response[str]:
@@ -67,8 +75,20 @@ def build_app() -> APIGatewayHttpResolver:
         fields = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", ""))[:500]} for e in exc.errors()]
         return _error(400, "invalid", "the request is not valid", fields)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported(exc: Exception) -> Response[str]:
+        return _error(415, "unsupported_media_type", "send the body as application/json")
+
+    allowed = _methods_by_route(app)
+
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
+        path = app.current_event.path
+        methods = sorted({m for pattern, ms in allowed for m in ms if pattern.fullmatch(path)})
+        if methods:
+            response = _error(405, "method_not_allowed", f"{path} takes {', '.join(methods)}")
+            response.headers["Allow"] = ", ".join(methods)
+            return response
         return _error(404, "not_found", "no such route")
 
     @app.exception_handler(Exception)
@@ -80,9 +100,21 @@ def build_app() -> APIGatewayHttpResolver:
     return app
 
 
+def _methods_by_route(app: APIGatewayHttpResolver) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each route's path as a pattern, with its methods: a known path asked with another method is a 405."""
+    found: dict[str, set[str]] = {}
+    for route in app._dynamic_routes + app._static_routes:  # the resolver's own table (no public accessor)
+        found.setdefault(route.rule.pattern, set()).add(route.method)
+    return [(re.compile(pattern), methods) for pattern, methods in found.items()]
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of the code (committed as ``schemas/openapi.json``; a test keeps them equal)."""
+    # Only the document needs the OpenAPI models (~180 ms of imports): the Lambda never builds it.
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     app = build_app()
+    security_schemes = {"cognito": HTTPBearer(bearerFormat="JWT", description="a Cognito access token (user pool)")}
     doc = json.loads(
         app.get_openapi_json_schema(
             title=TITLE,
@@ -90,7 +122,7 @@ def openapi_document() -> dict[str, Any]:
             description="Configure and inspect the notification platform per org. Every route but /public/* needs "
             "a Cognito access token (Authorization: Bearer ...); what a caller may do in an org comes from that "
             "org's members (admin writes, every member reads); an org you do not belong to answers 404.",
-            security_schemes=SECURITY_SCHEMES,  # type: ignore[arg-type]
+            security_schemes=security_schemes,  # type: ignore[arg-type]
             security=[{"cognito": []}],
         )
     )
@@ -125,6 +157,6 @@ def _as_answered(doc: dict[str, Any]) -> dict[str, Any]:
                     response["content"] = either if int(status) in (401, 413, 429, 500) else body
                 elif int(status) == 204:
                     response.pop("content", None)
-            if path.startswith(PUBLIC_PREFIX + "/"):
+            if path.startswith(PUBLIC_PREFIX + "/") or path == CONSOLE_PATH or path.startswith(CONSOLE_PATH + "/"):
                 op["security"] = []
     return doc

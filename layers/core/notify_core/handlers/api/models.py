@@ -172,3 +172,40 @@ class QuarantinedEvent(_Out):
 class QuarantinePage(_Out):
     items: list[QuarantinedEvent]
     next_cursor: str | None = None
+
+
+class WebhookEndpoint(_Out):
+    id: str
+    url: str
+    description: str | None = None
+    enabled: bool
+    event_types: list[str] | None = Field(default=None, description="only these event types (null: all)")
+    retry_unanswered: bool = False
+    failing_since: str | None = Field(default=None, description="first failure of the current streak")
+    last_success_at: str | None = None
+    disabled_reason: str | None = Field(default=None, description="gone (410) | sustained_failure")
+    disabled_at: str | None = None
+
+
+class WebhookEndpointPage(_Out):
+    items: list[WebhookEndpoint]
+    next_cursor: str | None = None
+
+
+class EndpointSwitch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+class EndpointDeliveryPage(_Out):
+    items: list[Delivery]
+    next_cursor: str | None = None
+
+
+class ConnectionState(_Out):
+    enabled: bool
+
+
+class Connections(_Out):
+    slack: ConnectionState
+    telegram: ConnectionState

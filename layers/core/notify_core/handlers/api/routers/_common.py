@@ -24,6 +24,7 @@ ERRORS: dict[int, OpenAPIResponse] = {
     403: {"description": "a member who may not write, or a token that may not do this"},
     404: {"description": "not found (also: an org the caller does not belong to, and its resources)"},
     413: {"description": "the body is too large"},
+    415: {"description": "a body that is not application/json"},
     429: {"description": "throttled (API Gateway's stage limits)"},
     500: {"description": "our failure: the message carries the request id, never details"},
 }

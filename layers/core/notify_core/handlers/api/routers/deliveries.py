@@ -87,9 +87,12 @@ def list_deliveries(
     responses={**OK, **ERRORS},
 )
 def get_delivery(org_id: OrgId, delivery_id: DeliveryId) -> Delivery:
-    r = service(router).delivery(org(router, org_id), delivery_id)
-    attempts = [a.__dict__ for a in r.attempts]
-    return Delivery.model_validate({**_summary(r), "attempts": attempts})
+    return Delivery.model_validate(delivery_body(service(router).delivery(org(router, org_id), delivery_id)))
+
+
+def delivery_body(r: DeliveryRecord) -> dict[str, Any]:
+    """One delivery with its attempts, as the API shows it."""
+    return {**_summary(r), "attempts": [a.__dict__ for a in r.attempts]}
 
 
 @router.post(

@@ -1,0 +1,77 @@
+"""Webhook endpoints: their health, enable / disable, and the recent deliveries to each with their attempts.
+
+Secrets are set through the settings document (SSM, never echoed); rotation with a grace period, a test ping and a
+route per endpoint's definition are not built yet (README "Admin API").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from notify_core.handlers.api.models import (
+    Delivery,
+    EndpointDeliveryPage,
+    EndpointSwitch,
+    WebhookEndpoint,
+    WebhookEndpointPage,
+)
+from notify_core.handlers.api.routers._common import ERRORS, OK, CursorQ, LimitQ, OrgId, org, service
+from notify_core.handlers.api.routers.deliveries import delivery_body
+
+router = Router()
+EndpointId = Annotated[str, Path(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+
+
+def _endpoint(e: Any) -> WebhookEndpoint:
+    return WebhookEndpoint(
+        id=e.endpoint_id,
+        url=e.url,
+        description=e.description,
+        enabled=e.enabled,
+        event_types=None if e.event_types is None else list(e.event_types),
+        retry_unanswered=e.retry_unanswered,
+        failing_since=e.failing_since,
+        last_success_at=e.last_success_at,
+        disabled_reason=e.disabled_reason,
+        disabled_at=e.disabled_at,
+    )
+
+
+@router.get(
+    "/orgs/<org_id>/webhook-endpoints",
+    summary="The org's webhook endpoints and their health",
+    tags=["webhooks"],
+    responses={**OK, **ERRORS},
+)
+def list_endpoints(org_id: OrgId, limit: LimitQ = 50, cursor: CursorQ = None) -> WebhookEndpointPage:
+    page = service(router).endpoints(org(router, org_id), limit=limit, cursor=cursor)
+    return WebhookEndpointPage(items=[_endpoint(e) for e in page["items"]], next_cursor=page["next_cursor"])
+
+
+@router.put(
+    "/orgs/<org_id>/webhook-endpoints/<endpoint_id>/enabled",
+    summary="Enable or disable an endpoint",
+    description="Admins only. Enabling clears its failure streak (as applying a document does); a disabled "
+    "endpoint's deliveries are skipped with reason endpoint_disabled, and replays of them wait for it.",
+    tags=["webhooks"],
+    responses={**OK, **ERRORS},
+)
+def set_enabled(org_id: OrgId, endpoint_id: EndpointId, switch: Annotated[EndpointSwitch, Body()]) -> WebhookEndpoint:
+    return _endpoint(service(router).set_endpoint_enabled(org(router, org_id), endpoint_id, switch.enabled))
+
+
+@router.get(
+    "/orgs/<org_id>/webhook-endpoints/<endpoint_id>/deliveries",
+    summary="The endpoint's recent deliveries, newest first, each with its attempts",
+    tags=["webhooks"],
+    responses={**OK, **ERRORS},
+)
+def endpoint_deliveries(
+    org_id: OrgId, endpoint_id: EndpointId, limit: LimitQ = 20, cursor: CursorQ = None
+) -> EndpointDeliveryPage:
+    page = service(router).endpoint_deliveries(org(router, org_id), endpoint_id, limit=limit, cursor=cursor)
+    items = [Delivery.model_validate(delivery_body(r)) for r in page["items"]]
+    return EndpointDeliveryPage(items=items, next_cursor=page["next_cursor"])
