@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas synth bench bench-storm cost coldstart mutate layer-requirements clean
+.PHONY: setup demo test test-fast lint schemas synth bench bench-storm cost coldstart mutate layer-requirements clean email-layout gallery
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -43,6 +43,10 @@ lint: setup
 	.venv/bin/lint-imports --no-cache
 	.venv/bin/mypy
 
+# The email layout: templates/_layout/email.src.html with its CSS inlined (css-inline) -> email.html.j2 (committed).
+email-layout: setup
+	$(PY) scripts/build_email_layout.py
+
 # The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
 schemas: setup
 	$(PY) scripts/catalog_schemas.py --write
@@ -51,6 +55,7 @@ synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet
 
 bench: setup
+	$(PY) scripts/bench_email.py
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
 	$(PY) scripts/bench_delivery.py

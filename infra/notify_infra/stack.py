@@ -12,6 +12,8 @@ from notify_infra import wiring
 from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Functions, Queues, Tables
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
+from notify_infra.constructs.sending_identities import CONTEXT_KEY as SENDING_DOMAINS_CONTEXT_KEY
+from notify_infra.constructs.sending_identities import SendingIdentities, domains_from_context
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
 
 PUBLISHERS_REQUIRED_CONTEXT_KEY = "publishersRequired"
@@ -29,6 +31,14 @@ class NotifyStack(Stack):
         self.buckets = Buckets(self, "Buckets")
         self.routing = EventRouting(self, "Routing", queues=self.queues)
         self.feedback = EmailFeedback(self, "EmailFeedback", queues=self.queues)
+        # The domains orgs send from: Easy DKIM, custom MAIL FROM, the DNS records to add as outputs (README "Sender
+        # authentication").
+        self.identities = SendingIdentities(
+            self,
+            "SendingIdentities",
+            domains=domains_from_context(self.node.try_get_context(SENDING_DOMAINS_CONTEXT_KEY)),
+            configuration_set=self.feedback.configuration_set,
+        )
         self.sms_status = SmsDeliveryStatus(self, "SmsDeliveryStatus")
         self.sms_inbound = SmsInbound(self, "SmsInbound", queues=self.queues)
         self.functions = Functions(

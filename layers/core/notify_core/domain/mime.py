@@ -7,7 +7,7 @@ bodies and files::
     multipart/mixed
     ├── multipart/alternative
     │   ├── text/plain; charset=utf-8   (quoted-printable)
-    │   └── text/html; charset=utf-8    (quoted-printable)
+    │   └── text/html; charset=utf-8    (base64: the laid-out HTML is long, and the stdlib's QP encoder slow)
     └── <content type>; Content-Disposition: attachment; filename*=utf-8''...   (base64), one per document
 """
 
@@ -99,9 +99,10 @@ def build_message(
         msg["Reply-To"] = reply_to
     # RFC 5322 requires it; SES adds Message-ID itself.
     msg["Date"] = formatdate(usegmt=True)
-    # Quoted-printable: 7-bit safe and no line-length limit to trip over, whatever the template produced.
+    # 7-bit safe with no line-length limit to trip over, whatever the template produced: quoted-printable keeps the
+    # text readable; the laid-out HTML (~5-6 KB) goes base64, a C encoder, ~2x faster to build than Python's QP.
     msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     for doc in documents:
         maintype, subtype = doc.content_type.split("/", 1)
         # Turns the message into multipart/mixed with the alternative part first; a non-ASCII filename is
