@@ -140,9 +140,8 @@ def main() -> None:
         ):
             imp, first = cold(directory, after)
             rows.append((label, imp, first, warm(directory, after)))
-    print(
-        f"email sender: cold import and first render (median of {RUNS} fresh interpreters), per-record (mean of {RENDERS})"
-    )
+    print(f"email sender: cold import and first render (median of {RUNS} fresh interpreters),", end=" ")
+    print(f"per email (mean of {RENDERS})")
     print(f"{'':28} {'import ms':>10} {'first email ms':>15} {'per email ms':>13}")
     for label, imp, first, per in rows:
         print(f"{label:28} {imp:10.1f} {first:15.1f} {per:13.3f}")
