@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas synth bench bench-storm cost coldstart mutate layer-requirements clean email-layout gallery
+.PHONY: setup demo test test-fast lint schemas synth bench bench-storm cost coldstart mutate layer-requirements clean email-layout gallery browser
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -46,6 +46,14 @@ lint: setup
 # The email layout: templates/_layout/email.src.html with its CSS inlined (css-inline) -> email.html.j2 (committed).
 email-layout: setup
 	$(PY) scripts/build_email_layout.py
+
+# Every event type x channel x locale with its example on one static page: build/gallery/index.html.
+gallery: setup
+	$(PY) scripts/gallery.py build/gallery
+
+# Debian's headless Chromium for tests/e2e/test_gallery.py (skipped without it); Playwright drives this binary.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 # The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
 schemas: setup
