@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast lint schemas synth bench bench-storm cost coldstart mutate layer-requirements clean email-layout gallery browser
+.PHONY: setup demo test test-fast lint schemas openapi synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean email-layout gallery browser
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -59,6 +59,10 @@ browser:
 schemas: setup
 	$(PY) scripts/catalog_schemas.py --write
 
+# The admin API's OpenAPI document (schemas/openapi.json); refuses a change that breaks clients without a version bump.
+openapi: setup
+	$(PY) scripts/openapi.py --write
+
 synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet
 
@@ -67,7 +71,12 @@ bench: setup
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
 	$(PY) scripts/bench_delivery.py
+	BENCH_FANOUT=10000 $(PY) scripts/bench_fanout.py
 	$(PY) scripts/bench_fuzz.py
+
+# One event to 100,000 holders, in pages of 1,000: an invocation a page (tens of minutes on moto).
+bench-fanout: setup
+	$(PY) scripts/bench_fanout.py
 
 # AWS calls, write units and $ per million deliveries by channel next to the floor (scripts/bench_delivery.py).
 cost: setup

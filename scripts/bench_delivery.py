@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import prices
 from metering import Meter, Metering, moto_sqs_without_quadratic_counts
 
-from tests.conftest import hutki_settings, make_detail
+from tests.conftest import hutki_settings, make_detail, recent
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100"))
 FANOUT = [int(n) for n in os.environ.get("BENCH_FANOUT", "1,100,1000").split(",")]
@@ -114,7 +114,7 @@ def overdue(org: str, n: int = 0) -> dict[str, Any]:
     return {
         "org_id": org,
         "event_id": f"overdue-{org}-{n}",
-        "occurred_at": "2026-11-23T08:00:00Z",
+        "occurred_at": recent(minutes_ago=5),
         "subject": {"type": "invoice", "id": f"inv-{n}"},
         "data": {
             "invoice_number": f"INV-{n}",

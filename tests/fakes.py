@@ -27,6 +27,7 @@ from notify_core.domain.delivery import (
     utcnow_iso,
 )
 from notify_core.domain.errors import PermanentDeliveryError, TransientDeliveryError
+from notify_core.domain.event_records import SeenEvent
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
 from notify_core.domain.templates import Rendered
 
@@ -216,10 +217,18 @@ class FakeDeliveryLog:
         )
 
     def by_org_since(
-        self, org_id: str, since: str, *, statuses: tuple[str, ...], endpoint_id: str | None = None
+        self,
+        org_id: str,
+        since: str,
+        *,
+        statuses: tuple[str, ...],
+        endpoint_id: str | None = None,
+        channels: Sequence[str] = ("email", "sms", "webhook", "slack", "telegram"),
+        until: str = "~",
     ) -> Iterator[DeliveryRecord]:
         for r in sorted(self.items.values(), key=lambda r: r.created_at):
-            wanted = r.org_id == org_id and r.created_at >= since and r.status in statuses and r.payload
+            wanted = r.org_id == org_id and since <= r.created_at <= until and r.status in statuses and r.payload
+            wanted = wanted and r.channel in channels
             if wanted and endpoint_id in (None, r.endpoint_id):
                 yield r
 
@@ -385,14 +394,18 @@ class FakeEventRecords:
     """What the router remembers of routed events, in memory."""
 
     def __init__(self) -> None:
-        self.records: dict[tuple[str, str], tuple[str, str]] = {}
+        self.records: dict[tuple[str, str], SeenEvent] = {}
 
-    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SeenEvent]:
         return {k: self.records[k] for k in keys if k in self.records}
+
+    def begin(self, events: Sequence[tuple[str, str, str, str]]) -> None:
+        for org_id, event_id, event_type, fingerprint in events:
+            self.records[(org_id, event_id)] = SeenEvent(event_type, fingerprint, routed=False)
 
     def remember(self, events: Sequence[tuple[str, str, str, str]]) -> None:
         for org_id, event_id, event_type, fingerprint in events:
-            self.records[(org_id, event_id)] = (event_type, fingerprint)
+            self.records[(org_id, event_id)] = SeenEvent(event_type, fingerprint, routed=True)
 
 
 class FakePublisher:

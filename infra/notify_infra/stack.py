@@ -10,11 +10,13 @@ from constructs import Construct
 
 from notify_infra import wiring
 from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Functions, Queues, Tables
+from notify_infra.constructs.admin_api import AdminApi
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
 from notify_infra.constructs.sending_identities import CONTEXT_KEY as SENDING_DOMAINS_CONTEXT_KEY
 from notify_infra.constructs.sending_identities import SendingIdentities, domains_from_context
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
+from notify_infra.constructs.state_machines import StateMachines
 
 PUBLISHERS_REQUIRED_CONTEXT_KEY = "publishersRequired"
 
@@ -57,6 +59,10 @@ class NotifyStack(Stack):
             publishers_from_context(self.node.try_get_context(PUBLISHERS_CONTEXT_KEY)),
             [self.functions.access[fn.key].role for fn in wiring.FUNCTIONS if fn.access.events_put],
         )
+        # Reminder steps: the ASL the local runtime executes, invoking the remind function.
+        self.state_machines = StateMachines(self, "StateMachines", functions=self.functions.functions)
+        # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
+        self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())

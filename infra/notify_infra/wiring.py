@@ -14,13 +14,16 @@ synthesized environment against the function's model.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from notify_core import config as env_names
 from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
+from notify_core.domain import reminders
 
 BUS_NAME = env_names.DEFAULT_BUS_NAME
 # Events the platform publishes itself (reminders, alerts) use this source; they are routed too. Its functions may
@@ -166,8 +169,42 @@ class Access:
     ssm_prefix: str | None = None  # SecureString parameters under this path (webhook secrets)
     # UpdateItem only (no Put/Delete, no reads): the webhook sender's endpoint health on settings items
     tables_update: tuple[str, ...] = ()
-    events_put: bool = False  # PutEvents on the platform's bus (the "URL notification failed" alert)
+    events_put: bool = False  # PutEvents on the platform's bus, with the platform's source
+    # ...and only these of the platform's event types (its IAM condition; the local runtime checks the same)
+    platform_events: tuple[str, ...] = ("url_notification.failed",)
     buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
+    # states:StartExecution and states:StopExecution on these state machines' executions (reminder steps)
+    state_machines: tuple[str, ...] = ()
+    # ssm:PutParameter (and GetParameter without decryption: "does a secret exist?") under these paths: the admin
+    # API stores an imported document's secrets there; it never reads one back.
+    ssm_write_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    """A Step Functions Standard state machine: its ASL (JSONPath), the one the stack deploys and the local runtime
+    executes on moto; ``${<Placeholder>}`` names the function ARNs it invokes (``invokes``: placeholder -> key)."""
+
+    key: str  # the physical name is notify-<key> (fixed: functions build its ARN from it without a reference)
+    env: str  # environment variable carrying its ARN
+    definition_file: str  # under infra/notify_infra/state_machines/
+    invokes: dict[str, str]
+    purpose: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"notify-{self.key}"
+
+    def definition(self) -> dict[str, Any]:
+        return json.loads((Path(__file__).parent / "state_machines" / self.definition_file).read_text())
+
+    def definition_string(self, function_arn: Callable[[str], str]) -> str:
+        """The ASL with each placeholder replaced by the ARN of the function it names (as the stack's
+        DefinitionSubstitutions do)."""
+        text = json.dumps(self.definition(), indent=2)
+        for placeholder, key in self.invokes.items():
+            text = text.replace("${" + placeholder + "}", function_arn(key))
+        return text
 
 
 @dataclass(frozen=True)
@@ -274,6 +311,14 @@ TABLES: tuple[Table, ...] = (
         purpose="per-event routing records: an event's configuration problems, or why it was refused",
     ),
     Table(
+        key="items",
+        env=env_names.ITEMS_TABLE,
+        partition_key=("org_id", "S"),
+        sort_key=("item_key", "S"),  # <item type>#<item id>: an org's pending items are one Query
+        ttl_attribute="expires_at",
+        purpose="pending items (awaiting a client's action), their reminder series and audit trail",
+    ),
+    Table(
         key="idempotency",
         env=env_names.IDEMPOTENCY_TABLE,
         partition_key=("id", "S"),
@@ -349,6 +394,13 @@ QUEUES: tuple[Queue, ...] = (
         purpose="SMS delivery-status batches sms_status failed on after Lambda's retries (its on-failure destination)",
     ),
     Queue(
+        "timers",
+        env_names.TIMERS_QUEUE_URL,
+        visibility_timeout_s=180,
+        max_receive_count=5,
+        purpose="the events that start, end and change reminder series, consumed by the timers function",
+    ),
+    Queue(
         "quarantine",
         env_names.QUARANTINE_QUEUE_URL,
         visibility_timeout_s=30,
@@ -374,6 +426,27 @@ RULES: tuple[Rule, ...] = (
         event_pattern={"source": [{"exists": True}]},
         target_queue="events",
         purpose="all product events on the bus to the router",
+    ),
+    Rule(
+        key="timer-events",
+        # The products' events that start, end or change a reminder series; never the platform's own (a reminder
+        # is a start event again, and must not start a series of its own).
+        event_pattern={
+            "source": [{"anything-but": [env_names.PLATFORM_SOURCE]}],
+            "detail-type": sorted(reminders.TIMER_EVENT_TYPES),
+        },
+        target_queue="timers",
+        purpose="events that start, end or change reminder series, to the timers function",
+    ),
+)
+
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        key="reminders",
+        env=env_names.REMINDER_STATE_MACHINE_ARN,
+        definition_file="reminder_step.asl.json",
+        invokes={"RemindFunctionArn": "remind"},
+        purpose="one step of a reminder series: wait until due, then remind (2 state transitions per reminder)",
     ),
 )
 
@@ -445,6 +518,31 @@ PUBLISHERS_REQUIRED = False
 # elsewhere lists them here, e.g. "443,8443"; the SSRF guard refuses every other port before resolving the host.
 WEBHOOK_ALLOWED_PORTS = "443"
 
+
+# The admin API (README "Admin API"): one HTTP API (API Gateway v2) in front of the ``api`` function, a Cognito user
+# pool whose tokens its JWT authorizer verifies, stage throttling, access logs. The local runtime serves the same
+# routes on 127.0.0.1:4567 (``notify_local.api_server``) with the same checks.
+@dataclass(frozen=True)
+class HttpApi:
+    function: str
+    # Routes under this prefix go without the authorizer (their own proof is in the request: a signed link).
+    public_prefix: str
+    throttle_rate_per_s: int  # steady requests per second, the whole stage (API Gateway answers 429 beyond)
+    throttle_burst: int
+    max_body_bytes: int  # API Gateway takes 10 MB; the function refuses more than this with 413
+    local_port: int = 4567
+    # OAuth scopes of the resource server "notify" (client-credentials clients of product services)
+    scopes: tuple[str, ...] = ("send",)
+    resource_server: str = "notify"
+
+
+HTTP_API = HttpApi(
+    function="api",
+    public_prefix="/public",
+    throttle_rate_per_s=50,
+    throttle_burst=100,
+    max_body_bytes=256 * 1024,
+)
 # The HMAC key of one-click unsubscribe tokens (domain.unsubscribe): a SecureString an operator creates once
 # (README "One-click unsubscribe"; CloudFormation cannot create SecureStrings). The local runtime makes its own.
 UNSUBSCRIBE_KEY_PREFIX = "/notify/unsubscribe/"
@@ -588,6 +686,64 @@ FUNCTIONS: tuple[Function, ...] = (
         concurrency_reason="Dead letters are the exception: 2 per DLQ drain them, and a provider outage that "
         "leaves thousands of messages without an outcome does not also hammer the delivery log in parallel.",
     ),
+    Function(
+        key="api",
+        purpose="admin API: settings document, members and contacts, the subscription matrix, the delivery log and "
+        "replay, inboxes, quarantine (HTTP API, JWT authorizer)",
+        sources=(),
+        access=Access(
+            tables_read=("settings", "deliveries", "users", "inbox", "routing"),
+            tables_write=("settings", "users", "inbox"),
+            # replay: one conditional UpdateItem per delivery, then the message back on its queue
+            tables_update=("deliveries",),
+            queues_send=("email", "sms", "webhook", "chat"),
+            ssm_write_prefixes=(WEBHOOK_SECRET_PREFIX, CHAT_SECRET_PREFIX),
+        ),
+        env={
+            env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
+            env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX,
+            env_names.API_MAX_BODY_BYTES: str(HTTP_API.max_body_bytes),
+        },
+        memory_mb=512,
+        timeout_s=29,  # API Gateway's integration timeout: an answer later than that reaches nobody
+        max_concurrency=20,
+        concurrency_reason="People and product services configuring and inspecting orgs: stage throttling (50/s, "
+        "burst 100) bounds the requests; 20 copies answer them and keep the settings and delivery tables' "
+        "on-demand capacity for the senders.",
+    ),
+)
+
+FUNCTIONS += (
+    Function(
+        key="timers",
+        purpose="start, stop and change reminder series of pending items from the events products publish",
+        sources=(QueueSource("timers"),),
+        access=Access(
+            tables_read=("settings",),
+            tables_write=("items",),
+            events_put=True,  # manual resends are published as reminders are
+            platform_events=tuple(sorted(reminders.REMINDER_EVENT_TYPES)),
+            state_machines=("reminders",),
+        ),
+        max_concurrency=2,
+        concurrency_reason="One small read and write per event that starts or ends an item: a handful a second "
+        "even for a large firm; 2 keep up, and a burst (a bulk re-request) queues.",
+    ),
+    Function(
+        key="remind",
+        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step",
+        sources=(),
+        access=Access(
+            tables_write=("items",),
+            events_put=True,
+            platform_events=tuple(sorted(reminders.REMINDER_EVENT_TYPES)),
+            state_machines=("reminders",),
+        ),
+        max_concurrency=5,
+        concurrency_reason="Invoked by the reminder state machine (no queue to cap): reserved concurrency of 5 "
+        "spreads a morning's steps falling due together over seconds; a throttled invocation is retried by the "
+        "state machine's Retry.",
+    ),
 )
 
 # Environment variables every function gets (besides resource names and its own ``env``).
@@ -668,6 +824,10 @@ def bucket(key: str) -> Bucket:
     return next(b for b in BUCKETS if b.key == key)
 
 
+def state_machine(key: str) -> StateMachine:
+    return next(m for m in STATE_MACHINES if m.key == key)
+
+
 def output_id(key: str, kind: Literal["TableName", "QueueUrl", "BucketName"]) -> str:
     """The stack output naming a table, queue or bucket (``SettingsTableName``, ``SmsInboundQueueUrl``...)."""
     return "".join(part.capitalize() for part in key.split("-")) + kind
@@ -694,7 +854,8 @@ def function_environment(
 ) -> dict[str, str]:
     """A function's environment, as the CDK stack and the local runtime give it.
 
-    ``resource(kind, key)`` names a table, queue or bucket of the wiring (``kind``: table | queue | bucket) in the
+    ``resource(kind, key)`` names a table, queue, bucket or state machine of the wiring (``kind``: table | queue |
+    bucket | state_machine) in the
     deployment at hand: a CloudFormation token in the stack, a moto name or URL locally. ``extra``: variables that
     deployment adds (the templates' path in Lambda; short timeouts and a receiver locally), each given only to the
     functions whose settings model reads it; it may not shadow a resource name. Nothing is given that the
@@ -727,4 +888,6 @@ def function_env_names(fn: Function) -> dict[str, str]:
         names[queue(key).env] = f"queue:{key}"
     for key in a.buckets_read:
         names[bucket(key).env] = f"bucket:{key}"
+    for key in a.state_machines:
+        names[state_machine(key).env] = f"state_machine:{key}"
     return names

@@ -32,7 +32,7 @@ def check_put_events(params: Any, function: str | None) -> None:
         others = [
             (e.get("Source"), e.get("DetailType"))
             for e in entries
-            if e.get("Source") != wiring.PLATFORM_SOURCE or e.get("DetailType") not in wiring.PLATFORM_EVENT_TYPES
+            if e.get("Source") != wiring.PLATFORM_SOURCE or e.get("DetailType") not in fn.access.platform_events
         ]
         if others:
             raise _denied(f"{fn.key} may publish only the platform's own events, not {others}")

@@ -1,6 +1,10 @@
 """The ``notify`` command: the operator's tools, and the local runtime.
 
     notify local up [--settings FILE ...]                    run the platform on moto until Ctrl-C
+    notify local advance 3d                                  move a running local runtime's clock on (3d, 12h, 1d6h)
+    notify local now                                         where its clock is
+    notify items show ORG_ID TYPE:ID                         a pending item: its series and audit trail
+    notify items list ORG_ID [--type TYPE]                   an org's pending items (and those done lately)
     notify settings validate FILE                            check a settings document (offline)
     notify settings apply FILE                               load an org's settings document
     notify settings export ORG_ID                            print an org's settings document
@@ -92,6 +96,7 @@ def _admin(args: argparse.Namespace):
         ("suppressions_table", config.SUPPRESSIONS_TABLE),
         ("users_table", config.USERS_TABLE),
         ("routing_table", config.ROUTING_TABLE),
+        ("items_table", config.ITEMS_TABLE),
     ):
         if value := getattr(args, option, None):
             env[name] = value
@@ -222,9 +227,15 @@ def cmd_local_up(args: argparse.Namespace) -> int:
         rt = LocalRuntime(host=args.host, port=args.port, log_level=args.log_level, handler_output=sink)
         rt.start()
         receiver = rt.start_receiver(args.receiver_port)
+        from notify_local.control import ControlServer
+
+        control = ControlServer(rt, port=args.control_port).start()
         try:
+            api = rt.start_api(args.api_port)
             print(f"notify local runtime up: AWS endpoint {rt.endpoint_url} (region {rt.region}, bus 'notify')")
+            print(f"clock: {control.url}/clock (notify local advance 3d --control {control.url})")
             print(f"receiver: {receiver.url}/<any path> (webhooks; answers as Slack does; plays the Telegram Bot API)")
+            print(f"admin API: {api.url} (token: notify local token --user USER_ID)")
             for f, text in docs:
                 document = str(text).replace("$receiver", receiver.url)
                 try:
@@ -247,8 +258,92 @@ def cmd_local_up(args: argparse.Namespace) -> int:
                 pass
             narrator.stop()
         finally:
+            control.stop()
             rt.stop()
             receiver.stop()
+    return 0
+
+
+def cmd_local_token(args: argparse.Namespace) -> int:
+    """An access token of the running local runtime's user pool (moto's cognito-idp), for the admin API."""
+    from notify_local import cognito
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    try:
+        pool = cognito.find_user_pool(region, args.local)
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    print(cognito.token(pool, args.user, groups=(cognito.OPERATORS_GROUP,) if args.operator else ()))
+    return 0
+
+
+def _control(url: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"{url.rstrip('/')}{path}", data=data, method="GET" if data is None else "POST")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=600) as resp:
+            return dict(json.loads(resp.read()))
+    except urllib.error.HTTPError as exc:
+        raise CliError(f"the local runtime answered {exc.code}: {exc.read().decode()[:300]}") from None
+    except urllib.error.URLError as exc:
+        raise CliError(f"no local runtime's clock at {url} ({exc.reason}): is `notify local up` running?") from None
+
+
+def cmd_local_advance(args: argparse.Namespace) -> int:
+    from notify_local.clock import parse_duration
+
+    try:
+        delta = parse_duration(args.duration)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    answer = _control(args.control, "/clock/advance", {"seconds": delta.total_seconds()})
+    print(f"clock now {answer['now']} (moved on {args.duration}; everything due on the way has happened)")
+    return 0
+
+
+def cmd_local_now(args: argparse.Namespace) -> int:
+    print(_control(args.control, "/clock")["now"])
+    return 0
+
+
+def _item_lines(item: Any) -> list[str]:
+    s = item.settings
+    lines = [
+        f"{item.item_type}:{item.item_id} in {item.org_id}: {item.state}"
+        + (f" ({item.done_reason} at {item.done_at})" if item.state == "done" else ""),
+        f"  reminders {'on' if s.enabled else 'off'}: every {s.every_days} days, {s.count} in all; "
+        f"series {item.series}, {item.sent} sent"
+        + (f"; next at {item.next_at}" if item.next_at else "; nothing scheduled"),
+    ]
+    if item.start_event_id:
+        lines.append(f"  started by {item.event_type} {item.start_event_id} at {item.started_at}")
+    lines.append("  audit trail:")
+    for e in item.audit:
+        lines.append(f"    {e.at}  {e.what:<13} {e.detail}" + (f"  [event {e.event_id}]" if e.event_id else ""))
+    return lines
+
+
+def cmd_items_show(args: argparse.Namespace) -> int:
+    item_type, sep, item_id = args.item.partition(":")
+    if not sep or not item_id:
+        raise CliError(f"{args.item!r}: name the item as TYPE:ID, e.g. signature:doc-8812 or chat:thr-5521")
+    item = _admin(args).items.get(args.org_id, item_type, item_id)
+    if item is None:
+        print(f"no item {args.item} in org {args.org_id}")
+        return 1
+    print("\n".join(_item_lines(item)))
+    return 0
+
+
+def cmd_items_list(args: argparse.Namespace) -> int:
+    for item in _admin(args).items.for_org(args.org_id, item_type=args.type):
+        print("\n".join(_item_lines(item)[:2]))
     return 0
 
 
@@ -441,7 +536,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="settings document(s) to apply at start ($receiver: its URL)",
     )
+    up.add_argument(
+        "--api-port", type=int, default=4567, help="the admin API's port (API Gateway and its JWT authorizer, played)"
+    )
     up.add_argument("--log-level", default="INFO", help="of the handlers' logs, written to --log-file")
+    tok = command(
+        local,
+        "token",
+        "print an access token of the local user pool for the admin API (the user is created on first use)",
+        cmd_local_token,
+        epilog='example: curl -H "Authorization: Bearer $(notify local token --user u-anna)" http://127.0.0.1:4567/me',
+    )
+    tok.add_argument("--user", required=True, help="the user id (members carry it in the org's document)")
+    tok.add_argument("--operator", action="store_true", help="in the notify-operators group (may create orgs)")
+    tok.add_argument("--local", default=DEFAULT_LOCAL, metavar="URL", help="the local runtime's AWS endpoint")
+    up.add_argument("--control-port", type=int, default=4568, help="the clock's HTTP port (notify local advance)")
+    control = f"http://127.0.0.1:{4568}"
+    adv = command(
+        local,
+        "advance",
+        "move a running local runtime's clock on; returns once everything due on the way has happened",
+        cmd_local_advance,
+        epilog="example: notify local advance 3d",
+    )
+    adv.add_argument("duration", help="3d, 12h, 30m, 45s, or several: 1d12h")
+    adv.add_argument("--control", default=control, help=f"the runtime's clock (default {control})")
+    now = command(local, "now", "where a running local runtime's clock is (UTC)", cmd_local_now)
+    now.add_argument("--control", default=control, help=f"the runtime's clock (default {control})")
     up.add_argument("--log-file", default=str(Path(".notify-local") / "local-up.log"), help="raw logs and metrics")
 
     settings = sub.add_parser("settings", help="org settings documents (YAML or JSON)").add_subparsers(
@@ -519,6 +640,24 @@ def build_parser() -> argparse.ArgumentParser:
         o.add_argument("phone", help="E.164, or national with --region")
         o.add_argument("--region", help="country of a national number, e.g. BY")
         _target_options(o, "suppressions")
+
+    items = sub.add_parser("items", help="pending items: reminder series and audit trails").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    ishow = command(
+        items,
+        "show",
+        "one item's series and audit trail",
+        cmd_items_show,
+        epilog="example: notify items show studio-rossi signature:doc-8812 --local",
+    )
+    ishow.add_argument("org_id")
+    ishow.add_argument("item", help="TYPE:ID (signature:<document>, approval:<document>, chat:<thread>)")
+    _target_options(ishow, "items")
+    ilist = command(items, "list", "an org's items", cmd_items_list)
+    ilist.add_argument("org_id")
+    ilist.add_argument("--type", choices=["chat", "signature", "approval"])
+    _target_options(ilist, "items")
 
     users = sub.add_parser("users", help="user-level settings that span every org").add_subparsers(
         dest="action", required=True, metavar="ACTION"

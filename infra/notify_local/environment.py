@@ -13,7 +13,7 @@ from typing import Any
 
 from notify_core import config
 from notify_infra import wiring
-from notify_local.names import physical_name
+from notify_local.names import physical_name, state_machine_arn
 
 
 def local_knobs(
@@ -41,10 +41,13 @@ def function_environment(
     knobs: Mapping[str, str],
     overrides: Mapping[str, str] | None = None,
     options: wiring.DeploymentOptions = wiring.DEFAULT_OPTIONS,
+    region: str = "eu-west-1",
 ) -> dict[str, str]:
     """``fn``'s environment as the stack builds it, resources named locally, knobs it reads, then ``overrides``."""
 
     def resource(kind: str, key: str) -> str:
+        if kind == "state_machine":
+            return state_machine_arn(region, key)
         return queue_urls[key] if kind == "queue" else physical_name(key)
 
     known = fn.settings_model.known_env()

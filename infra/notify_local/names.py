@@ -36,3 +36,14 @@ def queue_arn(region: str, key: str) -> str:
 def log_group_name(region: str, template: str) -> str:
     """A wiring log group name (``wiring.LogSource.log_group``) in this region and account."""
     return template.format(region=region, account=ACCOUNT)
+
+
+def state_machine_arn(region: str, key: str) -> str:
+    """A wiring state machine's ARN (its name is fixed: ``wiring.StateMachine.name``)."""
+    from notify_infra import wiring
+
+    return f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{wiring.state_machine(key).name}"
+
+
+def function_arn(region: str, key: str) -> str:
+    return f"arn:aws:lambda:{region}:{ACCOUNT}:function:{physical_name(key)}"

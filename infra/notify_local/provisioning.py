@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notify_infra import wiring
-from notify_local.names import log_group_name, physical_name, queue_arn, queue_name
+from notify_local.names import ACCOUNT, log_group_name, physical_name, queue_arn, queue_name
 
 
 @dataclass
@@ -47,8 +47,23 @@ def provision(
     _create_email_feedback(region, made, options)
     _create_log_sources(boto3.client("logs"), region, made)
     _create_buckets(boto3.client("s3"), region, made)
+    _create_state_machines(boto3.client("stepfunctions"), region)
     _create_unsubscribe_key(boto3.client("ssm"))
     return made
+
+
+def _create_state_machines(sfn: Any, region: str) -> None:
+    """The wiring's state machines, with the definitions the stack deploys (their function ARNs filled in); moto
+    executes them (``execute_state_machine``, set by the runtime) on the local clock (``notify_local.clock``)."""
+    from notify_local.names import function_arn
+
+    for machine in wiring.STATE_MACHINES:
+        sfn.create_state_machine(
+            name=machine.name,
+            definition=machine.definition_string(lambda key: function_arn(region, key)),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{machine.name}",
+            type="STANDARD",
+        )
 
 
 # One random key per process: the same after every reset (the senders' parameter cache outlives a reset).

@@ -31,12 +31,12 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from notify_infra import wiring
-from notify_local import aws_calls, bus_policy, environment, names, outbox, provisioning, simulators
+from notify_local import aws_calls, bus_policy, clock, environment, names, outbox, provisioning, simulators
 from notify_local.aws_calls import install_call_counter
 from notify_local.driver import Driver, event_sources
 
@@ -98,7 +98,11 @@ class LocalRuntime:
         self.errors: list[str] = []
         self._overrides: dict[str, dict[str, str]] = {}
         self._admin: Any = None
+        self.user_pool: Any = None  # notify_local.cognito.UserPool: the admin API's sign-in, on moto
+        self.api_server: Any = None
         self._driver = Driver(self.region, self.errors, output=lambda: self.handler_output)
+        self.clock = clock.CLOCK
+        self._driver.clock = self.clock.now
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> LocalRuntime:
@@ -127,12 +131,31 @@ class LocalRuntime:
             logger.registered_handler.setStream(self.handler_output)  # type: ignore[attr-defined]
         # The bus policy and the functions' PutEvents conditions, as AWS would apply them.
         aws_calls.enforce("events", "PutEvents", "bus-policy", bus_policy.check_put_events)
+        # Step Functions: moto executes the stack's state machines, their waits on the clock, their tasks here.
+        clock.install()
+        for machine in wiring.STATE_MACHINES:
+            for key in machine.invokes.values():
+                clock.register_function(names.physical_name(key), self._invoker(key))
         self.provision()
         self._driver.load_handlers(self.function_environment)
         self._driver.start()
         return self
 
+    def _invoker(self, key: str) -> Any:
+        def invoke(event: dict[str, Any]) -> dict[str, Any]:
+            try:
+                return self._driver.invoke_exclusively(key, event)
+            except Exception as exc:
+                self.errors.append(f"{key}: {type(exc).__name__}: {exc}")
+                raise
+
+        return invoke
+
     def stop(self) -> None:
+        self._stop_executions()
+        if self.api_server is not None:
+            self.api_server.stop()
+            self.api_server = None
         self._driver.stop()
         if self._server:
             self._server.stop()
@@ -146,6 +169,8 @@ class LocalRuntime:
 
     def reset(self) -> None:
         """Forget every event, delivery and setting; keep the server and handlers (fast, for tests)."""
+        self._stop_executions()
+        self.clock.reset()
         with self.paused():
             req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
             urllib.request.urlopen(req, timeout=10).read()
@@ -168,6 +193,9 @@ class LocalRuntime:
     # ------------------------------------------------------------- provisioning
     def provision(self) -> None:
         """Create from the wiring what the CDK stack creates on AWS."""
+        config = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/config", data=config, method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
         made = provisioning.provision(self.region, self.visibility_timeout_s, self.options)
         self.queue_urls.update(made.queue_urls)
         self.topic_arns = made.topic_arns
@@ -181,6 +209,9 @@ class LocalRuntime:
         )
         self._admin = None
         self._driver.sources = event_sources(self.queue_urls, self.region)
+        from notify_local import cognito
+
+        self.user_pool = cognito.create_user_pool(self.region, self.endpoint_url)
 
     def function_environment(self, fn: wiring.Function | str) -> dict[str, str]:
         """The environment ``fn`` runs with: the stack's, with local names and knobs, and any ``override_env``."""
@@ -193,7 +224,7 @@ class LocalRuntime:
             receiver=self.receiver,
         )
         return environment.function_environment(
-            fn, self.queue_urls, knobs, self._overrides.get(fn.key), options=self.options
+            fn, self.queue_urls, knobs, self._overrides.get(fn.key), options=self.options, region=self.region
         )
 
     @contextlib.contextmanager
@@ -294,12 +325,80 @@ class LocalRuntime:
         return self._driver.take_batch(self.queue_urls[queue_key], max_messages)
 
     def wait_idle(self, timeout_s: float = 30.0, *, progress: Any = None, every_s: float = 10.0) -> None:
-        """Return once every queue a handler consumes is empty and no handler is running.
+        """Return once every queue a handler consumes is empty, no handler is running, and every Step Functions
+        execution waits for a time the clock has not reached (or has ended).
 
         ``progress``: called every ``every_s`` seconds with what is still pending (queue name -> messages) and the
         seconds waited so far; ``True`` prints a line to stderr.
         """
-        self._driver.wait_idle(timeout_s, progress=progress, every_s=every_s)
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        quiet = 0
+        while True:
+            self._driver.wait_idle(max(deadline - time.monotonic(), 0.1), progress=progress, every_s=every_s)
+            busy = self._running_executions() - self.clock.blocked()
+            quiet = quiet + 1 if not busy else 0
+            if quiet >= 2:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"executions still running after {timeout_s}s: {sorted(busy)}; {self.errors[-5:]}")
+            time.sleep(0.05)
+
+    # -------------------------------------------------------------------- time
+    def now(self) -> datetime:
+        """Where the runtime's clock is (UTC): real time plus every ``advance`` so far."""
+        return self.clock.now()
+
+    def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0, timeout_s: float = 120.0
+    ) -> datetime:
+        """Move the clock on and let everything that fell due on the way happen (reminder steps, the events they
+        publish, their deliveries); returns the new time. ``rt.advance(days=3)`` plays three days in seconds."""
+        self.clock.advance(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds))
+        self.wait_idle(timeout_s)
+        return self.now()
+
+    def _running_executions(self) -> set[str]:
+        import boto3
+
+        sfn = boto3.client("stepfunctions")
+        running: set[str] = set()
+        for machine in wiring.STATE_MACHINES:
+            arn = names.state_machine_arn(self.region, machine.key)
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn, statusFilter="RUNNING"):
+                running |= {e["executionArn"] for e in page["executions"]}
+        return running
+
+    def _stop_executions(self) -> None:
+        """Stop every running execution (their threads end): before a reset, which forgets them, and at the end."""
+        if not self.endpoint_url:
+            return
+        import boto3
+
+        sfn = boto3.client("stepfunctions")
+        try:
+            for arn in self._running_executions():
+                sfn.stop_execution(executionArn=arn, cause="local runtime reset")
+        except Exception:  # best effort: a server already stopped has nothing running
+            return
+
+    def execution_history(self, execution_arn: str) -> list[dict[str, Any]]:
+        import boto3
+
+        sfn = boto3.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+            events += page["events"]
+        return events
+
+    def executions(self, machine: str = "reminders") -> list[dict[str, Any]]:
+        """Every execution of a wiring state machine (newest first, as Step Functions lists them)."""
+        import boto3
+
+        sfn = boto3.client("stepfunctions")
+        arn = names.state_machine_arn(self.region, machine)
+        return [e for p in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn) for e in p["executions"]]
 
     # ------------------------------------------------------------------- using
     def publish(self, detail_type: str, detail: dict[str, Any] | str, source: str = "local.demo") -> str:
@@ -341,6 +440,33 @@ class LocalRuntime:
             with self.paused():
                 self._driver.load_handlers(self.function_environment)
         return self.receiver
+
+    # ---------------------------------------------------------------- admin API
+    def start_api(self, port: int = wiring.HTTP_API.local_port) -> Any:
+        """Serve the admin API on ``host:port`` (0: any free port) as API Gateway would, JWT authorizer included;
+        returns the server (``.url``)."""
+        from notify_local.api_server import ApiServer
+
+        if self.api_server is None:
+            self.api_server = ApiServer(
+                lambda event: self._driver.invoke("api", event), lambda: self.user_pool, self.host, port
+            ).start()
+        return self.api_server
+
+    def token(self, user_id: str, *, operator: bool = False) -> str:
+        """A Cognito access token for ``user_id``, signed by this runtime's user pool (``notify local token``);
+        ``operator``: in the ``notify-operators`` group (may create orgs)."""
+        from notify_local import cognito
+
+        return cognito.token(self.user_pool, user_id, groups=(cognito.OPERATORS_GROUP,) if operator else ())
+
+    def api_client(self, user: str | None = None, *, operator: bool = False) -> Any:
+        """A client of the admin API signed in as ``user`` (None: no token); starts the API on a free port if it
+        is not served yet. ``client.get("/orgs/acme/deliveries").json()``."""
+        from notify_local.api_server import ApiClient
+
+        server = self.api_server or self.start_api(port=0)
+        return ApiClient(server.url, self.token(user, operator=operator) if user else None)
 
     def unsubscribe(self, url: str, method: str = "POST") -> dict[str, Any]:
         """What the admin API's ``/unsubscribe`` route answers to a mail client's one-click POST (or a person's GET)

@@ -12,7 +12,8 @@ import time
 from datetime import datetime
 from typing import Any, TextIO
 
-from notify_local.outbox import _readable, quarantined
+from notify_core.adapters.dynamodb.deliveries_table import to_record
+from notify_local.outbox import quarantined
 
 
 def _clock(iso: str | None) -> str:
@@ -77,7 +78,7 @@ class Narrator:
         """The lines for everything new since the last poll, in time order."""
         lines: list[tuple[str, str]] = []
         for item in self.rt.admin.deliveries.Item.scan():
-            d = _readable(item)  # by attribute name: most are stored under short names
+            d = vars(to_record(item))  # the item's attributes under their short stored names, read back whole
             state = (d["status"], int(d.get("attempt_count") or 0))
             if d["status"] == "sending":
                 continue  # a sender holds it right now: its outcome is the line worth reading

@@ -13,6 +13,7 @@ import json
 import pytest
 from infra_template import Synth, allowed_actions, referenced_ids
 
+from notify_core.domain import reminders
 from notify_infra import wiring
 
 pytestmark = pytest.mark.infra
@@ -69,8 +70,12 @@ def test_platform_functions_may_put_only_platform_events(synth: Synth, fn: wirin
     [statement] = [s for s in synth.statements(fn.key) if s["Action"] == "events:PutEvents"]
     assert statement["Condition"]["ForAllValues:StringEquals"] == {
         "events:source": [wiring.PLATFORM_SOURCE],
-        "events:detail-type": ["url_notification.failed"],
+        "events:detail-type": sorted(fn.access.platform_events),
     }
+    # The webhook sender its alert only; the timer functions the reminders (a reminder is its start event again).
+    expected = ["url_notification.failed"] if fn.key == "send_webhook" else sorted(reminders.REMINDER_EVENT_TYPES)
+    assert sorted(fn.access.platform_events) == expected
+    assert set(fn.access.platform_events) <= wiring.PLATFORM_EVENT_TYPES
     assert statement["Condition"]["Null"] == {"events:source": "false", "events:detail-type": "false"}
 
 

@@ -104,6 +104,14 @@ EXPECTED: dict[str, tuple[str, set[str], tuple[str, ...], str]] = {
     "chat.message_received": ("chat.message_received", EI, (CLIENT_CONTACTS,), "it"),
     "signature.requested": ("signature.requested", EI, (CLIENT_CONTACTS,), "it"),
     "approval.requested": ("approval.requested", EI, (CLIENT_CONTACTS,), "it"),
+    # products.md §5: what ends or changes a reminder series (README "Timers"), told to the firm in-app
+    "signature.signed": ("signature.signed", {"inapp"}, (permission("documents:edit"),), "it"),
+    "approval.approved": ("approval.approved", {"inapp"}, (permission("documents:edit"),), "it"),
+    "chat.replied": ("chat.replied", {"inapp"}, (permission("documents:edit"),), "it"),
+    "chat.thread_archived": ("chat.thread_archived", {"inapp"}, (permission("documents:edit"),), "it"),
+    "chat.thread_reopened": ("chat.thread_reopened", {"inapp"}, (permission("documents:edit"),), "it"),
+    "reminders.changed": ("reminders.changed", {"inapp"}, (permission("documents:edit"),), "it"),
+    "reminders.resend_requested": ("reminders.resend_requested", {"inapp"}, (permission("documents:edit"),), "it"),
 }
 
 # A fact from each example that every rendered message must show.
@@ -150,6 +158,13 @@ SHOWN = {
     "chat.message_received": "2025 CU certificate",
     "signature.requested": "Engagement letter 2026.pdf",
     "approval.requested": "Balance sheet 2025.pdf",
+    "signature.signed": "Engagement letter 2026.pdf",
+    "approval.approved": "Balance sheet 2025.pdf",
+    "chat.replied": "Tax return 2025",
+    "chat.thread_archived": "Tax return 2025",
+    "chat.thread_reopened": "Tax return 2025",
+    "reminders.changed": "doc-8812",
+    "reminders.resend_requested": "doc-8821",
 }
 
 # The language of each product (products.md section), and the locale its members and clients carry.

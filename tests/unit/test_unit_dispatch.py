@@ -56,6 +56,7 @@ class Router:
         self.quarantine = FakeQuarantine()
         self.records = FakeRoutingRecords()
         self.pages = FakePages()
+        self.events = FakeEventRecords()
         self.dispatcher = Dispatcher(
             settings=self.settings,
             users=self.users,
@@ -66,7 +67,7 @@ class Router:
             quarantine=self.quarantine,
             renderer=renderer or FakeRenderer(),
             pages=self.pages,
-            events=FakeEventRecords(),
+            events=self.events,
             records=self.records,
             page_size=page_size,
             clock=lambda: NOW,
@@ -92,6 +93,40 @@ def test_the_same_event_twice_is_routed_once():
     r.handle()
     assert r.handle() == {"org_id": ORG_ID, "event_id": "evt-0001", "duplicate": True}
     assert len(r.queues.messages) == 3 and r.settings.loads == [(ORG_ID, "payment.paid_or_reversed")]
+
+
+def overdue_to_ivan(r: Router) -> dict:
+    data = {"invoice_number": "A-1", "due_date": "2026-02-20", "amount": "5", "currency": "BYN", "days_overdue": 9}
+    return r.handle("invoice.overdue", data=data)
+
+
+def test_an_event_cut_off_mid_routing_routes_again_writing_only_what_is_missing():
+    r = Router()
+    assert overdue_to_ivan(r)["inapp"] == 1
+    [row] = r.inbox.rows
+    row["read"] = True  # Ivan read it
+    # The first attempt was cut off after its writes, before the event counted as routed: only begun.
+    [(key, seen)] = r.events.records.items()
+    assert seen.routed is True
+    r.events.records[key] = seen._replace(routed=False)
+    again = overdue_to_ivan(r)
+    assert again["inapp"] == 1 and "duplicate" not in again
+    assert [x.get("read") for x in r.inbox.rows] == [True]  # written create-only: Ivan's message stays read
+    assert r.events.records[key].routed is True
+
+
+def test_a_new_event_is_marked_begun_before_its_first_write():
+    r = Router()
+    begun: list[bool] = []
+
+    class Watching(FakeInbox):
+        def write(self, items, *, fresh=False):
+            begun.append(fresh and bool(r.events.records) and not any(s.routed for s in r.events.records.values()))
+            super().write(items, fresh=fresh)
+
+    r.inbox = r.dispatcher.inbox = Watching()
+    overdue_to_ivan(r)
+    assert begun == [True] and all(s.routed for s in r.events.records.values())
 
 
 def test_an_event_id_reused_for_another_event_is_quarantined_naming_both_types():

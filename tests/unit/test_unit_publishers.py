@@ -80,7 +80,9 @@ def test_an_org_that_names_an_empty_list_hears_from_nobody():
 def test_the_platform_source_speaks_for_every_org_but_only_with_platform_events():
     r = RouterHarness(org_profile=BOUND)
     assert r.event(source=PLATFORM_SOURCE) == {"quarantined": "source_not_allowed"}  # payment.paid: not the platform's
-    assert "publishes only ['url_notification.failed']" in r.quarantine.events[0]["detail"]
+    # its alert, and the reminders of pending items
+    platform_types = "['approval.requested', 'chat.message_received', 'signature.requested', 'url_notification.failed']"
+    assert f"publishes only {platform_types}" in r.quarantine.events[0]["detail"]
     assert r.settings.loads == []  # refused before the org's settings were read
     data = {"url": "https://erp.example/x", "last_error": "HTTP 503", "attempts": 3, "endpoint_id": "erp"}
     assert "quarantined" not in r.event("url_notification.failed", source=PLATFORM_SOURCE, data=data)

@@ -45,12 +45,17 @@ def _nag_arn(service: str, resource: str) -> str:
     return f"arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
 
 
-def platform_events_only() -> dict[str, dict[str, object]]:
-    """The IAM condition that keeps a platform function's PutEvents to the platform's own events."""
+def state_machine_arn(key: str) -> str:
+    """A wiring state machine's ARN, from its fixed name (``wiring.StateMachine.name``)."""
+    return _arn("states", f"stateMachine:{wiring.state_machine(key).name}")
+
+
+def platform_events_only(fn: wiring.Function) -> dict[str, dict[str, object]]:
+    """The IAM condition that keeps a platform function's PutEvents to the platform's own events it publishes."""
     return {
         "ForAllValues:StringEquals": {
             "events:source": [wiring.PLATFORM_SOURCE],
-            "events:detail-type": sorted(wiring.PLATFORM_EVENT_TYPES),
+            "events:detail-type": sorted(fn.access.platform_events),
         },
         "Null": {"events:source": "false", "events:detail-type": "false"},
     }
@@ -140,7 +145,7 @@ class FunctionAccess(Construct):
                     resources=[_arn("events", f"event-bus/{bus_name}")],
                     # Only the platform's own events: its source, its alert types (a compromised sender cannot
                     # speak as a product, nor for an org through a product's source).
-                    conditions=platform_events_only(),
+                    conditions=platform_events_only(fn),
                 )
             )
 
@@ -150,12 +155,17 @@ class FunctionAccess(Construct):
         for key in access.buckets_read:
             self._bucket_read(buckets.bucket(key), key)
 
+        for key in access.state_machines:
+            self._state_machine_steps(key)
+
         if access.ses_send:
             self._ses_send()
         if access.sns_sms:
             self._sms_publish()
         if access.ssm_prefix:
             self._ssm_parameters(access.ssm_prefix)
+        if access.ssm_write_prefixes:
+            self._ssm_write(access.ssm_write_prefixes)
 
     def _bucket_read(self, bucket: s3.IBucket, key: str) -> None:
         # s3:GetObject alone (HeadObject is authorised by it): no ListBucket, no writes, no deletes. Its own
@@ -179,6 +189,30 @@ class FunctionAccess(Construct):
             f"Objects of the {key} bucket are documents products upload per event under <org_id>/, so their "
             "keys are unknown at deploy time. The grant is s3:GetObject on this one bucket's objects only (no "
             "ListBucket, no writes); the router admits only keys under the event's own org.",
+        )
+
+    def _state_machine_steps(self, key: str) -> None:
+        # Start executions of this one state machine, stop its executions; nothing else (no Describe, no Delete).
+        name = wiring.state_machine(key).name
+        executions = f"execution:{name}:*"
+        policy = iam.Policy(
+            self,
+            f"Steps{key.capitalize()}",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="StartSteps", actions=["states:StartExecution"], resources=[state_machine_arn(key)]
+                ),
+                iam.PolicyStatement(
+                    sid="StopSteps", actions=["states:StopExecution"], resources=[_arn("states", executions)]
+                ),
+            ],
+        )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('states', executions)}",
+            f"Executions of the {name} state machine are named per pending item and step at runtime "
+            "(domain.reminders.execution_name); the grant is StopExecution on that one state machine's executions.",
         )
 
     def _ses_send(self) -> None:
@@ -266,6 +300,42 @@ class FunctionAccess(Construct):
             "The SecureString key is chosen per parameter (aws/ssm or a customer key) and its id is not "
             "known here; kms:Decrypt is bounded by kms:ViaService=ssm and by the encryption context "
             f"PARAMETER_ARN under {prefix}.",
+        )
+
+    def _ssm_write(self, prefixes: tuple[str, ...]) -> None:
+        """Store secrets (the admin API's document import): PutParameter, and GetParameter without decryption to
+        learn whether one exists; never kms:Decrypt, so no secret is ever read back out."""
+        parameters = [f"parameter/{p.strip('/')}/*" for p in prefixes]
+        policy = iam.Policy(
+            self,
+            "SecretParametersWrite",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="WriteSecretParameters",
+                    actions=["ssm:PutParameter", "ssm:GetParameter"],
+                    resources=[_arn("ssm", p) for p in parameters],
+                ),
+                iam.PolicyStatement(
+                    sid="EncryptSecretParametersViaSsm",
+                    actions=["kms:Encrypt", "kms:GenerateDataKey"],
+                    resources=[_arn("kms", "key/*")],
+                    conditions={"StringEquals": {"kms:ViaService": f"ssm.{Aws.REGION}.amazonaws.com"}},
+                ),
+            ],
+        )
+        for prefix, p in zip(prefixes, parameters, strict=True):
+            _acknowledge(
+                policy,
+                f"Resource::{_nag_arn('ssm', p)}",
+                f"Secrets of imported settings documents are SecureString parameters {prefix}<org_id>/<name>, "
+                "created at runtime; the grant is Put/GetParameter under that path only (no Decrypt).",
+            )
+        _acknowledge(
+            policy,
+            f"Resource::{_nag_arn('kms', 'key/*')}",
+            "SecureString parameters use the account's aws/ssm key, whose id is not known here; encrypting is "
+            "bounded by kms:ViaService=ssm, and nothing here may decrypt.",
         )
 
     def acknowledge_tracing(self) -> None:

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from notify_core import config as env_names
 from notify_infra import wiring
-from notify_infra.constructs.access import FunctionAccess
+from notify_infra.constructs.access import FunctionAccess, state_machine_arn
 from notify_infra.constructs.attachments import Buckets
 from notify_infra.constructs.queues import Queues
 from notify_infra.constructs.tables import Tables
@@ -178,6 +178,10 @@ def _environment(
             return queues.queue(key).queue_url
         if kind == "bucket":
             return buckets.bucket(key).bucket_name
+        if kind == "state_machine":
+            # Built from the fixed name, not a reference: the state machine refers to the remind function, whose
+            # environment would otherwise refer back to it (a cycle CloudFormation refuses).
+            return state_machine_arn(key)
         raise ValueError(f"{fn.key}: unknown resource kind {kind!r}")
 
     extra = {

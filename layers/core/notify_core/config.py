@@ -40,6 +40,9 @@ USERS_TABLE = "USERS_TABLE"
 INBOX_TABLE = "INBOX_TABLE"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
 ROUTING_TABLE = "ROUTING_TABLE"
+ITEMS_TABLE = "ITEMS_TABLE"  # pending items and their reminder series (README "Timers")
+# Step Functions (ARNs).
+REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
 # Queues (URLs).
 EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
 FANOUT_PAGE_SIZE = "FANOUT_PAGE_SIZE"
@@ -50,6 +53,7 @@ CHAT_QUEUE_URL = "CHAT_QUEUE_URL"
 FEEDBACK_QUEUE_URL = "FEEDBACK_QUEUE_URL"
 SMS_INBOUND_QUEUE_URL = "SMS_INBOUND_QUEUE_URL"
 QUARANTINE_QUEUE_URL = "QUARANTINE_QUEUE_URL"
+TIMERS_QUEUE_URL = "TIMERS_QUEUE_URL"
 SMS_STATUS_FAILED_QUEUE_URL = "SMS_STATUS_FAILED_QUEUE_URL"  # sms_status's on-failure destination (Lambda's)
 # Buckets.
 ATTACHMENTS_BUCKET = "ATTACHMENTS_BUCKET"
@@ -78,6 +82,7 @@ UNSUBSCRIBE_KEY_PARAMETER = "UNSUBSCRIBE_KEY_PARAMETER"
 PUBLISHERS_REQUIRED = "PUBLISHERS_REQUIRED"
 # Ports a webhook or Slack URL may name, comma-separated (README "Webhooks": 443 unless the deployment says more).
 WEBHOOK_ALLOWED_PORTS = "WEBHOOK_ALLOWED_PORTS"
+API_MAX_BODY_BYTES = "API_MAX_BODY_BYTES"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 
@@ -251,6 +256,55 @@ class DeadLetterSettings(_DeliveryLog):
     function: ClassVar[str] = "dead_letter"
 
 
+class _Timers(FunctionSettings):
+    items_table: Name = _req(ITEMS_TABLE)
+    reminder_state_machine_arn: Name = _req(REMINDER_STATE_MACHINE_ARN)
+    bus_name: Name = _req(NOTIFY_BUS_NAME)  # reminders and resends are published on the platform's bus
+    # How long a done item (a tombstone too) is kept: as long as the delivery log keeps deliveries.
+    delivery_retention_days: int = Field(alias=DELIVERY_RETENTION_DAYS, default=90, ge=1)
+
+
+class TimersSettings(_Timers):
+    """The events that start, end and change reminder series (the ``timers`` queue)."""
+
+    function: ClassVar[str] = "timers"
+    settings_table: Name = _req(SETTINGS_TABLE)  # the org's publishers
+    publishers_required: Flag = Field(alias=PUBLISHERS_REQUIRED, default=False)
+
+
+class RemindSettings(_Timers):
+    """One step of a reminder series (invoked by the reminder state machine)."""
+
+    function: ClassVar[str] = "remind"
+
+
+class ApiSettings(_DeliveryLog):
+    """The admin API (``functions/api``): the org's directory, the delivery log and replay, inboxes, the user-level
+    email switch, the routing records (quarantine), and where secrets of an imported document go."""
+
+    function: ClassVar[str] = "api"
+    settings_table: Name = _req(SETTINGS_TABLE)
+    users_table: Name = _req(USERS_TABLE)
+    inbox_table: Name = _req(INBOX_TABLE)
+    routing_table: Name = _req(ROUTING_TABLE)
+    email_queue_url: Name = _req(EMAIL_QUEUE_URL)
+    sms_queue_url: Name = _req(SMS_QUEUE_URL)
+    webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
+    chat_queue_url: Name = _req(CHAT_QUEUE_URL)
+    webhook_secret_prefix: Name = _req(WEBHOOK_SECRET_PREFIX)
+    chat_secret_prefix: Name = _req(CHAT_SECRET_PREFIX)
+    # A request body over this many bytes is refused with 413 before anything reads it.
+    api_max_body_bytes: int = Field(alias=API_MAX_BODY_BYTES, default=256 * 1024, gt=0)
+
+    def delivery_queue_urls(self) -> dict[str, str]:
+        return {
+            "email": self.email_queue_url,
+            "sms": self.sms_queue_url,
+            "webhook": self.webhook_queue_url,
+            "chat": self.chat_queue_url,
+        }
+
+
 class AdminSettings(FunctionSettings):
     """The operator's tools (the ``notify`` CLI, the local runtime's Python API): every name is optional because
     each command needs only some; ``compose.admin.Admin`` says which one is missing when a command needs it."""
@@ -261,6 +315,7 @@ class AdminSettings(FunctionSettings):
     users_table: str | None = Field(alias=USERS_TABLE, default=None)
     inbox_table: str | None = Field(alias=INBOX_TABLE, default=None)
     routing_table: str | None = Field(alias=ROUTING_TABLE, default=None)
+    items_table: str | None = Field(alias=ITEMS_TABLE, default=None)
     email_queue_url: str | None = Field(alias=EMAIL_QUEUE_URL, default=None)
     sms_queue_url: str | None = Field(alias=SMS_QUEUE_URL, default=None)
     webhook_queue_url: str | None = Field(alias=WEBHOOK_QUEUE_URL, default=None)
@@ -286,5 +341,8 @@ FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {
         SmsStatusSettings,
         SmsInboundSettings,
         DeadLetterSettings,
+        TimersSettings,
+        RemindSettings,
+        ApiSettings,
     )
 }

@@ -1,9 +1,12 @@
-"""boto3 clients for the adapters of one built function.
+"""AWS SDK clients for the adapters of one built function.
 
 Each function builds one ``AwsClients`` when its handler is built and hands it to every adapter it composes:
 each service's client is created once per container (cold start) and reused across invocations (clients are
 thread-safe), reading the endpoint (``AWS_ENDPOINT_URL``, set by the local runtime) and region from the
 environment at that moment.
+
+Clients come from a botocore session, not boto3's: boto3 adds nothing a client needs here, and importing it
+pulls in s3transfer and its managers (about a third of ``import boto3``), which every cold start would pay.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import threading
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 # Standard retry mode retries throttling and 5xx with backoff inside the SDK before we see an error.
@@ -20,12 +23,12 @@ SDK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_tim
 
 
 @cache
-def shared_session() -> boto3.session.Session:
+def shared_session() -> botocore.session.Session:
     # One per process: its loader caches the service models every client is made from. On Lambda a process is
     # one function; the local runtime, which builds every function (again after each reset), would otherwise
     # parse the same JSON models a dozen times per build. Clients are created from it one at a time (the lock
-    # below), as boto3 requires.
-    return boto3.session.Session()
+    # below), as botocore requires.
+    return botocore.session.get_session()
 
 
 _lock = threading.Lock()
@@ -43,7 +46,7 @@ class AwsClients:
             with _lock:
                 client = self._clients.get(service)
                 if client is None:
-                    client = self._clients[service] = self.session.client(service, config=self._config)
+                    client = self._clients[service] = self.session.create_client(service, config=self._config)
         return client
 
     def separate(self, service: str, config: Config, *, name: str) -> Any:
@@ -55,5 +58,5 @@ class AwsClients:
             with _lock:
                 client = self._clients.get(key)
                 if client is None:
-                    client = self._clients[key] = self.session.client(service, config=config)
+                    client = self._clients[key] = self.session.create_client(service, config=config)
         return client

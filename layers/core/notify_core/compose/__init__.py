@@ -30,6 +30,9 @@ FUNCTIONS = (
     "sms_status",
     "sms_inbound",
     "dead_letter",
+    "timers",
+    "remind",
+    "api",
 )
 
 

@@ -15,6 +15,7 @@ from notify_core.adapters import ssm
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
+from notify_core.adapters.dynamodb.items_table import ItemsTable
 from notify_core.adapters.dynamodb.routing_table import RoutingTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
@@ -25,6 +26,7 @@ from notify_core.config import (
     CHAT_SECRET_PREFIX,
     DELIVERIES_TABLE,
     INBOX_TABLE,
+    ITEMS_TABLE,
     ROUTING_TABLE,
     SETTINGS_TABLE,
     SUPPRESSIONS_TABLE,
@@ -76,6 +78,11 @@ class Admin:
     @cached_property
     def inbox(self) -> InboxTable:
         return InboxTable(_need(self.s.inbox_table, INBOX_TABLE))
+
+    @cached_property
+    def items(self) -> ItemsTable:
+        """Pending items, their reminder series and audit trails (``notify items``)."""
+        return ItemsTable(_need(self.s.items_table, ITEMS_TABLE), retention_days=self.s.delivery_retention_days)
 
     @cached_property
     def routing(self) -> RoutingTable:

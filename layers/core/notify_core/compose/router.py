@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -23,9 +25,11 @@ from notify_core.handlers.entry import Handler
 from notify_core.services.dispatch import Dispatcher
 
 
-def service(s: RouterSettings, aws: AwsClients) -> Dispatcher:
+def service(s: RouterSettings, aws: AwsClients, clock: Callable[[], datetime] | None = None) -> Dispatcher:
     sqs = aws("sqs")
+    extra = {"clock": clock} if clock is not None else {}
     return Dispatcher(
+        **extra,
         settings=SettingsTable(s.settings_table),
         users=UsersTable(s.users_table),
         suppressions=SuppressionsTable(s.suppressions_table),
@@ -42,10 +46,11 @@ def service(s: RouterSettings, aws: AwsClients) -> Dispatcher:
     )
 
 
-def build(env: Env) -> Handler:
+def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
+    """``clock``: the time events are judged by (``occurred_at``'s window); the local runtime gives its own."""
     s = RouterSettings.from_env(env)
     aws = AwsClients()
-    dispatcher = service(s, aws)
+    dispatcher = service(s, aws, clock)
     processor = BackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

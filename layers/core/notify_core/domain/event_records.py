@@ -12,8 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ROUTED, QUARANTINED = "routed", "quarantined"
+
+
+class SeenEvent(NamedTuple):
+    """What the router remembers of an event id it met before: begun (cut off mid-routing) or routed."""
+
+    event_type: str
+    fingerprint: str
+    routed: bool
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 
 PLATFORM_SOURCE = "notify.platform"  # the source of the events the platform publishes itself
 # What the platform publishes (its functions may put nothing else on the bus: IAM there, a hook locally).
-PLATFORM_EVENT_TYPES = frozenset({"url_notification.failed"})
+# Its alert, and the reminders of pending items (domain.reminders: a reminder is the start event again).
+PLATFORM_EVENT_TYPES = frozenset(
+    {"url_notification.failed", "chat.message_received", "signature.requested", "approval.requested"}
+)
 SOURCE_NOT_ALLOWED = "source_not_allowed"
 
 

@@ -26,7 +26,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -38,6 +37,9 @@ from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityErr
 from markupsafe import Markup
 
 from notify_core.domain import email_layout, sms_text
+from notify_core.domain.rendered import Rendered, TemplateRenderError
+
+__all__ = ["Rendered", "Renderer", "TemplateRenderError", "candidates", "context_for", "render"]
 
 BLOCKS = {
     "email": ("subject", "text", "html"),
@@ -66,10 +68,6 @@ MAX_INAPP_TITLE_CHARS, MAX_INAPP_BODY_CHARS = 300, 4_000
 MAX_SEQUENCE = 100_000
 MAX_OUTPUT_CHARS = 256_000
 MAX_RENDER_S = 2.0
-
-
-class TemplateRenderError(Exception):
-    pass
 
 
 class RenderLimitExceeded(SecurityError):
@@ -209,20 +207,6 @@ def _bounded_filter(name: str, func: Any) -> Any:
     if passes is not None:
         bounded.jinja_pass_arg = passes  # type: ignore[attr-defined]
     return bounded
-
-
-@dataclass(frozen=True)
-class Rendered:
-    template: str
-    parts: dict[str, str]
-    # SMS only: how the text goes out (encoding, segments) and whether it had to be cut to the template's budget.
-    sms: sms_text.SmsSize | None = None
-    sms_cut: bool = False
-    # Email only: the one-click unsubscribe URL its footer links to (the List-Unsubscribe header's too), if any.
-    unsubscribe_url: str | None = None
-
-    def __getitem__(self, block: str) -> str:
-        return self.parts[block]
 
 
 def _money(amount: Any, currency: str | None = None) -> str:

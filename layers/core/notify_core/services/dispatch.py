@@ -47,9 +47,9 @@ from notify_core.domain.envelope import (
     validate_detail,
 )
 from notify_core.domain.errors import InvalidEventError
-from notify_core.domain.event_records import QUARANTINED, ROUTED, EventRecord, Problem
+from notify_core.domain.event_records import QUARANTINED, ROUTED, EventRecord, Problem, SeenEvent
 from notify_core.domain.org_settings import OrgSettings
-from notify_core.domain.templates import TemplateRenderError
+from notify_core.domain.rendered import TemplateRenderError
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import (
     DeliveryQueues,
@@ -76,8 +76,12 @@ PAGE_KEY = "notify-page"
 class EventRecords(Protocol):
     """What the router remembers of each event it routed (``adapters.dynamodb.event_records``)."""
 
-    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
-        """(org id, event id) -> (event type, fingerprint) for the events already routed."""
+    def seen(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SeenEvent]:
+        """(org id, event id) -> what is remembered of the events met before (begun or routed)."""
+        ...
+
+    def begin(self, events: Sequence[tuple[str, str, str, str]]) -> None:
+        """(org id, event id, event type, fingerprint) of new events about to write their first items."""
         ...
 
     def remember(self, events: Sequence[tuple[str, str, str, str]]) -> None:
@@ -147,9 +151,13 @@ class Routed:
         return self.page.record_id(self.event.event_id) if self.page else self.event.event_id
 
 
+def _remembered(r: Routed) -> tuple[str, str, str, str]:
+    return (r.event.org_id, r.record_id, r.event.event_type, r.fingerprint)
+
+
 @dataclass
 class RouterBatch:
-    seen: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    seen: dict[tuple[str, str], SeenEvent] = field(default_factory=dict)
     routed: list[Routed] = field(default_factory=list)
     settings_cache: dict[tuple[Any, ...], OrgSettings] = field(default_factory=dict)
     email_off_cache: dict[frozenset[str], set[str]] = field(default_factory=dict)
@@ -220,18 +228,23 @@ class Dispatcher:
             return self._refuse(event_body, unreadable, message_id)
         record_id = page.record_id(event.event_id) if page else event.event_id
         key = (event.org_id, record_id)
-        earlier = batch.seen.get(key) or ((event.event_type, batch.in_batch[key]) if key in batch.in_batch else None)
-        if earlier is not None:
-            if earlier[1] == mark:
+        earlier = batch.seen.get(key)
+        if key in batch.in_batch:
+            earlier = SeenEvent(event.event_type, batch.in_batch[key], routed=True)
+        if earlier is not None and (earlier.routed or earlier.fingerprint != mark):
+            if earlier.fingerprint == mark:
                 return {"org_id": key[0], "event_id": event.event_id, DUPLICATE: True}
             reused = InvalidEventError(
                 EVENT_ID_REUSED,
-                f"event id {event.event_id!r} of org {event.org_id!r} was first routed as {earlier[0]}; this "
+                f"event id {event.event_id!r} of org {event.org_id!r} was first routed as {earlier.event_type}; this "
                 f"{event.event_type} (source {event.source}) with the same id carries other content and was not routed",
             )
             return self._refuse(event_body, reused, message_id, event)
         try:
-            routed = self._resolve(batch, event, mark, event_body, receive == 1, page)
+            # Fresh: nothing of this event can be in the tables yet (its first receive, and no earlier attempt
+            # begun), so its items are batch-written; otherwise create-only, never over what an attempt wrote.
+            fresh = receive == 1 and earlier is None
+            routed = self._resolve(batch, event, mark, event_body, fresh, page)
         except InvalidEventError as exc:  # refused once its org's settings were read (source_not_allowed)
             return self._refuse(event_body, exc, message_id, event)
         batch.in_batch[key] = mark
@@ -251,12 +264,7 @@ class Dispatcher:
         summaries: dict[tuple[str, str], dict[str, Any]] = {}
         for r in batch.routed:
             summaries[(r.event.org_id, r.record_id)] = self._collect(r, not_sent[r.fresh], rows[r.fresh], messages)
-        for fresh in (True, False):
-            if not_sent[fresh]:
-                self.deliveries.record_at_routing(not_sent[fresh], fresh=fresh)
-            if rows[fresh]:
-                self.inbox.write(rows[fresh], fresh=fresh)
-                metrics.add_metric(name="inapp_written", unit=MetricUnit.Count, value=len(rows[fresh]))
+        self._write_items(batch, not_sent, rows)
         if messages:
             self.queues.enqueue(messages)
         metrics.add_metric(name="deliveries_queued", unit=MetricUnit.Count, value=len(messages))
@@ -265,7 +273,7 @@ class Dispatcher:
         if later:
             self.pages.put(later)
             metrics.add_metric(name="fanout_pages_queued", unit=MetricUnit.Count, value=len(later))
-        self.events.remember([(r.event.org_id, r.record_id, r.event.event_type, r.fingerprint) for r in batch.routed])
+        self.events.remember([_remembered(r) for r in batch.routed])
         for r in batch.routed:
             summary = summaries[(r.event.org_id, r.record_id)]
             if r.page is None:
@@ -276,6 +284,19 @@ class Dispatcher:
             )
         batch.routed.clear()
         return summaries
+
+    def _write_items(
+        self, batch: RouterBatch, not_sent: dict[bool, list[dict[str, Any]]], rows: dict[bool, list[dict[str, Any]]]
+    ) -> None:
+        """The routing log and the inbox: batch-written for fresh events, create-only for the others."""
+        if not_sent[True] or rows[True]:  # before any fresh write: a repeat after a crash then writes create-only
+            self.events.begin([_remembered(r) for r in batch.routed if r.fresh])
+        for fresh in (True, False):
+            if not_sent[fresh]:
+                self.deliveries.record_at_routing(not_sent[fresh], fresh=fresh)
+            if rows[fresh]:
+                self.inbox.write(rows[fresh], fresh=fresh)
+                metrics.add_metric(name="inapp_written", unit=MetricUnit.Count, value=len(rows[fresh]))
 
     # ---------------------------------------------------------------------------------------------- an event
     def _resolve(

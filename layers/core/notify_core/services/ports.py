@@ -4,13 +4,13 @@ milliseconds without AWS, and the moto integration tests prove each adapter once
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from notify_core.domain.delivery import DeliveryRecord, SendResult
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 
 class SettingsReader(Protocol):
@@ -66,7 +66,14 @@ class DeliveryReader(Protocol):
     def find_by_provider_message(self, provider_message_id: str, channel: str) -> DeliveryRecord | None: ...
 
     def by_org_since(
-        self, org_id: str, since: str, *, statuses: tuple[str, ...], endpoint_id: str | None = ...
+        self,
+        org_id: str,
+        since: str,
+        *,
+        statuses: tuple[str, ...],
+        endpoint_id: str | None = ...,
+        channels: Sequence[str] = ...,
+        until: str = ...,
     ) -> Iterator[DeliveryRecord]: ...
 
     def by_org_channel(

@@ -45,12 +45,22 @@ class Replayer:
         return result
 
     def replay_since(
-        self, org_id: str, since: str, *, endpoint_id: str | None = None, statuses: tuple[str, ...] = REPLAYABLE
+        self,
+        org_id: str,
+        since: str,
+        *,
+        endpoint_id: str | None = None,
+        statuses: tuple[str, ...] = REPLAYABLE,
+        until: str | None = None,
+        channels: tuple[str, ...] | None = None,
     ) -> ReplayResult:
-        """Replay every dead/failed delivery of an org created at or after ``since`` (ISO 8601), optionally only
-        those to one webhook endpoint."""
+        """Replay every dead/failed delivery of an org created at or after ``since`` (ISO 8601) and, when given, no
+        later than ``until``, optionally only those of some channels or to one webhook endpoint."""
         result = ReplayResult()
-        for record in self.deliveries.by_org_since(org_id, since, statuses=statuses, endpoint_id=endpoint_id):
+        window: dict[str, Any] = {"until": until} if until else {}
+        if channels:
+            window["channels"] = channels
+        for record in self.deliveries.by_org_since(org_id, since, statuses=statuses, endpoint_id=endpoint_id, **window):
             # The index is eventually consistent: the conditional update decides on the table's truth.
             self._replay(record, result)
         return result

@@ -46,7 +46,7 @@ from notify_core.domain.errors import (
     TransientDeliveryError,
     UnansweredDeliveryError,
 )
-from notify_core.domain.templates import TemplateRenderError
+from notify_core.domain.rendered import TemplateRenderError
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import Channel, Renderer, SuppressionList
 

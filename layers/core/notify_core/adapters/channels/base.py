@@ -15,7 +15,7 @@ from botocore.exceptions import (
 
 from notify_core.domain.delivery import SendResult
 from notify_core.domain.errors import AmbiguousDeliveryError, PermanentDeliveryError, TransientDeliveryError
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 __all__ = ["Channel", "SendResult", "classify_aws_error"]
 

@@ -15,7 +15,7 @@ from notify_core.domain import mime
 from notify_core.domain.addresses import InvalidAddress, normalise_email
 from notify_core.domain.errors import PermanentDeliveryError
 from notify_core.domain.feedback_events import tag_value
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 _PERMANENT = {
     "MessageRejected",

@@ -14,7 +14,7 @@ from typing import Any
 from notify_core.adapters import ssm
 from notify_core.adapters.channels import http
 from notify_core.adapters.channels.base import SendResult
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 
 def block_kit(text: str) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 from notify_core.adapters.channels.base import SendResult, classify_aws_error
 from notify_core.domain.addresses import InvalidAddress, normalise_phone
 from notify_core.domain.errors import PermanentDeliveryError
+from notify_core.domain.rendered import Rendered
 from notify_core.domain.sms_text import measure
-from notify_core.domain.templates import Rendered
 
 _PERMANENT = {"InvalidParameter", "InvalidParameterValue", "OptedOut", "AuthorizationError"}
 

@@ -32,7 +32,7 @@ from notify_core.domain.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 
 PARSE_MODE = "HTML"
 # A sendMessage answer echoes the message (up to 4096 characters, entities included): read all of it.

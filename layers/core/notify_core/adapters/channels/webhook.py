@@ -12,7 +12,7 @@ from notify_core.adapters.channels import http
 from notify_core.adapters.channels.base import SendResult
 from notify_core.domain import signing
 from notify_core.domain.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
-from notify_core.domain.templates import Rendered
+from notify_core.domain.rendered import Rendered
 from notify_core.observability import logger
 
 

@@ -175,6 +175,13 @@ def full_payload(item: DeliveryItem) -> str | None:
     return json.dumps({**message, **json.loads(item.payload)}, separators=(",", ":"))
 
 
+class _Key:
+    """An index entry's table key (what ``_items`` reads)."""
+
+    def __init__(self, delivery_id: str) -> None:
+        self.delivery_id = delivery_id
+
+
 # An attempt's provider message id is kept only where it differs from the item's (it nearly never does).
 _NO_PROVIDER_ANSWER = frozenset({RETRYING, FAILED, DEAD})
 
@@ -444,11 +451,12 @@ class DeliveryLog:
         statuses: tuple[str, ...],
         endpoint_id: str | None = None,
         channels: Sequence[str] = ("email", "sms", "webhook", "slack", "telegram"),
+        until: str = "~",
     ) -> Iterator[DeliveryRecord]:
-        """An org's deliveries created at or after ``since`` in one of ``statuses`` with a stored message."""
+        """An org's deliveries created from ``since`` to ``until`` in one of ``statuses`` with a stored message."""
         D = self.Item
         for channel in channels:
-            keys = self._keys_in(org_id, channel, since, "~", D.status.is_in(*statuses))
+            keys = self._keys_in(org_id, channel, since, until, D.status.is_in(*statuses))
             for record in self._items(keys):
                 if record.payload and (endpoint_id is None or record.endpoint_id == endpoint_id):
                     yield record
@@ -477,6 +485,72 @@ class DeliveryLog:
             if limit is not None and len(chosen) >= limit:
                 break
         yield from self._items(chosen)
+
+    def page(
+        self,
+        org_id: str,
+        channels: Sequence[str],
+        *,
+        date_from: str,
+        date_to: str,
+        limit: int,
+        positions: dict[str, Any] | None = None,
+        statuses: Sequence[str] = (),
+        address: str | None = None,
+    ) -> tuple[list[DeliveryRecord], dict[str, Any] | None]:
+        """An org's deliveries, newest first, across ``channels`` (one reporting-index Query per channel, merged by
+        time; never a Scan). Status and address filter on the index's projection. ``positions`` (channel -> the last
+        index entry read, or None once the channel is exhausted) says where the previous page stopped; the answer's
+        positions say where the next one starts (None: nothing left)."""
+        D = self.Item
+        positions = dict(positions or {})
+        condition: Any = None
+        if statuses:
+            condition = D.status.is_in(*statuses)
+        if address:
+            condition = D.address == address if condition is None else condition & (D.address == address)
+        fetched: dict[str, list[tuple[str, str]]] = {}  # channel -> up to limit + 1 (created_at, delivery_id)
+        for channel in channels:
+            if channel in positions and positions[channel] is None:
+                continue  # exhausted on an earlier page
+            fetched[channel] = self._index_page(
+                org_id, channel, date_from, date_to, condition, positions.get(channel), limit
+            )
+        heads = sorted(
+            ((c_at, d_id, ch) for ch, entries in fetched.items() for c_at, d_id in entries[:limit]), reverse=True
+        )[:limit]
+        for channel, entries in fetched.items():
+            taken = [h for h in heads if h[2] == channel]
+            if len(taken) == len(entries):
+                positions[channel] = None  # every entry left in the channel is on this page
+            elif taken:
+                positions[channel] = [taken[-1][0], taken[-1][1]]
+        records = list(self._items([_Key(h[1]) for h in heads]))
+        more = any(positions.get(c, "start") is not None for c in channels)
+        return records, positions if more else None
+
+    def _index_page(
+        self, org_id: str, channel: str, date_from: str, date_to: str, condition: Any, after: Any, limit: int
+    ) -> list[tuple[str, str]]:
+        D = self.Item
+        key = org_channel_key(org_id, channel)
+        start = None
+        if after:
+            start = {"delivery_id": {"S": after[1]}, "org_channel": {"S": key}, "created_at": {"S": after[0]}}
+        found = D.by_org_channel.query(
+            key,
+            D.created_at.between(date_from, date_to),
+            filter_condition=condition,
+            scan_index_forward=False,
+            last_evaluated_key=start,
+            page_size=limit + 1,
+        )
+        entries = []
+        for entry in found:
+            entries.append((entry.created_at, entry.delivery_id))
+            if len(entries) > limit:
+                break
+        return entries
 
     def count_by_status(self, org_id: str, channel: str, date_from: str, date_to: str) -> dict[str, int]:
         """How many deliveries of a channel an org had in a window, by status (index keys and status only)."""

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
@@ -80,6 +81,33 @@ class InboxTable:
             )
         )
 
+    def page(
+        self, org_id: str, user_id: str, *, limit: int, after: str | None = None, unread_only: bool = False
+    ) -> tuple[list[Any], str | None]:
+        """A page of the member's inbox, newest first, and the sort key to go on after (None: no more)."""
+        condition = self.Item.read == False if unread_only else None  # noqa: E712 (a PynamoDB condition)
+        key = inbox_id(org_id, user_id)
+        start = {"inbox_id": {"S": key}, "sk": {"S": after}} if after else None
+        found = self.Item.query(
+            key, scan_index_forward=False, filter_condition=condition, last_evaluated_key=start, page_size=limit + 1
+        )
+        items: list[Any] = []
+        for item in found:  # one more than asked: whether a next page exists, without an empty last page
+            items.append(item)
+            if len(items) > limit:
+                break
+        more = len(items) > limit
+        items = items[:limit]
+        return items, items[-1].sk if more else None
+
+    def mark_all_read(self, org_id: str, user_id: str) -> int:
+        """Mark every unread item read (one UpdateItem each: an inbox is a person's, never large at once)."""
+        n = 0
+        for item in self.Item.query(inbox_id(org_id, user_id), filter_condition=self.Item.read == False):  # noqa: E712
+            item.update(actions=[self.Item.read.set(True)])
+            n += 1
+        return n
+
     def unread_count(self, org_id: str, user_id: str) -> int:
         return self.Item.count(inbox_id(org_id, user_id), filter_condition=self.Item.read == False)  # noqa: E712
 
@@ -87,3 +115,15 @@ class InboxTable:
         self.Item(inbox_id=inbox_id(org_id, user_id), sk=sk).update(
             actions=[self.Item.read.set(True)], condition=self.Item.inbox_id.exists()
         )
+
+    def mark_one_read(self, org_id: str, user_id: str, sk: str) -> bool:
+        """Mark one item read; False when the member has no such item (nothing is created)."""
+        try:
+            self.Item(inbox_id=inbox_id(org_id, user_id), sk=sk).update(
+                actions=[self.Item.read.set(True)], condition=self.Item.inbox_id.exists()
+            )
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -14,7 +14,7 @@ from pynamodb.attributes import ListAttribute, MapAttribute, TTLAttribute, Unico
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
-from notify_core.domain.event_records import EventRecord, Problem
+from notify_core.domain.event_records import QUARANTINED, EventRecord, Problem
 
 
 class ProblemAttribute(MapAttribute):
@@ -69,6 +69,23 @@ class RoutingTable:
     def for_org(self, org_id: str, *, limit: int | None = None) -> Iterator[EventRecord]:
         for item in self.Item.query(org_id, limit=limit):
             yield _record(item)
+
+    def quarantined_page(
+        self, org_id: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[EventRecord], str | None]:
+        """The org's events refused with a reason (outcome ``quarantined``), a page at a time (sort key order)."""
+        start = {"org_id": {"S": org_id}, "sk": {"S": after}} if after else None
+        found = self.Item.query(
+            org_id, filter_condition=self.Item.outcome == QUARANTINED, last_evaluated_key=start, page_size=limit + 1
+        )
+        items = []
+        for item in found:
+            items.append(item)
+            if len(items) > limit:
+                break
+        more = len(items) > limit
+        items = items[:limit]
+        return [_record(i) for i in items], items[-1].sk if more else None
 
 
 def _record(item: RoutingItem) -> EventRecord:

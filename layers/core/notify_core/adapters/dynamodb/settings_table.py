@@ -263,12 +263,29 @@ class SettingsTable:
         if limit is not None and len(grants) >= limit and found.last_evaluated_key:
             settings.more_holders[perm] = found.last_evaluated_key["sk"]["S"]
 
+    def profile(self, org_id: str) -> OrgProfile | None:
+        """The org's profile alone (one consistent GetItem): who may publish for it (the timers function)."""
+        try:
+            item = self.m.Item.get(org_id, ORG_SK, consistent_read=True)
+        except self.m.Item.DoesNotExist:
+            return None
+        value = self._value(item)
+        return value if isinstance(value, OrgProfile) else None
+
     def endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint | None:
         try:
             item = self.m.Item.get(org_id, endpoint_sk(endpoint_id))
         except self.m.Item.DoesNotExist:
             return None
         return self._value(item) if isinstance(item, self.m.Endpoint) else None
+
+    def member(self, org_id: str, user_id: str) -> Member | None:
+        """One member of the org (the admin API's access check: one consistent GetItem, the org in the key)."""
+        try:
+            item = self.m.Item.get(org_id, member_sk(user_id), consistent_read=True)
+        except self.m.Item.DoesNotExist:
+            return None
+        return self._value(item) if isinstance(item, self.m.Member) else None
 
     def directory(self, org_id: str) -> OrgDirectory | None:
         """Everything the org's settings document holds (None: the org has no profile)."""

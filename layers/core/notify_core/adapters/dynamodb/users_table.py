@@ -25,6 +25,12 @@ class UsersTable:
     def set_email_enabled(self, user_id: str, enabled: bool) -> None:
         self.Item(user_id=user_id, email_enabled=enabled, updated_at=utcnow_iso()).save()
 
+    def email_enabled(self, user_id: str) -> bool:
+        try:
+            return bool(self.Item.get(user_id, consistent_read=True).email_enabled)
+        except self.Item.DoesNotExist:
+            return True  # never changed: the default
+
     def switch_email_off(self, user_id: str, detail: str) -> bool:
         """The user's email switch off, recording who and why; False if it was off already (nothing written)."""
         from pynamodb.exceptions import PutError

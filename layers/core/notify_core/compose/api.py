@@ -1,0 +1,79 @@
+"""The admin API (``functions/api``): API Gateway HTTP API events -> ``handlers.api`` -> ``services.admin_api``.
+
+Built once per container from ``ApiSettings``. A body over ``API_MAX_BODY_BYTES`` is refused with 413 before the
+resolver parses anything.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from notify_core.adapters import ssm
+from notify_core.adapters.aws import AwsClients
+from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
+from notify_core.adapters.dynamodb.inbox_table import InboxTable
+from notify_core.adapters.dynamodb.routing_table import RoutingTable
+from notify_core.adapters.dynamodb.settings_table import SettingsTable
+from notify_core.adapters.dynamodb.users_table import UsersTable
+from notify_core.adapters.sqs import DeliveryQueues
+from notify_core.compose import Env, lambda_handler
+from notify_core.config import ApiSettings
+from notify_core.handlers.api.app import build_app
+from notify_core.handlers.entry import Handler
+from notify_core.observability import metrics
+from notify_core.services.admin_api import AdminApi
+from notify_core.services.replay import Replayer
+from notify_core.services.reports import Reports
+from notify_core.services.settings_admin import SettingsAdmin
+
+
+def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
+    aws = aws or AwsClients()
+    settings = SettingsTable(s.settings_table)
+    deliveries = DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days)
+    names = ssm.SecretNames(webhook_prefix=s.webhook_secret_prefix, chat_prefix=s.chat_secret_prefix)
+    return AdminApi(
+        directory=settings,
+        documents=SettingsAdmin(store=settings, secrets=ssm.SecretWriter(aws("ssm")), names=names),
+        deliveries=deliveries,
+        replays=Replayer(
+            deliveries=deliveries, queues=DeliveryQueues(aws("sqs"), s.delivery_queue_urls()), settings=settings
+        ),
+        inbox=InboxTable(s.inbox_table),
+        users=UsersTable(s.users_table),
+        quarantine=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
+        reports=Reports(deliveries),
+    )
+
+
+def body_bytes(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4
+    return len(body.encode())
+
+
+def build(env: Env) -> Handler:
+    s = ApiSettings.from_env(env)
+    api = service(s)
+    app = build_app()
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if body_bytes(event) > s.api_max_body_bytes:
+            metrics.add_metric(name="api_4xx", unit=MetricUnit.Count, value=1)
+            message = f"the body is over {s.api_max_body_bytes} bytes"
+            return {
+                "statusCode": 413,
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"error": "too_large", "message": message, "fields": []}),
+            }
+        app.append_context(api=api)
+        response = app.resolve(event, context)
+        # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.
+        metrics.add_metric(name=f"api_{str(response.get('statusCode', 500))[0]}xx", unit=MetricUnit.Count, value=1)
+        return response
+
+    return lambda_handler(handler)

@@ -1,0 +1,27 @@
+"""Remind: one step of a reminder series, invoked by the reminder state machine once the step's wait ends.
+
+The input is the step (``services.reminders.step_payload``); a failure raises, and the state machine's Retry tries
+again (every effect of a step can be repeated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from notify_core.adapters.aws import AwsClients
+from notify_core.compose import Env, lambda_handler
+from notify_core.compose._reminders import service
+from notify_core.config import RemindSettings
+from notify_core.handlers.entry import Handler
+
+
+def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
+    s = RemindSettings.from_env(env)
+    reminders = service(s, AwsClients(), clock=clock)
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return reminders.on_step(event)
+
+    return lambda_handler(handler)

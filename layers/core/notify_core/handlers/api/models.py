@@ -1,0 +1,174 @@
+"""The admin API's request and response bodies (pydantic): what the OpenAPI document publishes.
+
+Documents people edit (the settings document, a member, a contact) are the settings document's own models
+(``domain.settings_document``): the API takes and gives exactly what ``notify settings apply`` loads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from notify_core.domain.envelope import Identifier
+
+Channel = Literal["email", "sms", "webhook", "slack", "telegram"]
+Status = Literal[
+    "sent", "failed", "retrying", "dead", "unknown", "skipped", "delivered", "bounced", "complained", "rejected"
+]
+Replayable = Literal["dead", "failed", "unknown"]
+Cursor = Annotated[str, Field(max_length=2048)]
+Limit = Annotated[int, Field(ge=1, le=100)]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(_Out):
+    field: str = Field(description="where: body.<path>, query.<name>, path.<name> or header.<name>")
+    message: str
+
+
+class Error(_Out):
+    """Every 4xx and 5xx the API itself answers (API Gateway's own 401/429 bodies are ``{"message": ...}``)."""
+
+    error: str = Field(description="bad_request | invalid | unauthorized | forbidden | not_found | conflict | ...")
+    message: str
+    fields: list[FieldError] = Field(default_factory=list)
+
+
+class Change(_Out):
+    op: Literal["add", "change", "remove", "replace_secret"]
+    path: str = Field(description="<section>/<id> or a top-level field")
+
+
+class ImportResult(_Out):
+    dry_run: bool
+    changes: list[Change]
+    etag: str = Field(description="the document's ETag after the import (before it, on a dry run)")
+    generated_secrets: dict[str, str] = Field(
+        description="endpoint id -> the signing secret generated for it: shown once, never again"
+    )
+
+
+class MatrixCell(_Out):
+    group: str
+    channel: Literal["email", "sms", "webhook"]
+    targets: list[str] = Field(description="chosen contact ids (endpoint ids for webhook)")
+    addresses: list[str] = Field(default_factory=list, description="fixed addresses (set through the document)")
+
+
+class MatrixScope(_Out):
+    scope: str = Field(description="org | service:<id> | point:<id>")
+    cells: list[MatrixCell]
+
+
+class Matrix(_Out):
+    scopes: list[MatrixScope]
+
+
+class CellEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    targets: list[Identifier] = Field(max_length=200, description="contact ids (endpoint ids for webhook); [] clears")
+
+
+class Me(_Out):
+    user_id: str
+    email_enabled: bool = Field(description="one switch for every org the user belongs to (docs/products.md §1)")
+
+
+class EmailSwitch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+class Attempt(_Out):
+    number: int
+    at: str
+    outcome: str
+    code: str | None = None
+    detail: str | None = None
+    http_status: int | None = None
+    provider_message_id: str | None = None
+
+
+class DeliverySummary(_Out):
+    delivery_id: str
+    channel: str
+    address: str
+    status: str
+    event_id: str
+    event_type: str
+    created_at: str
+    updated_at: str | None = None
+    recipient_name: str | None = None
+    endpoint_id: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+    error_code: str | None = None
+    error_detail: str | None = None
+    attempt_count: int = 0
+    replay_count: int | None = None
+    replayable: bool = Field(description="dead, failed or unknown, with its message kept")
+
+
+class Delivery(DeliverySummary):
+    attempts: list[Attempt] = Field(default_factory=list, description="the last attempts, oldest first")
+
+
+class DeliveryPage(_Out):
+    items: list[DeliverySummary]
+    next_cursor: str | None = None
+
+
+class ReplayWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: Annotated[str, Field(min_length=10, max_length=40, description="ISO 8601 date or date and time")]
+    until: Annotated[str | None, Field(max_length=40, description="a bare date includes the whole day")] = None
+    channel: Channel | None = None
+    endpoint_id: Identifier | None = None
+    statuses: list[Replayable] | None = Field(default=None, description="default: dead, failed and unknown")
+
+
+class ReplayResult(_Out):
+    replayed: list[str] = Field(description="delivery ids queued again (the same ids: receivers deduplicate)")
+    skipped: dict[str, str] = Field(description="delivery id -> why not (status_sent, no_stored_message ...)")
+
+
+class InboxItem(_Out):
+    id: str = Field(description="opaque; POST .../inbox/{id}/read marks it read")
+    delivery_id: str
+    event_id: str
+    event_type: str
+    title: str
+    body: str
+    read: bool
+    created_at: str
+    reasons: list[str] = Field(default_factory=list)
+
+
+class InboxPage(_Out):
+    items: list[InboxItem]
+    next_cursor: str | None = None
+
+
+class Unread(_Out):
+    unread: int
+
+
+class Marked(_Out):
+    marked: int
+
+
+class QuarantinedEvent(_Out):
+    event_id: str
+    event_type: str
+    source: str
+    reason: str | None = None
+    detail: str | None = None
+    recorded_at: str
+
+
+class QuarantinePage(_Out):
+    items: list[QuarantinedEvent]
+    next_cursor: str | None = None

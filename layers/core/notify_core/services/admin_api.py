@@ -1,0 +1,502 @@
+"""The admin API's orchestration: every route's work, built with its ports injected (the HTTP layer is
+``handlers.api``; the rules are ``domain.admin_api``).
+
+Every org-scoped call starts with ``access(caller, org_id)``: the caller's member item in that org (one GetItem
+with the org in the key) says read or write; no member item, no org (404). Everything after reads and writes with
+that org id only, so a resource of another org is never reached, let alone answered.
+
+Edits of the org's directory (a member, a contact, a matrix cell) go through the settings document, the same
+one ``notify settings apply`` loads: the current document, the change, every check of a document (references,
+addresses), then the same apply. An edit can never store what an import of the whole document would refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from notify_core.domain import admin_api as rules
+from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
+from notify_core.domain.admin_api import Access, Caller, Conflict, Invalid, NotFound
+from notify_core.domain.delivery import REPLAYABLE, DeliveryRecord
+from notify_core.domain.event_records import EventRecord
+from notify_core.domain.org_settings import Member, OrgDirectory
+from notify_core.domain.settings_document import ApplyResult, SettingsDocument
+
+CHANNELS = ("email", "sms", "webhook", "slack", "telegram")
+SECRET_FIELDS = (("slack", "webhook_url"), ("telegram", "bot_token"))
+
+
+# ------------------------------------------------------------------------------------------------------- ports
+class Directory(Protocol):
+    def member(self, org_id: str, user_id: str) -> Member | None: ...
+
+    def directory(self, org_id: str) -> OrgDirectory | None: ...
+
+
+class Documents(Protocol):
+    """``services.settings_admin.SettingsAdmin``: the settings document's apply and export."""
+
+    def apply(self, doc: SettingsDocument) -> ApplyResult: ...
+
+    def export(self, org_id: str) -> dict[str, Any]: ...
+
+
+class ReplayOutcome(Protocol):
+    replayed: list[str]
+    skipped: dict[str, str]
+
+
+class Replays(Protocol):
+    """``services.replay.Replayer``: the one way a delivery is sent again (same id, never after ``sent``)."""
+
+    def replay_delivery(self, org_id: str, delivery_id: str) -> ReplayOutcome: ...
+
+    def replay_since(
+        self,
+        org_id: str,
+        since: str,
+        *,
+        endpoint_id: str | None = ...,
+        statuses: tuple[str, ...] = ...,
+        until: str | None = ...,
+        channels: tuple[str, ...] | None = ...,
+    ) -> ReplayOutcome: ...
+
+
+class DeliveryPages(Protocol):
+    def get(self, delivery_id: str, org_id: str) -> DeliveryRecord | None: ...
+
+    def page(
+        self,
+        org_id: str,
+        channels: Sequence[str],
+        *,
+        date_from: str,
+        date_to: str,
+        limit: int,
+        positions: dict[str, Any] | None = ...,
+        statuses: Sequence[str] = ...,
+        address: str | None = ...,
+    ) -> tuple[list[DeliveryRecord], dict[str, Any] | None]: ...
+
+
+class Inbox(Protocol):
+    def page(
+        self, org_id: str, user_id: str, *, limit: int, after: str | None = ..., unread_only: bool = ...
+    ) -> tuple[list[Any], str | None]: ...
+
+    def unread_count(self, org_id: str, user_id: str) -> int: ...
+
+    def mark_one_read(self, org_id: str, user_id: str, sk: str) -> bool: ...
+
+    def mark_all_read(self, org_id: str, user_id: str) -> int: ...
+
+
+class Users(Protocol):
+    def email_enabled(self, user_id: str) -> bool: ...
+
+    def set_email_enabled(self, user_id: str, enabled: bool) -> None: ...
+
+
+class QuarantineRecords(Protocol):
+    def quarantined_page(
+        self, org_id: str, *, limit: int, after: str | None = ...
+    ) -> tuple[list[EventRecord], str | None]: ...
+
+
+class SmsReport(Protocol):
+    def sent_sms(self, org_id: str, date_from: str, date_to: str) -> list[dict[str, Any]]: ...
+
+
+# ----------------------------------------------------------------------------------------------------- service
+class AdminApi:
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        documents: Documents,
+        deliveries: DeliveryPages,
+        replays: Replays,
+        inbox: Inbox,
+        users: Users,
+        quarantine: QuarantineRecords,
+        reports: SmsReport,
+    ) -> None:
+        self.directory = directory
+        self.documents = documents
+        self.deliveries = deliveries
+        self.replays = replays
+        self.inbox = inbox
+        self.users = users
+        self.quarantine = quarantine
+        self.reports = reports
+
+    # ----------------------------------------------------------------------------------------- who may do what
+    def access(self, caller: Caller, org_id: str) -> Access:
+        member = self.directory.member(org_id, caller.id) if caller.is_user else None
+        return rules.access_for(org_id, caller, member)
+
+    # ---------------------------------------------------------------------------------------- settings document
+    def export(self, access: Access) -> tuple[dict[str, Any], str]:
+        doc = self.documents.export(access.org_id)
+        return doc, rules.etag(doc)
+
+    def import_as(
+        self, caller: Caller, org_id: str, body: dict[str, Any], *, if_match: str | None, dry_run: bool
+    ) -> dict[str, Any]:
+        """Import for a member of the org, or create the org: an operator's first document (naming an admin)."""
+        try:
+            access = self.access(caller, org_id)
+        except NotFound:
+            if not caller.is_operator or self.directory.directory(org_id) is not None:
+                raise
+            return self._create(org_id, body, dry_run=dry_run)
+        return self.import_document(access, body, if_match=if_match, dry_run=dry_run)
+
+    def _create(self, org_id: str, body: dict[str, Any], *, dry_run: bool) -> dict[str, Any]:
+        doc = self._validated(org_id, body)
+        if not any(rules.ADMIN_ROLE in m.roles for m in doc.members):
+            raise Invalid(
+                "a new org needs a service administrator",
+                fields=[{"field": "body.members", "message": "name at least one member with roles: [admin]"}],
+            )
+        empty = {"org_id": org_id, "contacts": [], "webhook_endpoints": [], "subscriptions": []}
+        changes = diff_documents(empty, _as_exported(doc), doc)
+        if dry_run:
+            return {"dry_run": True, "changes": changes, "etag": rules.etag(empty), "generated_secrets": {}}
+        result = self.documents.apply(doc)
+        tag = rules.etag(self.documents.export(org_id))
+        return {"dry_run": False, "changes": changes, "etag": tag, "generated_secrets": result.generated_secrets}
+
+    def import_document(
+        self, access: Access, body: dict[str, Any], *, if_match: str | None, dry_run: bool
+    ) -> dict[str, Any]:
+        """Validate the whole document, list what would change; unless ``dry_run``, apply it when ``If-Match`` is the
+        current ETag (a stale one conflicts)."""
+        access.require_write()
+        doc = self._validated(access.org_id, body)
+        current, tag = self.export(access)
+        changes = diff_documents(current, _as_exported(doc), doc)
+        if dry_run:
+            return {"dry_run": True, "changes": changes, "etag": tag, "generated_secrets": {}}
+        rules.check_if_match(if_match, tag)
+        result = self.documents.apply(doc)
+        _, new_tag = self.export(access)
+        return {"dry_run": False, "changes": changes, "etag": new_tag, "generated_secrets": result.generated_secrets}
+
+    def _validated(self, org_id: str, body: dict[str, Any]) -> SettingsDocument:
+        if body.get("org_id", org_id) != org_id:
+            raise Invalid(
+                "the document's org_id must be the org in the path",
+                fields=[{"field": "body.org_id", "message": f"expected {org_id!r}"}],
+            )
+        try:
+            return SettingsDocument.model_validate({**body, "org_id": org_id})
+        except ValidationError as exc:
+            raise Invalid("the settings document is not valid", fields=validation_fields(exc)) from None
+
+    def _edit(self, access: Access, change: Any) -> dict[str, Any]:
+        """Apply ``change(document)`` to the current document and store it through every check a document gets."""
+        access.require_write()
+        doc, _ = self.export(access)
+        if "name" not in doc:
+            raise NotFound(f"org {access.org_id!r} has no settings yet: import a settings document first")
+        change(doc)
+        self.documents.apply(self._validated(access.org_id, doc))
+        return doc
+
+    # ------------------------------------------------------------------------------------------- directory
+    def list_entries(self, access: Access, kind: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        """Members or contacts of the org, by id, a page at a time."""
+        doc, _ = self.export(access)
+        key = "user_id" if kind == "members" else "id"
+        entries = sorted(doc.get(kind, []), key=lambda e: e[key])
+        after = rules.decode_cursor(cursor, access.org_id, kind)
+        if after is not None:
+            entries = [e for e in entries if e[key] > after]
+        page = entries[:limit]
+        more = len(entries) > limit
+        return {"items": page, "next_cursor": rules.encode_cursor(access.org_id, kind, page[-1][key]) if more else None}
+
+    def put_entry(self, access: Access, kind: str, entry_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        access.require_write()
+        key = "user_id" if kind == "members" else "id"
+        if body.get(key, entry_id) != entry_id:
+            raise Invalid(f"{key} must be the id in the path", fields=[{"field": f"body.{key}", "message": "mismatch"}])
+        entry = {**body, key: entry_id}
+
+        def change(doc: dict[str, Any]) -> None:
+            entries = [e for e in doc.get(kind, []) if e[key] != entry_id]
+            doc[kind] = [*entries, entry]
+            if kind == "members":
+                _keep_an_admin(doc)
+
+        self._edit(access, change)
+        return entry
+
+    def delete_entry(self, access: Access, kind: str, entry_id: str) -> None:
+        access.require_write()
+        key = "user_id" if kind == "members" else "id"
+        doc, _ = self.export(access)
+        if not any(e[key] == entry_id for e in doc.get(kind, [])):
+            raise NotFound(f"no {kind[:-1]} {entry_id!r} in {access.org_id}")
+
+        def change(doc: dict[str, Any]) -> None:
+            doc[kind] = [e for e in doc.get(kind, []) if e[key] != entry_id]
+            if kind == "members":
+                _keep_an_admin(doc)
+            else:
+                _refuse_if_referenced(doc, entry_id)
+
+        self._edit(access, change)
+
+    # ----------------------------------------------------------------------------------------------- matrix
+    def matrix(self, access: Access) -> rules.Matrix:
+        directory = self.directory.directory(access.org_id)
+        if directory is None:
+            return rules.Matrix(scopes={"org": rules.matrix(_empty(access.org_id)).scopes["org"]})
+        return rules.matrix(directory)
+
+    def put_cell(self, access: Access, scope: str, group: str, channel: str, targets: list[str]) -> rules.Cell:
+        access.require_write()
+        if channel not in rules.group_channels(group):
+            allowed = rules.group_channels(group)
+            raise NotFound(f"no cell {group} x {channel}" + (f": {group} uses {list(allowed)}" if allowed else ""))
+        directory = self.directory.directory(access.org_id)
+        if directory is None:
+            raise NotFound(f"org {access.org_id!r} has no settings yet: import a settings document first")
+        contacts = {c.contact_id: c for c in directory.contacts}
+        problems = rules.contact_problems(channel, targets, contacts, (e.endpoint_id for e in directory.endpoints))
+        if problems:
+            raise Invalid(f"some of the chosen cannot receive {channel}", fields=problems)
+
+        def change(doc: dict[str, Any]) -> None:
+            subs = doc.setdefault("subscriptions", [])
+            entry = next((s for s in subs if s["group"] == group and s.get("scope", "org") == scope), None)
+            if entry is None:
+                entry = {"group": group, "scope": scope, "channels": {}}
+                subs.append(entry)
+            channels = entry.setdefault("channels", {})
+            if targets:
+                channels[channel] = list(dict.fromkeys(targets))
+            else:
+                channels.pop(channel, None)
+            if not channels and not entry.get("addresses"):
+                subs.remove(entry)
+
+        self._edit(access, change)
+        return rules.Cell(group, channel, tuple(dict.fromkeys(targets)))
+
+    # --------------------------------------------------------------------------------------------- the caller
+    def me(self, caller: Caller) -> dict[str, Any]:
+        if not caller.is_user:
+            raise rules.Forbidden("preferences belong to people: this token is a product service's")
+        return {"user_id": caller.id, "email_enabled": self.users.email_enabled(caller.id)}
+
+    def set_email(self, caller: Caller, enabled: bool) -> dict[str, Any]:
+        """The one email switch that spans every org the user belongs to (products.md §1): the caller's own only."""
+        self.me(caller)
+        self.users.set_email_enabled(caller.id, enabled)
+        return self.me(caller)
+
+    # ------------------------------------------------------------------------------------------- delivery log
+    def deliveries_page(
+        self,
+        access: Access,
+        *,
+        channel: str | None,
+        status: str | None,
+        event_type: str | None,
+        recipient: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> dict[str, Any]:
+        channels = (channel,) if channel else CHANNELS
+        address = _normalised(recipient, channel) if recipient else None
+        positions = rules.decode_cursor(cursor, access.org_id, "deliveries")
+        records, nxt = self.deliveries.page(
+            access.org_id,
+            channels,
+            date_from=date_from or "0",
+            date_to=_upper(date_to) if date_to else "~",
+            limit=limit,
+            positions=positions,
+            statuses=(status,) if status else (),
+            address=address,
+        )
+        if event_type:
+            records = [r for r in records if r.event_type == event_type]
+        return {
+            "items": records,
+            "next_cursor": rules.encode_cursor(access.org_id, "deliveries", nxt) if nxt else None,
+        }
+
+    def delivery(self, access: Access, delivery_id: str) -> DeliveryRecord:
+        record = self.deliveries.get(delivery_id, access.org_id)
+        if record is None:
+            raise NotFound(f"no delivery {delivery_id!r} in {access.org_id}")
+        return record
+
+    def replay_one(self, access: Access, delivery_id: str) -> dict[str, Any]:
+        access.require_write()
+        self.delivery(access, delivery_id)  # another org's id is as good as missing: 404, not "skipped"
+        outcome = self.replays.replay_delivery(access.org_id, delivery_id)
+        return {"replayed": list(outcome.replayed), "skipped": dict(outcome.skipped)}
+
+    def replay_window(
+        self,
+        access: Access,
+        *,
+        since: str,
+        until: str | None,
+        channel: str | None,
+        endpoint_id: str | None,
+        statuses: Sequence[str] | None,
+    ) -> dict[str, Any]:
+        access.require_write()
+        bad = sorted(set(statuses or ()) - set(REPLAYABLE))
+        if bad:
+            raise Invalid(
+                f"only {sorted(REPLAYABLE)} deliveries can be replayed",
+                fields=[{"field": "body.statuses", "message": f"not replayable: {bad}"}],
+            )
+        outcome = self.replays.replay_since(
+            access.org_id,
+            since,
+            endpoint_id=endpoint_id,
+            statuses=tuple(statuses) if statuses else REPLAYABLE,
+            until=_upper(until) if until else None,
+            channels=(channel,) if channel else None,
+        )
+        return {"replayed": list(outcome.replayed), "skipped": dict(outcome.skipped)}
+
+    def sms_report(self, access: Access, date_from: str, date_to: str) -> list[dict[str, Any]]:
+        return self.reports.sent_sms(access.org_id, date_from, date_to)
+
+    # -------------------------------------------------------------------------------------------------- inbox
+    def inbox_page(self, access: Access, *, limit: int, cursor: str | None, unread_only: bool) -> dict[str, Any]:
+        member = access.require_user()
+        after = rules.decode_cursor(cursor, access.org_id, "inbox")
+        items, nxt = self.inbox.page(access.org_id, member.user_id, limit=limit, after=after, unread_only=unread_only)
+        return {"items": items, "next_cursor": rules.encode_cursor(access.org_id, "inbox", nxt) if nxt else None}
+
+    def unread(self, access: Access) -> int:
+        return self.inbox.unread_count(access.org_id, access.require_user().user_id)
+
+    def mark_read(self, access: Access, item_id: str) -> None:
+        if not self.inbox.mark_one_read(access.org_id, access.require_user().user_id, item_id):
+            raise NotFound(f"no inbox item {item_id!r}")
+
+    def mark_all_read(self, access: Access) -> int:
+        return self.inbox.mark_all_read(access.org_id, access.require_user().user_id)
+
+    # --------------------------------------------------------------------------------------------- quarantine
+    def quarantined(self, access: Access, *, limit: int, cursor: str | None) -> dict[str, Any]:
+        after = rules.decode_cursor(cursor, access.org_id, "quarantine")
+        records, nxt = self.quarantine.quarantined_page(access.org_id, limit=limit, after=after)
+        return {
+            "items": records,
+            "next_cursor": rules.encode_cursor(access.org_id, "quarantine", nxt) if nxt else None,
+        }
+
+
+# ------------------------------------------------------------------------------------------------------ helpers
+def validation_fields(exc: ValidationError, prefix: str = "body") -> list[dict[str, str]]:
+    fields = []
+    for e in exc.errors():
+        where = ".".join([prefix, *(str(p) for p in e["loc"])])
+        fields.append({"field": where, "message": str(e["msg"])[:500]})
+    return fields
+
+
+def _as_exported(doc: SettingsDocument) -> dict[str, Any]:
+    """The document as an export would show it once applied (how it is compared with the current one)."""
+    from notify_core.domain.settings_document import from_directory, to_directory
+
+    return from_directory(to_directory(doc, lambda org, endpoint: f"{org}/{endpoint}"))
+
+
+def diff_documents(current: dict[str, Any], new: dict[str, Any], doc: SettingsDocument) -> list[dict[str, str]]:
+    """What applying ``new`` over ``current`` changes: one line per added, changed or removed entry."""
+    changes: list[dict[str, str]] = []
+    for section, key in (
+        ("contacts", "id"),
+        ("members", "user_id"),
+        ("clients", "id"),
+        ("webhook_endpoints", "id"),
+        ("subscriptions", None),
+    ):
+
+        def ident(e: dict[str, Any], key: str | None = key) -> str:
+            return e[key] if key else f"{e['group']}@{e.get('scope', 'org')}"
+
+        old = {ident(e): e for e in current.get(section, [])}
+        now = {ident(e): e for e in new.get(section, [])}
+        changes += [{"op": "add", "path": f"{section}/{i}"} for i in sorted(now.keys() - old.keys())]
+        changes += [{"op": "remove", "path": f"{section}/{i}"} for i in sorted(old.keys() - now.keys())]
+        changes += [
+            {"op": "change", "path": f"{section}/{i}"} for i in sorted(now.keys() & old.keys()) if now[i] != old[i]
+        ]
+    skip = {"contacts", "members", "clients", "webhook_endpoints", "subscriptions"}
+    for field in sorted((current.keys() | new.keys()) - skip):
+        if current.get(field) != new.get(field):
+            op = "add" if field not in current else "remove" if field not in new else "change"
+            changes.append({"op": op, "path": field})
+    for section, secret in SECRET_FIELDS:
+        part = getattr(doc, section)
+        if part is not None and getattr(part, secret):
+            changes.append({"op": "replace_secret", "path": f"{section}/{secret}"})
+    changes += [
+        {"op": "replace_secret", "path": f"webhook_endpoints/{e.id}/secret"} for e in doc.webhook_endpoints if e.secret
+    ]
+    return changes
+
+
+def _keep_an_admin(doc: dict[str, Any]) -> None:
+    if not any(rules.ADMIN_ROLE in m.get("roles", []) for m in doc.get("members", [])):
+        raise Conflict("the org would have no service administrator left: make another member admin first")
+
+
+def _refuse_if_referenced(doc: dict[str, Any], contact_id: str) -> None:
+    used = [
+        f"{s['group']}@{s.get('scope', 'org')}.{ch}"
+        for s in doc.get("subscriptions", [])
+        for ch, ids in s.get("channels", {}).items()
+        if ch != "webhook" and contact_id in ids
+    ]
+    used += [f"clients/{c['id']}" for c in doc.get("clients", []) if contact_id in c.get("contacts", [])]
+    if used:
+        raise Conflict(f"contact {contact_id!r} is still chosen in {sorted(used)}: take it out there first")
+
+
+def _normalised(recipient: str, channel: str | None) -> str:
+    try:
+        if "@" in recipient and channel in (None, "email"):
+            return normalise_email(recipient)
+        if channel in (None, "sms") and recipient.strip().startswith("+"):
+            return normalise_phone(recipient, None)
+    except InvalidAddress as exc:
+        raise Invalid(
+            "recipient is not an address", fields=[{"field": "query.recipient", "message": str(exc)}]
+        ) from None
+    return recipient
+
+
+def _upper(to: str) -> str:
+    # A bare date means the whole day.
+    return f"{to}T~" if len(to) == 10 else to
+
+
+def _empty(org_id: str) -> OrgDirectory:
+    from notify_core.domain.org_settings import OrgProfile
+
+    return OrgDirectory(org_id=org_id, profile=OrgProfile(name=org_id))
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))

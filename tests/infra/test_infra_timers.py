@@ -1,0 +1,106 @@
+"""Timers in the stack (README "Timers"): the reminder state machine is the ASL the local runtime executes, its role
+invokes only the remind function, the timer functions may start and stop only its executions, and the rule feeds the
+timers queue with the products' timer events only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from notify_core.domain import reminders
+from notify_infra import wiring
+
+pytestmark = pytest.mark.infra
+
+
+def _resources(template: Any, kind: str) -> dict[str, dict[str, Any]]:
+    return template.find_resources(kind)
+
+
+def _state_machine(template: Any) -> dict[str, Any]:
+    [machine] = _resources(template, "AWS::StepFunctions::StateMachine").values()
+    return machine["Properties"]
+
+
+def _function_logical_id(template: Any, key: str) -> str:
+    for logical_id, fn in _resources(template, "AWS::Lambda::Function").items():
+        tags = {t["Key"]: t["Value"] for t in fn["Properties"].get("Tags", [])}
+        if tags.get("notify:function") == key:
+            return logical_id
+    raise AssertionError(f"no function {key}")
+
+
+def test_the_deployed_definition_is_the_one_the_local_runtime_executes(template):
+    props = _state_machine(template)
+    machine = wiring.state_machine("reminders")
+    deployed = json.loads(props["DefinitionString"])
+    # Exactly the file, placeholders and all (the local runtime fills them with its ARNs, the stack by substitution).
+    assert deployed == machine.definition()
+    assert props["DefinitionSubstitutions"] == {
+        "RemindFunctionArn": {"Fn::GetAtt": [_function_logical_id(template, "remind"), "Arn"]}
+    }
+    assert (props["StateMachineName"], props["StateMachineType"]) == ("notify-reminders", "STANDARD")
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
+
+
+def test_a_step_is_a_wait_and_one_task_two_transitions(template):
+    definition = wiring.state_machine("reminders").definition()
+    states = definition["States"]
+    assert definition["QueryLanguage"] == "JSONPath"  # moto executes JSONPath, not JSONata
+    assert [s["Type"] for s in states.values()] == ["Wait", "Task"]
+    assert states["WaitUntilDue"]["TimestampPath"] == "$.next_at"
+    assert states["Remind"]["End"] is True
+
+
+def test_the_state_machine_role_invokes_only_the_remind_function(template):
+    props = _state_machine(template)
+    role_id = props["RoleArn"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for p in _resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    invoke = [s for s in statements if "lambda:InvokeFunction" in json.dumps(s["Action"])]
+    assert invoke == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [_function_logical_id(template, "remind"), "Arn"]},
+            "Sid": "InvokeOwnFunctions",
+        }
+    ]
+    assert not [s for s in statements if "states:" in json.dumps(s["Action"])]
+
+
+@pytest.mark.parametrize("key", ["timers", "remind"])
+def test_the_timer_functions_start_and_stop_only_reminder_steps(template, key):
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for logical_id, p in _resources(template, "AWS::IAM::Policy").items()
+        if "StepsReminders" in logical_id and f"{key}Access" in logical_id
+    ]
+    [statements] = policies
+    text = json.dumps(statements)
+    assert [s["Action"] for s in statements] == ["states:StartExecution", "states:StopExecution"]
+    assert "stateMachine:notify-reminders" in text and "execution:notify-reminders:*" in text
+    others = [
+        s
+        for lid, p in _resources(template, "AWS::IAM::Policy").items()
+        if "StepsReminders" not in lid
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "states:StartExecution" in json.dumps(s.get("Action"))
+    ]
+    assert others == []
+
+
+def test_the_timer_rule_takes_the_products_timer_events_to_the_timers_queue(template):
+    rules = [r["Properties"] for r in _resources(template, "AWS::Events::Rule").values()]
+    [rule] = [r for r in rules if r["EventPattern"].get("detail-type") == sorted(reminders.TIMER_EVENT_TYPES)]
+    assert rule["EventPattern"]["source"] == [{"anything-but": [wiring.PLATFORM_SOURCE]}]
+    [target] = rule["Targets"]
+    assert "TimersQueue" in json.dumps(target["Arn"]) or "timers" in json.dumps(target["Arn"]).lower()
