@@ -295,6 +295,9 @@ class ApiSettings(_DeliveryLog):
     chat_secret_prefix: Name = _req(CHAT_SECRET_PREFIX)
     # A request body over this many bytes is refused with 413 before anything reads it.
     api_max_body_bytes: int = Field(alias=API_MAX_BODY_BYTES, default=256 * 1024, gt=0)
+    # One-click unsubscribe (/public/unsubscribe): group unsubscribes go to the suppressions table; the key signs links.
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+    unsubscribe_key_parameter: Name = _req(UNSUBSCRIBE_KEY_PARAMETER)
 
     def delivery_queue_urls(self) -> dict[str, str]:
         return {

@@ -17,9 +17,11 @@ from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
 from notify_core.adapters.dynamodb.routing_table import RoutingTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
+from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
 from notify_core.adapters.sqs import DeliveryQueues
 from notify_core.compose import Env, lambda_handler
+from notify_core.compose.unsubscribe import signing_key
 from notify_core.config import ApiSettings
 from notify_core.handlers.api.app import build_app
 from notify_core.handlers.entry import Handler
@@ -28,6 +30,7 @@ from notify_core.services.admin_api import AdminApi
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
+from notify_core.services.unsubscribe import Unsubscriber
 
 
 def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
@@ -58,7 +61,14 @@ def body_bytes(event: dict[str, Any]) -> int:
 
 def build(env: Env) -> Handler:
     s = ApiSettings.from_env(env)
-    api = service(s)
+    aws = AwsClients()
+    api = service(s, aws)
+    unsubscriber = Unsubscriber(
+        store=SuppressionsTable(s.suppressions_table),
+        users=UsersTable(s.users_table),
+        key=signing_key(aws("ssm"), s.unsubscribe_key_parameter),
+        base_url="",
+    )
     app = build_app()
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -70,7 +80,7 @@ def build(env: Env) -> Handler:
                 "headers": {"Content-Type": "application/json"},
                 "body": json.dumps({"error": "too_large", "message": message, "fields": []}),
             }
-        app.append_context(api=api)
+        app.append_context(api=api, unsubscriber=unsubscriber)
         response = app.resolve(event, context)
         # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.
         metrics.add_metric(name=f"api_{str(response.get('statusCode', 500))[0]}xx", unit=MetricUnit.Count, value=1)

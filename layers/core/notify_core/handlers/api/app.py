@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from notify_core.domain.admin_api import ApiError
+from notify_core.handlers import unsubscribe_http
 from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
     deliveries,
@@ -37,7 +38,7 @@ TITLE = "notify admin API"
 PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
            quarantine.router)  # fmt: skip
-PUBLIC_ROUTERS = (public.router,)
+PUBLIC_ROUTERS = (public.router, unsubscribe_http.router)  # /public/unsubscribe: RFC 8058 one-click
 SECURITY_SCHEMES = {"cognito": HTTPBearer(bearerFormat="JWT", description="a Cognito access token (user pool)")}
 
 
