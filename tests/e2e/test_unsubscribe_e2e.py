@@ -75,3 +75,21 @@ def test_a_receipt_must_always_go_and_carries_no_unsubscribe(hutki):
     [email] = rt.outbox().emails_to("olga@buyer.example")
     assert "List-Unsubscribe" not in email.headers and email.unsubscribe_url is None
     assert "You get this because you asked Hutki Water to tell you about this invoice." in email.html
+
+
+def test_without_the_signing_key_an_email_is_never_sent_without_its_link(hutki):
+    import boto3
+
+    from notify_infra import wiring
+
+    rt = hutki
+    boto3.client("ssm", endpoint_url=rt.endpoint_url, region_name=rt.region).delete_parameter(
+        Name=wiring.UNSUBSCRIBE_KEY_PARAMETER
+    )
+    put_event(rt, "payment.paid", make_detail("pay-nokey"))
+    rt.wait_idle()
+    out = rt.outbox()
+    assert out.emails_to("anna@hutki.example") == []
+    [d] = out.deliveries_with(event_id="pay-nokey", channel="email", address="anna@hutki.example")
+    assert (d["status"], d["error_code"]) == ("dead", "unsubscribe_key_unavailable")
+    assert len(out.sms_to("+375291234567")) == 1  # other channels unaffected
