@@ -20,7 +20,14 @@ pytestmark = pytest.mark.e2e
 
 A, B = "iso-a", "iso-b"
 # Routes that name no org: the caller's own preferences, and the public area.
-NOT_ORG_SCOPED = {("GET", "/me"), ("PUT", "/me/email"), ("GET", "/public/health")}
+# (One-click unsubscribe acts on what its signed token names, whoever calls: tests/e2e/test_unsubscribe_e2e.py.)
+NOT_ORG_SCOPED = {
+    ("GET", "/me"),
+    ("PUT", "/me/email"),
+    ("GET", "/public/health"),
+    ("GET", "/public/unsubscribe"),
+    ("POST", "/public/unsubscribe"),
+}
 # Writes that are the caller's own business (their own inbox): any member may make them.
 MEMBERS_OWN_WRITES = {("POST", "/orgs/{org_id}/inbox/{item}/read"), ("POST", "/orgs/{org_id}/inbox/read-all")}
 

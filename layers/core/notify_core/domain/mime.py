@@ -76,9 +76,10 @@ def from_header(address: str, display_name: str | None) -> str:
     return formataddr((shown, addr or address), charset="utf-8") if shown else (addr or address)
 
 
-def _header(value: str) -> str:
-    """ASCII as it is; anything else RFC 2047-encoded (UTF-8), folded as SMTP wants."""
-    return value if value.isascii() else Header(value, "utf-8").encode()
+def _header(name: str, value: str) -> str | Header:
+    """ASCII as it is; anything else RFC 2047-encoded (UTF-8), folded as SMTP wants (a ``Header`` that knows its
+    name folds its first line after it, never onto a line of its own, which readers see as a leading space)."""
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
 def unsubscribe_headers(url: str) -> bytes:
@@ -126,7 +127,7 @@ def build_message(
             )
             part.add_header("Content-Disposition", "attachment", filename=filename)
             msg.attach(part)
-    msg["Subject"] = _header(one_line(subject))
+    msg["Subject"] = _header("Subject", one_line(subject))  # type: ignore[assignment]
     msg["From"] = from_header(sender, display_name)
     msg["To"] = to
     if reply_to:
