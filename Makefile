@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 UV := .uv/bin/uv
 PY := .venv/bin/python
 
-.PHONY: setup browser demo test test-fast lint schemas openapi schemathesis synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean
+.PHONY: setup browser demo test test-fast lint schemas openapi schemathesis synth bench bench-storm bench-fanout cost coldstart mutate layer-requirements clean email-layout gallery
 
 # uv (from PyPI) installs the locked dependency set in seconds and builds the Lambda layer for arm64.
 $(UV):
@@ -23,9 +23,6 @@ setup: .venv/.synced
 
 # A real browser for the console's e2e test (tests/e2e/test_admin_api_console.py): Debian's chromium, driven by
 # Playwright (`playwright install` downloads browsers, which this machine cannot). CI runs as root.
-browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-
 demo: setup
 	$(PY) -m notify_local.demo
 
@@ -48,6 +45,20 @@ lint: setup
 	.venv/bin/lint-imports --no-cache
 	.venv/bin/mypy
 
+# The email layout: templates/_layout/email.src.html with its CSS inlined (css-inline) -> email.html.j2 (committed).
+email-layout: setup
+	$(PY) scripts/build_email_layout.py
+
+# Every event type x channel x locale with its example on one static page: build/gallery/index.html.
+gallery: setup
+	$(PY) scripts/gallery.py build/gallery
+
+# Debian's headless Chromium for the browser tests (tests/e2e/test_gallery.py, the console's): Playwright drives
+# this binary. Where apt-get cannot install it (not root, no network) the suite still runs and those tests skip.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed: the browser tests will be skipped"
+
 # The committed JSON schemas of the event contract (schemas/README.md); refuses a change that breaks producers.
 schemas: setup
 	$(PY) scripts/catalog_schemas.py --write
@@ -64,6 +75,7 @@ synth: setup
 	PATH="$(CURDIR)/.venv/bin:$$PATH" npx -y $(CDK_CLI) synth --quiet
 
 bench: setup
+	$(PY) scripts/bench_email.py
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_audience.py
 	$(PY) scripts/bench_delivery.py

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Fn, Stack
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from notify_core import config as env_names
 from notify_infra import wiring
 from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Functions, Queues, Tables
 from notify_infra.constructs.admin_api import AdminApi
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
+from notify_infra.constructs.sending_identities import CONTEXT_KEY as SENDING_DOMAINS_CONTEXT_KEY
+from notify_infra.constructs.sending_identities import SendingIdentities, domains_from_context
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
 from notify_infra.constructs.state_machines import StateMachines
 
@@ -31,6 +34,14 @@ class NotifyStack(Stack):
         self.buckets = Buckets(self, "Buckets")
         self.routing = EventRouting(self, "Routing", queues=self.queues)
         self.feedback = EmailFeedback(self, "EmailFeedback", queues=self.queues)
+        # The domains orgs send from: Easy DKIM, custom MAIL FROM, the DNS records to add as outputs (README "Sender
+        # authentication").
+        self.identities = SendingIdentities(
+            self,
+            "SendingIdentities",
+            domains=domains_from_context(self.node.try_get_context(SENDING_DOMAINS_CONTEXT_KEY)),
+            configuration_set=self.feedback.configuration_set,
+        )
         self.sms_status = SmsDeliveryStatus(self, "SmsDeliveryStatus")
         self.sms_inbound = SmsInbound(self, "SmsInbound", queues=self.queues)
         self.functions = Functions(
@@ -53,6 +64,13 @@ class NotifyStack(Stack):
         self.state_machines = StateMachines(self, "StateMachines", functions=self.functions.functions)
         # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
         self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
+        # One-click unsubscribe links point at this API's public route, unless the deployment names another URL
+        # (-c notify:unsubscribeUrl, e.g. behind a custom domain).
+        options = wiring.deployment_options(self.node.try_get_context)
+        if not options.unsubscribe_url:
+            self.functions.functions["send_email"].add_environment(
+                env_names.UNSUBSCRIBE_URL, Fn.join("", [self.admin_api.stage.url, "public/unsubscribe"])
+            )
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
         self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())

@@ -696,15 +696,18 @@ FUNCTIONS: tuple[Function, ...] = (
         sources=(),
         access=Access(
             tables_read=("settings", "deliveries", "users", "inbox", "routing"),
-            tables_write=("settings", "users", "inbox"),
+            # suppressions: a one-click unsubscribe (/public/unsubscribe) records the group it turns off
+            tables_write=("settings", "users", "inbox", "suppressions"),
             # replay: one conditional UpdateItem per delivery, then the message back on its queue
             tables_update=("deliveries",),
             queues_send=("email", "sms", "webhook", "chat"),
             ssm_write_prefixes=(WEBHOOK_SECRET_PREFIX, CHAT_SECRET_PREFIX),
+            ssm_prefix=UNSUBSCRIBE_KEY_PREFIX,  # reads the key that verifies unsubscribe links
         ),
         env={
             env_names.WEBHOOK_SECRET_PREFIX: WEBHOOK_SECRET_PREFIX,
             env_names.CHAT_SECRET_PREFIX: CHAT_SECRET_PREFIX,
+            env_names.UNSUBSCRIBE_KEY_PARAMETER: UNSUBSCRIBE_KEY_PARAMETER,
             env_names.API_MAX_BODY_BYTES: str(HTTP_API.max_body_bytes),
         },
         memory_mb=512,

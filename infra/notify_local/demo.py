@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from notify_core.domain.sms_text import measure
 from notify_infra import wiring
 from notify_local.runtime import LocalRuntime, Outbox
 
@@ -339,11 +340,14 @@ def _print_delivered(out: Outbox, inbox: list[dict[str, Any]]) -> None:
     print(f"EMAILS SENT through SES ({len(out.emails)})")
     for e in out.emails:
         print(f"  to {', '.join(e.to):34} from {e.sender:31} {e.subject}")
+        if e.unsubscribe_url:
+            print(f"  {'':37}List-Unsubscribe: one-click (RFC 8058), From: {e.headers.get('From', e.sender)}")
         for a in e.attachments:
             print(f"  {'':37}+ attached {a.filename} ({a.content_type}, {len(a.data)} bytes, read from S3)")
     print(f"\nSMS SENT through SNS ({len(out.sms)})")
     for s in out.sms:
-        print(f"  to {s.to:16} {s.text}")
+        size = measure(s.text)
+        print(f"  to {s.to:16} [{size.encoding}, {size.segments} segment(s)] {s.text}")
     slack = [w for w in out.webhooks if w.path.startswith("/slack/")]
     hooks = [w for w in out.webhooks if not w.path.startswith(("/slack/", "/telegram/"))]
     print(f"\nSLACK MESSAGES to the org's incoming webhook ({len(slack)})")

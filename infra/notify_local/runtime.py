@@ -57,8 +57,9 @@ __all__ = [
 ]
 
 
-# Where local emails' one-click links point (nothing listens there: ``LocalRuntime.unsubscribe`` plays the route).
-LOCAL_UNSUBSCRIBE_URL = "https://notify.localhost/unsubscribe"
+# Where local emails' one-click links point: the admin API's public route (``LocalRuntime.unsubscribe`` sends the
+# request to the API this runtime serves, whatever port it is on).
+LOCAL_UNSUBSCRIBE_URL = "https://notify.localhost/public/unsubscribe"
 
 
 @dataclass
@@ -80,8 +81,7 @@ class LocalRuntime:
     # Where handlers' output (Powertools JSON logs and EMF metrics) goes; None leaves it on the process's stdout.
     handler_output: Any = None
     # What a deployment chooses with ``cdk deploy -c notify:...`` (retention, SES Delivery events).
-    # Locally every email a person may turn off carries its one-click link (the admin API's route is not served
-    # here: rt.unsubscribe_post(url) plays it, through the same Powertools router).
+    # Locally every email a person may turn off carries its one-click link (rt.unsubscribe(url) follows it).
     options: wiring.DeploymentOptions = field(
         default_factory=lambda: wiring.DeploymentOptions(unsubscribe_url=LOCAL_UNSUBSCRIBE_URL)
     )
@@ -473,31 +473,26 @@ class LocalRuntime:
         return ApiClient(server.url, self.token(user, operator=operator) if user else None)
 
     def unsubscribe(self, url: str, method: str = "POST") -> dict[str, Any]:
-        """What the admin API's ``/unsubscribe`` route answers to a mail client's one-click POST (or a person's GET)
-        of an email's ``List-Unsubscribe`` URL: the same Powertools router, given an HTTP API (v2) event."""
-        from urllib.parse import parse_qs, urlsplit
+        """A mail client's one-click POST (or a person's GET) of an email's ``List-Unsubscribe`` URL, sent to the
+        admin API this runtime serves (``/public/unsubscribe``, no token, as on AWS; started on a free port if it
+        is not served yet): ``{"statusCode", "headers", "body"}``."""
+        import urllib.error
+        from urllib.parse import urlsplit
 
-        from notify_core.handlers.unsubscribe_http import resolver_for
-
+        server = self.api_server or self.start_api(port=0)
         parts = urlsplit(url)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        event = {
-            "version": "2.0",
-            "routeKey": f"{method} {parts.path}",
-            "rawPath": parts.path,
-            "rawQueryString": parts.query,
-            "queryStringParameters": query or None,
-            "headers": {"content-type": "application/x-www-form-urlencoded"},
-            "requestContext": {
-                "http": {"method": method, "path": parts.path, "sourceIp": "127.0.0.1"},
-                "requestId": "local",
-                "stage": "$default",
-            },
-            "body": "List-Unsubscribe=One-Click" if method == "POST" else None,
-            "isBase64Encoded": False,
-        }
-        response: dict[str, Any] = resolver_for(self.admin.unsubscriber).resolve(event, None)
-        return response
+        request = urllib.request.Request(
+            f"{server.url}{parts.path}?{parts.query}",
+            method=method,
+            data=b"List-Unsubscribe=One-Click" if method == "POST" else None,
+            headers={"Content-Type": "application/x-www-form-urlencoded"} if method == "POST" else {},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                status, headers, body = resp.status, dict(resp.headers), resp.read()
+        except urllib.error.HTTPError as exc:
+            status, headers, body = exc.code, dict(exc.headers), exc.read()
+        return {"statusCode": status, "headers": headers, "body": body.decode()}
 
     def set_email_enabled(self, user_id: str, enabled: bool) -> None:
         """A user's email switch, for every org they belong to (``notify users email-off|email-on``)."""

@@ -21,12 +21,15 @@ pytestmark = pytest.mark.e2e
 A, B = "iso-a", "iso-b"
 SLACK = "https://hooks.slack.com/services/T000/B000/XXXX"
 # Routes that name no org: the caller's own preferences, and the public area.
+# (One-click unsubscribe acts on what its signed token names, whoever calls: tests/e2e/test_unsubscribe_e2e.py.)
 NOT_ORG_SCOPED = {
     ("GET", "/me"),
     ("PUT", "/me/email"),
     ("GET", "/public/health"),
     ("GET", "/console"),
     ("GET", "/console/app.js"),
+    ("GET", "/public/unsubscribe"),
+    ("POST", "/public/unsubscribe"),
 }
 # Writes that are the caller's own business (their own inbox): any member may make them.
 MEMBERS_OWN_WRITES = {("POST", "/orgs/{org_id}/inbox/{item}/read"), ("POST", "/orgs/{org_id}/inbox/read-all")}

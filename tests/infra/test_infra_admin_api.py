@@ -72,10 +72,18 @@ def test_the_user_pool_invites_requires_mfa_and_has_the_service_scopes_and_opera
     assert group["GroupName"] == OPERATORS_GROUP
 
 
-def test_the_api_function_stores_secrets_but_never_decrypts_one_and_never_scans(synth: Synth) -> None:
+def test_the_api_function_stores_secrets_but_decrypts_only_the_unsubscribe_key_and_never_scans(synth: Synth) -> None:
     statements = synth.statements("api")
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert "ssm:PutParameter" in actions and "kms:Decrypt" not in actions
+    assert "ssm:PutParameter" in actions
+    # kms:Decrypt only through SSM and only for the parameters under /notify/unsubscribe/ (the link-signing key of
+    # /public/unsubscribe): an imported document's secrets stay unreadable to it.
+    decrypts = [
+        s for s in statements if "kms:Decrypt" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert len(decrypts) == 1
+    context = json.dumps(decrypts[0]["Condition"]["StringLike"]["kms:EncryptionContext:PARAMETER_ARN"])
+    assert "parameter/notify/unsubscribe/*" in context and "webhook" not in context
     assert "dynamodb:Scan" not in actions
     assert not any(a.endswith("*") for a in actions), sorted(actions)
     assert "sqs:SendMessage" in actions  # replay puts the kept message back on its channel's queue

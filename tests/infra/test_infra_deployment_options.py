@@ -63,3 +63,28 @@ def test_a_bad_option_names_its_context_key(name: str, value: str, says: str) ->
     with pytest.raises(ValueError, match=says) as err:
         wiring.deployment_options({key: value}.get)
     assert key in str(err.value)
+
+
+def test_unsubscribe_links_point_at_the_admin_apis_public_route_unless_the_deployment_names_one(
+    synth, tmp_path
+) -> None:
+    [fn] = [
+        r
+        for r in synth.template_json["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Environment"]["Variables"].get("POWERTOOLS_SERVICE_NAME") == "send_email"
+    ]
+    url = fn["Properties"]["Environment"]["Variables"][config.UNSUBSCRIBE_URL]
+    assert "public/unsubscribe" in str(url) and "AdminApi" in str(url)  # the stage's URL + the public route
+    context = {**SKIP_BUNDLING, wiring.DEPLOYMENT_CONTEXT["unsubscribe_url"]: "https://mail.example.com/u"}
+    _app, stack = build_app(context, outdir=str(tmp_path), nag=False)
+    template = Template.from_stack(stack).to_json()
+    [named] = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Environment"]["Variables"].get("POWERTOOLS_SERVICE_NAME") == "send_email"
+    ]
+    assert named["Properties"]["Environment"]["Variables"][config.UNSUBSCRIBE_URL] == "https://mail.example.com/u"
+    with pytest.raises(ValueError, match="notify:unsubscribeUrl"):
+        wiring.deployment_options({wiring.DEPLOYMENT_CONTEXT["unsubscribe_url"]: "http://x.example/u"}.get)

@@ -33,14 +33,16 @@ def test_send_email_cannot_write_settings_nor_send_to_queues(synth: Synth) -> No
 
 def test_only_the_senders_holding_secrets_read_secret_parameters(synth: Synth) -> None:
     expected = {fn.key for fn in wiring.FUNCTIONS if fn.access.ssm_prefix}
-    # webhook signing secrets, Slack webhook URLs and bot tokens, the unsubscribe links' signing key
-    assert expected == {"send_webhook", "send_chat", "send_email"}
+    # webhook signing secrets, Slack webhook URLs and bot tokens, the unsubscribe links' signing key (the email
+    # sender signs links, the admin API's /public/unsubscribe verifies them)
+    assert expected == {"send_webhook", "send_chat", "send_email", "api"}
     assert wiring.function("send_email").access.ssm_prefix == wiring.UNSUBSCRIBE_KEY_PREFIX
+    assert wiring.function("api").access.ssm_prefix == wiring.UNSUBSCRIBE_KEY_PREFIX
     # The admin API stores an imported document's secrets: GetParameter only learns whether one exists (without
     # kms:Decrypt a SecureString's value cannot be read), PutParameter writes it.
     writers = {fn.key for fn in wiring.FUNCTIONS if fn.access.ssm_write_prefixes}
     assert writers == {"api"}
-    assert _functions_allowed(synth, "ssm:GetParameter") == expected | writers
+    assert _functions_allowed(synth, "ssm:GetParameter") == expected
     assert _functions_allowed(synth, "ssm:PutParameter") == writers
     assert _functions_allowed(synth, "kms:Decrypt") == expected
 

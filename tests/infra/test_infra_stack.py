@@ -109,9 +109,9 @@ def test_function_environment_names_its_resources(synth: Synth, fn: wiring.Funct
             machines.add(name)
             continue
         expected_resources[name] = {"Ref": by_kind[kind][key]}
-    resource_env = {
-        k: v for k, v in env.items() if isinstance(v, dict) and k != "NOTIFY_BUS_NAME" and k not in machines
-    }
+    # UNSUBSCRIBE_URL: the admin API's stage URL + /public/unsubscribe (test_infra_deployment_options)
+    derived = {"NOTIFY_BUS_NAME", "UNSUBSCRIBE_URL"}
+    resource_env = {k: v for k, v in env.items() if isinstance(v, dict) and k not in derived and k not in machines}
     assert resource_env == expected_resources
 
     for name, value in {**wiring.COMMON_ENV, **fn.env}.items():

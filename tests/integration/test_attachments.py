@@ -76,15 +76,17 @@ def test_one_attachment_costs_a_head_a_get_and_one_send(hutki):
     assert not [c for c in calls if c.startswith("s3:") and c not in {"s3:HeadObject", "s3:GetObject"}]
 
 
-def test_without_attachments_the_simple_path_is_unchanged(hutki):
+def test_without_attachments_no_document_is_read_and_the_one_mime_path_has_no_attachment(hutki):
+    # Every email is raw MIME now (display-name From, Reply-To, List-Unsubscribe); without documents no S3 call.
     sent = ses_requests(hutki)
     put_event(hutki, "payment.paid", make_detail("pay-plain"))
     hutki.wait_idle()
     [email] = hutki.outbox().emails_to(ANNA)
-    assert email.raw is None and email.attachments == []
+    assert email.raw is not None and email.attachments == []
+    assert email.headers["From"] == "Hutki Water <notifications@hutki.example>"
     assert not [c for c in hutki.aws_calls if c.startswith("s3:")]
     [request] = [r for r in sent if r["Destination"]["ToAddresses"] == [ANNA]]
-    assert set(request["Content"]) == {"Simple"}
+    assert set(request["Content"]) == {"Raw"}
     assert request["ConfigurationSetName"] == "notify-feedback"
 
 

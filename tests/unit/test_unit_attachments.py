@@ -214,3 +214,32 @@ def test_the_sender_checks_the_tenant_prefix_again_before_any_s3_call():
     with pytest.raises(PermanentDeliveryError) as info:
         store.fetch(message)
     assert info.value.code == "attachment_outside_tenant" and "'x.pdf'" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    "subject", ["Поступил платёж: 120.50 BYN (лицевой счёт 10042)", "Payment received", "A" * 120 + " ł"]
+)
+def test_headers_read_back_exactly_display_name_reply_to_and_one_click_unsubscribe(subject):
+    from email import policy as email_policy
+    from email.parser import BytesParser
+
+    raw = build_message(
+        sender="notifications@hutki.example",
+        display_name='Водоканал "Хуткі", ООО',  # noqa: RUF001 (Cyrillic, as an org names itself)
+        reply_to="support@hutki.example",
+        to="anna@hutki.example",
+        subject=subject,
+        text="Привет",
+        html="<p>Привет</p>",
+        documents=[],
+        unsubscribe_url="https://api.example/public/unsubscribe?t=" + "A" * 400 + ".sig",
+    )
+    msg = BytesParser(policy=email_policy.default).parsebytes(raw)
+    assert str(msg["Subject"]) == subject  # no leading space from a folded first line
+    assert msg["From"].addresses[0].display_name == 'Водоканал "Хуткі", ООО'  # noqa: RUF001
+    assert msg["From"].addresses[0].addr_spec == "notifications@hutki.example"
+    assert str(msg["Reply-To"]) == "support@hutki.example"
+    assert str(msg["List-Unsubscribe"]) == "<https://api.example/public/unsubscribe?t=" + "A" * 400 + ".sig>"
+    assert str(msg["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    assert msg.get_body(("plain",)).get_content().strip() == "Привет"
+    assert raw.isascii()

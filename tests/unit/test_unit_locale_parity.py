@@ -98,3 +98,18 @@ def test_every_action_link_in_an_example_is_https_and_becomes_the_emails_button(
     rendered = templates.Renderer(str(TEMPLATES)).render_message("email", message)
     url = next(iter(links.values())).replace("&", "&amp;")
     assert f'<a href="{url}" target="_blank"' in rendered["html"]
+
+
+def test_a_variant_may_differ_where_a_comment_says_why(tmp_path):
+    (tmp_path / "e").mkdir()
+    (tmp_path / "e" / "email.j2").write_text("{{ data.invoice_number }} {{ data.amount }}", encoding="utf-8")
+    variant = tmp_path / "e" / "email.ru.j2"
+    variant.write_text(
+        "{# parity: -invoice_number -- Russian buyers know the invoice by its account #}{{ data.amount }}"
+        "{# parity: +account -- the account is how they pay #}{{ data.account }}",
+        encoding="utf-8",
+    )
+    test_a_locale_variant_uses_the_same_event_facts_as_the_default(variant)
+    variant.write_text("{{ data.amount }}", encoding="utf-8")
+    with pytest.raises(AssertionError, match="leaves out"):
+        test_a_locale_variant_uses_the_same_event_facts_as_the_default(variant)

@@ -215,7 +215,9 @@ class SendEmailSettings(_Sender):
     unsubscribe_key_parameter: Name = _req(UNSUBSCRIBE_KEY_PARAMETER)
     # Off until the deployment names the endpoint (the admin API's /unsubscribe): then every email a person may
     # turn off carries the link and the RFC 8058 headers.
-    unsubscribe_url: str = Field(alias=UNSUBSCRIBE_URL, default="", pattern=r"^(https://\S+)?$")
+    # (The stack gives the admin API's own https URL; -c notify:unsubscribeUrl is checked when the app reads it, and
+    # a link that is not https is never put in an email: domain.email_layout.https_or_none.)
+    unsubscribe_url: str = Field(alias=UNSUBSCRIBE_URL, default="")
 
 
 class SendSmsSettings(_Sender):
@@ -295,6 +297,9 @@ class ApiSettings(_DeliveryLog):
     chat_secret_prefix: Name = _req(CHAT_SECRET_PREFIX)
     # A request body over this many bytes is refused with 413 before anything reads it.
     api_max_body_bytes: int = Field(alias=API_MAX_BODY_BYTES, default=256 * 1024, gt=0)
+    # One-click unsubscribe (/public/unsubscribe): group unsubscribes go to the suppressions table; the key signs links.
+    suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+    unsubscribe_key_parameter: Name = _req(UNSUBSCRIBE_KEY_PARAMETER)
 
     def delivery_queue_urls(self) -> dict[str, str]:
         return {

@@ -18,9 +18,11 @@ from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
 from notify_core.adapters.dynamodb.routing_table import RoutingTable
 from notify_core.adapters.dynamodb.settings_table import SettingsTable
+from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.adapters.dynamodb.users_table import UsersTable
 from notify_core.adapters.sqs import DeliveryQueues
 from notify_core.compose import Env, lambda_handler
+from notify_core.compose.unsubscribe import signing_key
 from notify_core.config import ApiSettings
 from notify_core.handlers.api.app import build_app
 from notify_core.handlers.entry import Handler
@@ -29,6 +31,7 @@ from notify_core.services.admin_api import AdminApi
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
+from notify_core.services.unsubscribe import Unsubscriber
 
 
 def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
@@ -92,7 +95,14 @@ def _refuse(status: int, code: str, message: str, fields: list[dict[str, str]] |
 
 def build(env: Env) -> Handler:
     s = ApiSettings.from_env(env)
-    api = service(s)
+    aws = AwsClients()
+    api = service(s, aws)
+    unsubscriber = Unsubscriber(
+        store=SuppressionsTable(s.suppressions_table),
+        users=UsersTable(s.users_table),
+        key=signing_key(aws("ssm"), s.unsubscribe_key_parameter),
+        base_url="",
+    )
     app = build_app()
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -103,7 +113,7 @@ def build(env: Env) -> Handler:
         problem = _unreadable_json(event)
         if problem:
             return _refuse(400, "invalid", "the request is not valid", [{"field": "body", "message": problem}])
-        app.append_context(api=api)
+        app.append_context(api=api, unsubscriber=unsubscriber)
         response = app.resolve(event, context)
         # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.
         metrics.add_metric(name=f"api_{str(response.get('statusCode', 500))[0]}xx", unit=MetricUnit.Count, value=1)

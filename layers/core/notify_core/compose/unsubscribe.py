@@ -1,5 +1,5 @@
-"""One-click unsubscribe: the signing key from SSM, the service for the email sender (links) and for the admin API's
-``/unsubscribe`` route (``handlers.unsubscribe_http.unsubscribe_router``)."""
+"""One-click unsubscribe's signing key from SSM, for the email sender (signs links) and the admin API's
+``/public/unsubscribe`` route (verifies them): ``compose.send_email``, ``compose.api``, ``compose.admin``."""
 
 from __future__ import annotations
 
@@ -7,29 +7,22 @@ from collections.abc import Callable
 from typing import Any
 
 from notify_core.adapters.ssm import SecretReader
-from notify_core.services.unsubscribe import Unsubscriber
+from notify_core.domain.errors import TransientDeliveryError
 
 
 def signing_key(ssm: Any, parameter: str) -> Callable[[], bytes]:
-    """The HMAC key, read through Powertools' parameter cache (once per 5 minutes per container), never logged."""
+    """The HMAC key, read through Powertools' parameter cache (once per 5 minutes per container), never logged.
+
+    A key that cannot be read (not created yet, SSM throttling) is a transient failure: the email is retried with
+    backoff and ends ``dead`` with this reason, never sent without the link a person may need."""
     reader = SecretReader(ssm)
 
     def key() -> bytes:
-        return reader(parameter).encode()
+        try:
+            return reader(parameter).encode()
+        except Exception as exc:
+            raise TransientDeliveryError(
+                "unsubscribe_key_unavailable", f"{parameter}: {type(exc).__name__}: {str(exc)[:200]}"
+            ) from None
 
     return key
-
-
-def build_unsubscriber(
-    ssm: Any, *, key_parameter: str, suppressions_table: str, users_table: str, base_url: str = ""
-) -> Unsubscriber:
-    """The endpoint's service (the admin API composes it with its own clients and settings)."""
-    from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
-    from notify_core.adapters.dynamodb.users_table import UsersTable
-
-    return Unsubscriber(
-        store=SuppressionsTable(suppressions_table),
-        users=UsersTable(users_table),
-        key=signing_key(ssm, key_parameter),
-        base_url=base_url,
-    )

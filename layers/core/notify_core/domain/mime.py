@@ -7,22 +7,26 @@ bodies and files::
     multipart/mixed
     ├── multipart/alternative
     │   ├── text/plain; charset=utf-8   (quoted-printable)
-    │   └── text/html; charset=utf-8    (quoted-printable)
+    │   └── text/html; charset=utf-8    (base64: the laid-out HTML is long, and the stdlib's QP encoder slow)
     └── <content type>; Content-Disposition: attachment; filename*=utf-8''...   (base64), one per document
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email import charset, encoders, policy
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 
 from notify_core.domain.errors import PermanentDeliveryError
 
-# CRLF line endings and RFC 2047/2231 encoding of non-ASCII headers and file names, as SMTP wants them.
-_POLICY = policy.SMTP
+# CRLF line endings, as SMTP wants them (compat32 rules otherwise: headers are encoded as built above).
+_POLICY = policy.compat32.clone(linesep="\r\n")
+_QP_UTF8 = charset.Charset("utf-8")
+_QP_UTF8.body_encoding = charset.QP
 
 
 @dataclass(frozen=True)
@@ -64,11 +68,18 @@ def one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def from_header(address: str, display_name: str | None) -> Address:
-    """``"Display Name" <address>``: quoted or RFC 2047-encoded by the policy as the name needs (Cyrillic,
-    quotes, commas); the bare address when there is no name."""
+def from_header(address: str, display_name: str | None) -> str:
+    """``"Display Name" <address>``: quoted or RFC 2047-encoded as the name needs (Cyrillic, quotes, commas);
+    the bare address when there is no name."""
     name, addr = parseaddr(address)  # a configured sender may carry its own name: "Hutki <billing@…>"
-    return Address(display_name=one_line(display_name or name or ""), addr_spec=addr or address)
+    shown = one_line(display_name or name or "")
+    return formataddr((shown, addr or address), charset="utf-8") if shown else (addr or address)
+
+
+def _header(name: str, value: str) -> str | Header:
+    """ASCII as it is; anything else RFC 2047-encoded (UTF-8), folded as SMTP wants (a ``Header`` that knows its
+    name folds its first line after it, never onto a line of its own, which readers see as a leading space)."""
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
 def unsubscribe_headers(url: str) -> bytes:
@@ -91,21 +102,37 @@ def build_message(
     reply_to: str | None = None,
     unsubscribe_url: str | None = None,
 ) -> bytes:
-    msg = EmailMessage(policy=_POLICY)
-    msg["Subject"] = one_line(subject)
+    # The stdlib's email.mime classes (compat32): the same structure and encodings as EmailMessage with the SMTP
+    # policy, about four times faster to build (every email goes through here: scripts/bench_email.py).
+    body = MIMEMultipart("alternative")
+    # 7-bit safe with no line-length limit to trip over, whatever the template produced: quoted-printable keeps the
+    # text readable; the laid-out HTML (~5-6 KB) goes base64.
+    plain = MIMEText("", "plain", "utf-8")
+    del plain["Content-Transfer-Encoding"]
+    plain.set_payload(text, _QP_UTF8)
+    body.attach(plain)
+    body.attach(MIMEText(html, "html", "utf-8"))
+    msg: MIMEMultipart = body
+    if documents:
+        msg = MIMEMultipart("mixed")
+        msg.attach(body)
+        for doc in documents:
+            maintype, subtype = doc.content_type.split("/", 1)
+            part = MIMEBase(maintype, subtype)
+            part.set_payload(doc.data)
+            encoders.encode_base64(part)
+            # A non-ASCII filename is written as RFC 2231 filename*=utf-8''..., which every current client decodes.
+            filename: str | tuple[str, str, str] = (
+                doc.filename if doc.filename.isascii() else ("utf-8", "", doc.filename)
+            )
+            part.add_header("Content-Disposition", "attachment", filename=filename)
+            msg.attach(part)
+    msg["Subject"] = _header("Subject", one_line(subject))  # type: ignore[assignment]
     msg["From"] = from_header(sender, display_name)
     msg["To"] = to
     if reply_to:
         msg["Reply-To"] = reply_to
     # RFC 5322 requires it; SES adds Message-ID itself.
     msg["Date"] = formatdate(usegmt=True)
-    # Quoted-printable: 7-bit safe and no line-length limit to trip over, whatever the template produced.
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for doc in documents:
-        maintype, subtype = doc.content_type.split("/", 1)
-        # Turns the message into multipart/mixed with the alternative part first; a non-ASCII filename is
-        # written as RFC 2231 filename*=utf-8''..., which every current client decodes.
-        msg.add_attachment(doc.data, maintype=maintype, subtype=subtype, filename=doc.filename)
-    raw = msg.as_bytes()
+    raw = msg.as_bytes(policy=_POLICY)
     return unsubscribe_headers(unsubscribe_url) + raw if unsubscribe_url else raw

@@ -1,7 +1,8 @@
-"""``GET/POST /unsubscribe?t=TOKEN``: the one-click unsubscribe endpoint, as a Powertools router for the admin API.
+"""``GET/POST /unsubscribe?t=TOKEN``: the one-click unsubscribe endpoint, a Powertools router.
 
-The admin API (``APIGatewayHttpResolver``) includes it: ``app.include_router(unsubscribe_router(service))``, with
-``service`` from ``compose.unsubscribe.build_unsubscriber``. No login: the signed token is the authorisation.
+The admin API mounts it with its public routes (``handlers.api.app.PUBLIC_ROUTERS``: served at
+``/public/unsubscribe``, without the JWT authorizer) and puts the service in the resolver's context
+(``unsubscriber``, from ``compose.api``). No login: the signed token is the authorisation.
 
 - ``POST`` unsubscribes at once (RFC 8058: mail clients post ``List-Unsubscribe=One-Click`` to the header's URL,
   and the confirm page's button posts the same form): 200 and a short page saying what was turned off.
@@ -17,7 +18,7 @@ from html import escape
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from notify_core.services.unsubscribe import InvalidToken, Unsubscriber
 
@@ -38,7 +39,7 @@ _PAGE = (
 )
 
 
-def _page(status: int, title: str, body: str) -> Response:
+def _page(status: int, title: str, body: str) -> Response[str]:
     return Response(
         status_code=status,
         content_type=content_types.TEXT_HTML,
@@ -48,57 +49,74 @@ def _page(status: int, title: str, body: str) -> Response:
     )
 
 
-def _refused(exc: InvalidToken) -> Response:
+def _refused(exc: InvalidToken) -> Response[str]:
     return _page(400, "Link not valid", f"<p>{escape(_REFUSED.get(exc.reason, 'This link is not valid.'))}</p>")
 
 
-def unsubscribe_router(service: Unsubscriber) -> APIGatewayHttpRouter:
-    router = APIGatewayHttpRouter()
+router = Router()
 
-    def token() -> str:
-        return str((router.current_event.query_string_parameters or {}).get("t") or "")
 
-    @router.get(PATH)
-    def confirm() -> Response:
-        try:
-            target = service.describe(token())
-        except InvalidToken as exc:
-            return _refused(exc)
-        body = (
-            f"<p>Stop emails about <strong>{escape(target.group)}</strong> to "
-            f"<strong>{escape(target.address)}</strong>?</p>"
-            f'<form method="post" action="{PATH}?t={escape(token())}">'
-            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            '<button type="submit">Unsubscribe</button></form>'
+def _service() -> Unsubscriber:
+    service: Unsubscriber = router.context["unsubscriber"]
+    return service
+
+
+def _token() -> str:
+    return str((router.current_event.query_string_parameters or {}).get("t") or "")
+
+
+@router.get(PATH, summary="One-click unsubscribe: the confirm page (no token needed: the link is signed)",
+            tags=["public"], security=[])  # fmt: skip
+def confirm() -> Response[str]:
+    try:
+        target = _service().describe(_token())
+    except InvalidToken as exc:
+        return _refused(exc)
+    body = (
+        f"<p>Stop emails about <strong>{escape(target.group)}</strong> to "
+        f"<strong>{escape(target.address)}</strong>?</p>"
+        f'<form method="post" action="?t={escape(_token())}">'
+        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        '<button type="submit">Unsubscribe</button></form>'
+    )
+    return _page(200, "Unsubscribe", body)
+
+
+@router.post(PATH, summary="One-click unsubscribe (RFC 8058): turns off the rules that sent the email",
+             tags=["public"], security=[])  # fmt: skip
+def one_click() -> Response[str]:
+    try:
+        done = _service().unsubscribe(_token())
+    except InvalidToken as exc:
+        return _refused(exc)
+    said = "You are unsubscribed." if done.turned_off else "You were already unsubscribed."
+    what = [*done.turned_off, *done.already]
+    lines = [f"<p>{said}</p>"]
+    if any(w.startswith("group:") for w in what):
+        lines.append(
+            f"<p><strong>{escape(done.target.address)}</strong> gets no more emails about "
+            f"<strong>{escape(done.target.group)}</strong> from this organisation.</p>"
         )
-        return _page(200, "Unsubscribe", body)
-
-    @router.post(PATH)
-    def one_click() -> Response:
-        try:
-            done = service.unsubscribe(token())
-        except InvalidToken as exc:
-            return _refused(exc)
-        said = "You are unsubscribed." if done.turned_off else "You were already unsubscribed."
-        what = [*done.turned_off, *done.already]
-        lines = [f"<p>{said}</p>"]
-        if any(w.startswith("group:") for w in what):
-            lines.append(
-                f"<p><strong>{escape(done.target.address)}</strong> gets no more emails about "
-                f"<strong>{escape(done.target.group)}</strong> from this organisation.</p>"
-            )
-        if any(w.startswith("email_switch:") for w in what):
-            lines.append("<p>Your email notifications are switched off (you still see them in the app).</p>")
-        body = "".join(lines)
-        return _page(200, "Unsubscribed", body)
-
-    return router
+    if any(w.startswith("email_switch:") for w in what):
+        lines.append("<p>Your email notifications are switched off (you still see them in the app).</p>")
+    return _page(200, "Unsubscribed", "".join(lines))
 
 
-def resolver_for(service: Unsubscriber) -> Any:
-    """A resolver holding only this router (tests, and a deployment that serves it on its own)."""
-    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+class _Standalone:
+    """This router alone, its service put in the context on every request (Powertools clears it after each)."""
 
-    app = APIGatewayHttpResolver()
-    app.include_router(unsubscribe_router(service))
-    return app
+    def __init__(self, service: Unsubscriber) -> None:
+        from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+        self.app = APIGatewayHttpResolver()
+        self.app.include_router(router)
+        self.service = service
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.app.append_context(unsubscriber=self.service)
+        return self.app.resolve(event, context)
+
+
+def resolver_for(service: Unsubscriber) -> _Standalone:
+    """A resolver holding only this router (unit tests; a deployment serving it apart from the admin API)."""
+    return _Standalone(service)

@@ -26,6 +26,7 @@ from notify_core.adapters.dynamodb.binding import bind
 from notify_core.domain.addresses import normalise_phone
 from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.errors import PermanentDeliveryError
+from notify_core.domain.unsubscribe import GROUP_CHANNEL_PREFIX
 
 EVERY_ORG = "*"
 UNSUBSCRIBED = "unsubscribed"  # a one-click unsubscribe from one group of one org (domain.unsubscribe)
@@ -62,7 +63,12 @@ class SuppressionsTable:
     def suppressed(self, org_id: str, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """(channel, address) -> reason, for the targets suppressed for this org or for every org."""
         wanted = sorted(set(targets))
-        keys = [(key(c, a), scope) for c, a in wanted for scope in (EVERY_ORG, org_id)]
+        # A one-click unsubscribe from a group (channel "email-group:<group>") is one org's: no every-org key.
+        keys = [
+            (key(c, a), scope)
+            for c, a in wanted
+            for scope in ((org_id,) if c.startswith(GROUP_CHANNEL_PREFIX) else (EVERY_ORG, org_id))
+        ]
         found: dict[tuple[str, str], str] = {}
         if not keys:
             return found

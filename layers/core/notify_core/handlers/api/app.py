@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from notify_core.domain.admin_api import ApiError
+from notify_core.handlers import unsubscribe_http
 from notify_core.handlers.api.models import Error
 from notify_core.handlers.api.routers import (
     connections,
@@ -43,7 +44,7 @@ TITLE = "notify admin API"
 PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
            quarantine.router, endpoints.router, connections.router)  # fmt: skip
-PUBLIC_ROUTERS = (public.router,)
+PUBLIC_ROUTERS = (public.router, unsubscribe_http.router)  # /public/unsubscribe: RFC 8058 one-click
 # Also served without the authorizer: the static console page and its script (``/console``, ``/console/*``).
 CONSOLE_PATH = "/console"
 
