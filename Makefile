@@ -21,8 +21,6 @@ $(UV):
 
 setup: .venv/.synced
 
-# A real browser for the console's e2e test (tests/e2e/test_admin_api_console.py): Debian's chromium, driven by
-# Playwright (`playwright install` downloads browsers, which this machine cannot). CI runs as root.
 demo: setup
 	$(PY) -m notify_local.demo
 

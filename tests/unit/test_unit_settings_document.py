@@ -213,3 +213,18 @@ def test_all_reference_problems_are_reported_together():
         "subscriptions[0] (payment.failed email) names unknown contacts ['zoe']; "
         "subscriptions[1] (buyer.invoice webhook) names unknown endpoints ['nope']"
     ) in err
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Warsaw", "America/New_York", "Asia/Kolkata"])
+def test_an_iana_time_zone_is_kept_and_exported_only_when_not_utc(zone):
+    from notify_core.domain.settings_document import from_directory, to_directory
+
+    doc = SettingsDocument.model_validate(_doc(time_zone=zone))
+    directory = to_directory(doc, lambda org, endpoint: f"/notify/{org}/{endpoint}")
+    assert directory.profile.time_zone == zone
+    assert from_directory(directory).get("time_zone") == (None if zone == "UTC" else zone)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "utc+3", "", "../../etc/passwd", "Europe/Warsaw " * 10])
+def test_a_time_zone_that_does_not_exist_is_refused_naming_it(zone):
+    assert "time_zone" in _error(_doc(time_zone=zone))

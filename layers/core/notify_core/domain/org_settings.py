@@ -62,6 +62,7 @@ class OrgProfile:
     locale: str = "en"
     email_from: str | None = None
     default_phone_region: str | None = None  # e.g. BY: lets contacts keep national numbers
+    time_zone: str = "UTC"  # IANA name, validated by the settings document
     slack_enabled: bool = False  # Slack is configured per org (products.md §1)
     # The org's Telegram bot (its token in SSM): without it no Telegram message is queued (§2)
     telegram_enabled: bool = False

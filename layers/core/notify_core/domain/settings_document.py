@@ -9,6 +9,7 @@ and its checks, and its translation to and from the org's settings as values (``
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -267,12 +268,23 @@ class PublishersDoc(_Doc):
         return sorted(set(v))
 
 
+def valid_time_zone(name: str) -> bool:
+    """An IANA name of the tz database (``tzdata`` ships it, so the answer is the same on Lambda and here)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 class SettingsDocument(_Doc):
     org_id: Identifier
     name: str = Field(min_length=1, max_length=200)
     locale: Locale = "en"
     email_from: str | None = None
     default_phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    # The org's IANA time zone: where its days start (schedules, digests, business and quiet hours).
+    time_zone: str = Field(default="UTC", max_length=64)
     contacts: list[ContactDoc] = Field(default_factory=list)
     members: list[MemberDoc] = Field(default_factory=list)
     clients: list[ClientDoc] = Field(default_factory=list)
@@ -289,6 +301,13 @@ class SettingsDocument(_Doc):
     # Automatic reminders of pending items, per item type (README "Timers"): what an event's own `reminders` leaves
     # out comes from here, then from the defaults (every 3 days, 1 reminder).
     reminders: dict[Literal["chat", "signature", "approval"], ReminderSettings] = Field(default_factory=dict)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, v: str) -> str:
+        if not valid_time_zone(v):
+            raise ValueError(f"{v!r} is not an IANA time zone (e.g. Europe/Warsaw, America/New_York, UTC)")
+        return v
 
     @model_validator(mode="after")
     def _references(self) -> SettingsDocument:
@@ -433,6 +452,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
             locale=doc.locale,
             email_from=doc.email_from,
             default_phone_region=doc.default_phone_region,
+            time_zone=doc.time_zone,
             slack_enabled=bool(doc.slack and doc.slack.enabled),
             telegram_enabled=bool(doc.telegram and doc.telegram.enabled),
             buyer_channels={k: tuple(v) for k, v in doc.buyer_channels.items()},
@@ -516,7 +536,10 @@ def _present(pairs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
 
 def _profile_doc(p: OrgProfile) -> dict[str, Any]:
     doc: dict[str, Any] = {"name": p.name, "locale": p.locale}
-    doc |= _present((("email_from", p.email_from), ("default_phone_region", p.default_phone_region)))
+    zone = None if p.time_zone == "UTC" else p.time_zone  # the default is not written out
+    doc |= _present(
+        (("email_from", p.email_from), ("default_phone_region", p.default_phone_region), ("time_zone", zone))
+    )
     if p.slack_enabled:
         doc["slack"] = {"enabled": True}  # the webhook URL stays in SSM
     if p.telegram_enabled:

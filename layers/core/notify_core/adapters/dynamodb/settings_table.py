@@ -119,6 +119,7 @@ class _Models:
             locale = UnicodeAttribute(default="en")
             email_from = UnicodeAttribute(null=True)
             default_phone_region = UnicodeAttribute(null=True)
+            time_zone = UnicodeAttribute(null=True)  # absent: UTC
             slack_enabled = BooleanAttribute(default=False)
             telegram_enabled = BooleanAttribute(default=False)
             buyer_channels: MapAttribute[str, Any] = MapAttribute(default=dict)
@@ -334,6 +335,7 @@ class SettingsTable:
                 locale=p.locale,
                 email_from=p.email_from,
                 default_phone_region=p.default_phone_region,
+                time_zone=None if p.time_zone == "UTC" else p.time_zone,
                 slack_enabled=p.slack_enabled,
                 telegram_enabled=p.telegram_enabled,
                 buyer_channels={k: list(v) for k, v in p.buyer_channels.items()},
@@ -426,6 +428,7 @@ class SettingsTable:
                 locale=item.locale or "en",
                 email_from=item.email_from,
                 default_phone_region=item.default_phone_region,
+                time_zone=item.time_zone or "UTC",
                 slack_enabled=bool(item.slack_enabled),
                 telegram_enabled=bool(item.telegram_enabled),
                 buyer_channels=_tuples(item.buyer_channels),
