@@ -24,7 +24,8 @@ from notify_core.adapters.sqs import DeliveryQueues
 from notify_core.compose import Env, lambda_handler
 from notify_core.compose.unsubscribe import signing_key
 from notify_core.config import ApiSettings
-from notify_core.handlers.api.app import build_app
+from notify_core.handlers import unsubscribe_http
+from notify_core.handlers.api.app import PUBLIC_PREFIX, build_app
 from notify_core.handlers.entry import Handler
 from notify_core.observability import metrics
 from notify_core.services.admin_api import AdminApi
@@ -60,9 +61,15 @@ def body_bytes(event: dict[str, Any]) -> int:
     return len(body.encode())
 
 
+def _form_route(event: dict[str, Any]) -> bool:
+    """One-click unsubscribe: mail clients post ``List-Unsubscribe=One-Click`` as a form (RFC 8058), and the route
+    reads only its query's token, never the body."""
+    return str(event.get("rawPath") or "").endswith(PUBLIC_PREFIX + unsubscribe_http.PATH)
+
+
 def _json_or_no_body(event: dict[str, Any]) -> bool:
     """Bodies are JSON only (Powertools would try form and multipart parsing on other types)."""
-    if not event.get("body"):
+    if not event.get("body") or _form_route(event):
         return True
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     media = headers.get("content-type", "application/json").split(";")[0].strip().lower()
@@ -72,7 +79,7 @@ def _json_or_no_body(event: dict[str, Any]) -> bool:
 def _unreadable_json(event: dict[str, Any]) -> str | None:
     """Why the body is not JSON text (None: it is, or there is none): answered 400 before the resolver reads it."""
     body = event.get("body")
-    if not body:
+    if not body or _form_route(event):
         return None
     try:
         raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()

@@ -54,6 +54,12 @@ def _refused(exc: InvalidToken) -> Response[str]:
 
 
 router = Router()
+_HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
+# Both answer a page: 200 (asked / done), 400 (a missing, damaged, expired or foreign token; nothing changed).
+RESPONSES: Any = {
+    200: {"description": "a page saying what would stop, or what stopped", **_HTML},
+    400: {"description": "a page saying the link is not valid (nothing changed)", **_HTML},
+}
 
 
 def _service() -> Unsubscriber:
@@ -66,7 +72,7 @@ def _token() -> str:
 
 
 @router.get(PATH, summary="One-click unsubscribe: the confirm page (no token needed: the link is signed)",
-            tags=["public"], security=[])  # fmt: skip
+            tags=["public"], security=[], responses=RESPONSES)  # fmt: skip
 def confirm() -> Response[str]:
     try:
         target = _service().describe(_token())
@@ -83,7 +89,7 @@ def confirm() -> Response[str]:
 
 
 @router.post(PATH, summary="One-click unsubscribe (RFC 8058): turns off the rules that sent the email",
-             tags=["public"], security=[])  # fmt: skip
+             tags=["public"], security=[], responses=RESPONSES)  # fmt: skip
 def one_click() -> Response[str]:
     try:
         done = _service().unsubscribe(_token())

@@ -132,7 +132,7 @@ def openapi_document() -> dict[str, Any]:
 
 def _as_answered(doc: dict[str, Any]) -> dict[str, Any]:
     """What the API really answers: every 4xx/5xx is ``Error`` (request validation is a 400, never the 422
-    Powertools documents), a 204 has no body, and ``/public/*`` needs no token."""
+    Powertools documents) unless the route documents a page, a 204 has no body, and ``/public/*`` needs no token."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     error = Error.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(error.pop("$defs", {}))
@@ -154,7 +154,7 @@ def _as_answered(doc: dict[str, Any]) -> dict[str, Any]:
             responses = op.get("responses", {})
             responses.pop("422", None)
             for status, response in responses.items():
-                if int(status) >= 400:
+                if int(status) >= 400 and "text/html" not in response.get("content", {}):
                     response["content"] = either if int(status) in (401, 413, 429, 500) else body
                 elif int(status) == 204:
                     response.pop("content", None)
