@@ -561,6 +561,8 @@ FUNCTIONS: tuple[Function, ...] = (
             tables_write=("deliveries", "idempotency", "inbox", "routing"),
             # events: the later pages of a large audience, each routed by an invocation of its own
             queues_send=("email", "sms", "webhook", "chat", "quarantine", "events"),
+            # quiet hours: an SMS held at night waits on a reminder-step execution (StartExecution only)
+            state_machines=("reminders",),
         ),
         env=dict(RETRY_ENV),  # and PUBLISHERS_REQUIRED, from the deployment (PUBLISHERS_REQUIRED below)
         memory_mb=512,
@@ -737,10 +739,12 @@ FUNCTIONS += (
     ),
     Function(
         key="remind",
-        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step",
+        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step; "
+        "and the end of a held SMS's quiet hours: its message goes on the SMS queue",
         sources=(),
         access=Access(
             tables_write=("items",),
+            queues_send=("sms",),
             events_put=True,
             platform_events=PLATFORM_TIMER_EVENTS,
             state_machines=("reminders",),
