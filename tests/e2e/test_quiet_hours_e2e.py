@@ -48,7 +48,10 @@ def settings(**overrides: Any) -> dict[str, Any]:
                 "time_zone": "America/New_York",
             },
         ],
-        "clients": [{"id": "c1", "name": "Jan", "contacts": ["ct-jan"]}, {"id": "c2", "name": "Amy", "contacts": ["ct-amy"]}],
+        "clients": [
+            {"id": "c1", "name": "Jan", "contacts": ["ct-jan"]},
+            {"id": "c2", "name": "Amy", "contacts": ["ct-amy"]},
+        ],
     }
     return doc | overrides
 
@@ -153,3 +156,21 @@ def test_business_hours_of_the_org_decide(shop):
 def test_bad_settings_are_refused_with_a_message(shop, change, message):
     with pytest.raises(Exception, match=message.replace("(", r"\(")):
         shop.apply_settings(settings(**change))
+
+
+def test_time_zones_and_business_hours_round_trip_through_export_and_import(shop):
+    doc = settings(
+        business_hours={"start": "07:30", "end": "21:00"},
+        members=[{"user_id": "u-ana", "name": "Ana", "phone": "+351912345678", "time_zone": "Europe/Lisbon"}],
+    )
+    shop.apply_settings(doc)
+    exported = shop.admin.settings.export(ORG)
+    assert exported["time_zone"] == "Europe/Warsaw"
+    assert exported["business_hours"] == {"start": "07:30", "end": "21:00"}
+    assert {c["id"]: c.get("time_zone") for c in exported["contacts"]} == {"ct-jan": None, "ct-amy": "America/New_York"}
+    assert exported["members"][0]["time_zone"] == "Europe/Lisbon"
+    shop.apply_settings(exported)  # what export gives, apply takes
+    assert shop.admin.settings.export(ORG) == exported
+    # The defaults are not written out.
+    shop.apply_settings(settings())
+    assert "business_hours" not in shop.admin.settings.export(ORG)
