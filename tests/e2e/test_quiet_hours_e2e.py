@@ -17,6 +17,8 @@ import boto3
 import pytest
 
 from notify_infra import wiring
+from tests.e2e.test_product_taxdome import ORG as FIRM
+from tests.e2e.test_product_taxdome import taxdome_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -174,3 +176,81 @@ def test_time_zones_and_business_hours_round_trip_through_export_and_import(shop
     # The defaults are not written out.
     shop.apply_settings(settings())
     assert "business_hours" not in shop.admin.settings.export(ORG)
+
+
+# ----------------------------------------------------------------------------------- timers in business hours
+MARIO = "mario@bianchi.example"
+
+
+@pytest.fixture
+def rossi(notify_runtime):  # type: ignore[no-untyped-def]
+    notify_runtime.clock.quiet_hours = True
+    notify_runtime.apply_settings(taxdome_settings() | {"time_zone": "Europe/Rome"})
+    return notify_runtime
+
+
+def publish_as(
+    rt, org: str, source: str, event_type: str, event_id: str, subject: dict[str, Any], data: dict[str, Any]
+) -> None:  # type: ignore[no-untyped-def]
+    detail = {
+        "org_id": org,
+        "event_id": event_id,
+        "occurred_at": rt.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "subject": subject,
+        "data": data,
+    }
+    entry = {"Source": source, "DetailType": event_type, "Detail": json.dumps(detail), "EventBusName": wiring.BUS_NAME}
+    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
+    assert not events.put_events(Entries=[entry]).get("FailedEntryCount")
+    rt.wait_idle()
+
+
+def state_transitions(rt) -> int:  # type: ignore[no-untyped-def]
+    return sum(
+        1
+        for e in rt.executions()
+        for h in rt.execution_history(e["executionArn"])
+        if h["type"].endswith("StateEntered")
+    )
+
+
+def test_a_reminder_due_at_night_lands_when_business_hours_start(rossi):
+    rome = zoneinfo.ZoneInfo("Europe/Rome")
+    move_to(rossi, time(22, 0), rome)
+    data = {"document_name": "Engagement letter.pdf", "reminders": {"every_days": 1, "count": 1}}
+    subject = {"type": "document", "id": "doc-n", "client_id": "c1"}
+    publish_as(rossi, FIRM, "taxdome", "signature.requested", "sig-n", subject, data)
+    assert len(rossi.outbox().emails_to(MARIO)) == 1  # the first notice, at once (email is never held)
+    step = rossi.admin.items.get(FIRM, "signature", "doc-n")
+    due = datetime.fromisoformat(step.next_at.replace("Z", "+00:00")).astimezone(rome)
+    assert (due.hour, due.minute) == (8, 0)  # 22:00 the next day is after hours: 08:00 the day after
+    rossi.advance(days=1, hours=9, minutes=59)  # 07:59 two days on
+    assert len(rossi.outbox().emails_to(MARIO)) == 1
+    rossi.advance(minutes=2)
+    emails = rossi.outbox().emails_to(MARIO)
+    assert len(emails) == 2 and emails[-1].subject.startswith("Reminder 1 of 1")
+    assert state_transitions(rossi) <= 3  # one reminder: still Wait + Task
+
+
+def test_an_overdue_notice_lands_at_the_start_of_the_orgs_business_day(notify_runtime):
+    rt = notify_runtime
+    rt.clock.quiet_hours = True
+    owner = "owner@ergo.example"
+    rt.apply_settings(
+        {
+            "org_id": "ergo",
+            "name": "Ergo",
+            "time_zone": "Asia/Kolkata",
+            "business_hours": {"start": "09:30", "end": "18:00"},
+            "members": [{"user_id": "u-owner", "name": "Owner", "email": owner, "roles": ["admin"]}],
+        }
+    )
+    kolkata = zoneinfo.ZoneInfo("Asia/Kolkata")
+    move_to(rt, time(12, 0), kolkata)
+    today = rt.now().astimezone(kolkata).date()
+    invoice = {"amount": "10.00", "currency": "INR", "invoice_number": "INV-9", "due_date": today.isoformat()}
+    publish_as(rt, "ergo", "invoicing", "invoice.issued", "inv-9", {"type": "invoice", "id": "invoice-9"}, invoice)
+    rt.advance(hours=21, minutes=29)  # 09:29 the day after the due date in Kolkata (00:00 UTC has passed)
+    assert not [e for e in rt.outbox().emails_to(owner) if "overdue" in e.subject.lower()]
+    rt.advance(minutes=2)
+    assert [e for e in rt.outbox().emails_to(owner) if "overdue" in e.subject.lower()]

@@ -111,3 +111,36 @@ def test_routing_holds_only_queued_sms_outside_hours():
     assert [(d.address, d.held_until) for d in result.held] == [("+48512345678", "2026-12-02T07:00:00Z")]
     assert [d.address for d in result.sendable] == ["+12125550123", "a@b.example"]  # email never held
     assert [d.status for d in result.deliveries] == ["held", "queued", "skipped", "queued", "queued"]
+
+
+def test_a_reminder_step_due_at_night_moves_to_the_start_of_business_hours():
+    from notify_core.domain import reminders
+
+    detail = {
+        "event_id": "sig-1",
+        "occurred_at": "2026-12-01T21:00:00Z",  # 22:00 in Warsaw
+        "subject": {"type": "document", "id": "doc-1"},
+        "data": {},
+    }
+    settings = reminders.Settings(every_days=1, count=2)
+    now = utc("2026-12-01T21:00:00")
+    night = reminders.on_start(None, "o", "signature.requested", detail, settings, now, WARSAW)
+    assert night.item is not None and night.item.next_at == "2026-12-03T07:00:00Z"  # 08:00 two days on
+    assert night.item.hours == "Europe/Warsaw 08:00-20:00"
+    anytime = reminders.on_start(None, "o", "signature.requested", detail, settings, now)
+    assert anytime.item is not None and anytime.item.next_at == "2026-12-02T21:00:00Z"
+    # The next step counts from when this one was due, inside business hours too.
+    after = reminders.on_step(night.item, night.item.step, utc("2026-12-03T07:00:00"))
+    assert after.item is not None and after.item.next_at == "2026-12-04T07:00:00Z"
+
+
+def test_due_date_notices_land_when_the_orgs_business_hours_start():
+    from notify_core.domain import due_dates
+
+    data = {"due_date": "2026-03-28", "valid_until": "2026-04-10"}
+    plan, problems = due_dates.plan_for("invoice.issued", data, WARSAW)
+    assert problems == []
+    # overdue on 03-29 (the DST morning: CEST, 08:00 = 06:00Z); expiring on 04-07 at 08:00 CEST
+    assert plan == [(utc("2026-03-29T06:00:00"), "invoice.overdue"), (utc("2026-04-07T06:00:00"), "invoice.expiring")]
+    plan_utc, _ = due_dates.plan_for("invoice.issued", data)
+    assert plan_utc[0] == (utc("2026-03-29T00:00:00"), "invoice.overdue")

@@ -90,6 +90,10 @@ class BusinessHours:
         day = local.date() if local.time() < parse_hhmm(self.start) else local.date() + timedelta(days=1)
         return _local_moment(day, parse_hhmm(self.start), zone)
 
+    def opening(self, day: date) -> datetime:
+        """When business hours start on ``day`` in these hours' time zone (UTC): where a due date's notice lands."""
+        return _local_moment(day, parse_hhmm(self.start), zoneinfo.ZoneInfo(self.time_zone))
+
     def release_at(self, at: datetime) -> datetime | None:
         """When an SMS that would leave at ``at`` may leave: None if now (inside business hours), else the start of
         the next business day in these hours' time zone (UTC)."""
