@@ -9,6 +9,7 @@ calls and state transitions per held SMS, and their price. Counts are exact (eve
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -59,7 +60,7 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from notify_local.runtime import LocalRuntime
 
-    with LocalRuntime(port=0, log_level="ERROR") as rt:
+    with LocalRuntime(port=0, log_level="ERROR", handler_output=io.StringIO()) as rt:
         receiver = rt.start_receiver()
         day_calls, day_ops, day_held, _ = play(rt, receiver, night=False)
         night_calls, night_ops, held, transitions = play(rt, receiver, night=True)
