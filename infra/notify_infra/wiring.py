@@ -175,6 +175,8 @@ class Access:
     buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
     # states:StartExecution and states:StopExecution on these state machines' executions (reminder steps)
     state_machines: tuple[str, ...] = ()
+    # states:StartExecution alone on these state machines (the router holding an SMS for quiet hours: it never stops)
+    state_machines_start: tuple[str, ...] = ()
     # ssm:PutParameter (and GetParameter without decryption: "does a secret exist?") under these paths: the admin
     # API stores an imported document's secrets there; it never reads one back.
     ssm_write_prefixes: tuple[str, ...] = ()
@@ -562,7 +564,7 @@ FUNCTIONS: tuple[Function, ...] = (
             # events: the later pages of a large audience, each routed by an invocation of its own
             queues_send=("email", "sms", "webhook", "chat", "quarantine", "events"),
             # quiet hours: an SMS held at night waits on a reminder-step execution (StartExecution only)
-            state_machines=("reminders",),
+            state_machines_start=("reminders",),
         ),
         env=dict(RETRY_ENV),  # and PUBLISHERS_REQUIRED, from the deployment (PUBLISHERS_REQUIRED below)
         memory_mb=512,
@@ -898,6 +900,6 @@ def function_env_names(fn: Function) -> dict[str, str]:
         names[queue(key).env] = f"queue:{key}"
     for key in a.buckets_read:
         names[bucket(key).env] = f"bucket:{key}"
-    for key in a.state_machines:
+    for key in {*a.state_machines, *a.state_machines_start}:
         names[state_machine(key).env] = f"state_machine:{key}"
     return names
