@@ -144,3 +144,15 @@ def test_due_date_notices_land_when_the_orgs_business_hours_start():
     assert plan == [(utc("2026-03-29T06:00:00"), "invoice.overdue"), (utc("2026-04-07T06:00:00"), "invoice.expiring")]
     plan_utc, _ = due_dates.plan_for("invoice.issued", data)
     assert plan_utc[0] == (utc("2026-03-29T00:00:00"), "invoice.overdue")
+
+
+def test_a_recipient_on_an_event_may_carry_a_time_zone_and_an_unknown_one_is_refused():
+    from pydantic import ValidationError
+
+    from notify_core.domain.envelope import EventRecipient
+
+    assert EventRecipient.model_validate({"phone": "+48512345678", "time_zone": "Europe/Warsaw"}).time_zone == (
+        "Europe/Warsaw"
+    )
+    with pytest.raises(ValidationError, match="'Mars/Olympus' is not an IANA time zone"):
+        EventRecipient.model_validate({"phone": "+48512345678", "time_zone": "Mars/Olympus"})
