@@ -175,6 +175,8 @@ class Access:
     buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
     # states:StartExecution and states:StopExecution on these state machines' executions (reminder steps)
     state_machines: tuple[str, ...] = ()
+    # states:StartExecution alone on these state machines (the router holding an SMS for quiet hours: it never stops)
+    state_machines_start: tuple[str, ...] = ()
     # ssm:PutParameter (and GetParameter without decryption: "does a secret exist?") under these paths: the admin
     # API stores an imported document's secrets there; it never reads one back.
     ssm_write_prefixes: tuple[str, ...] = ()
@@ -561,6 +563,8 @@ FUNCTIONS: tuple[Function, ...] = (
             tables_write=("deliveries", "idempotency", "inbox", "routing"),
             # events: the later pages of a large audience, each routed by an invocation of its own
             queues_send=("email", "sms", "webhook", "chat", "quarantine", "events"),
+            # quiet hours: an SMS held at night waits on a reminder-step execution (StartExecution only)
+            state_machines_start=("reminders",),
         ),
         env=dict(RETRY_ENV),  # and PUBLISHERS_REQUIRED, from the deployment (PUBLISHERS_REQUIRED below)
         memory_mb=512,
@@ -737,10 +741,12 @@ FUNCTIONS += (
     ),
     Function(
         key="remind",
-        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step",
+        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step; "
+        "and the end of a held SMS's quiet hours: its message goes on the SMS queue",
         sources=(),
         access=Access(
             tables_write=("items",),
+            queues_send=("sms",),
             events_put=True,
             platform_events=PLATFORM_TIMER_EVENTS,
             state_machines=("reminders",),
@@ -894,6 +900,6 @@ def function_env_names(fn: Function) -> dict[str, str]:
         names[queue(key).env] = f"queue:{key}"
     for key in a.buckets_read:
         names[bucket(key).env] = f"bucket:{key}"
-    for key in a.state_machines:
+    for key in {*a.state_machines, *a.state_machines_start}:
         names[state_machine(key).env] = f"state_machine:{key}"
     return names

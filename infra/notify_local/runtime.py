@@ -103,6 +103,7 @@ class LocalRuntime:
         self._driver = Driver(self.region, self.errors, output=lambda: self.handler_output)
         self.clock = clock.CLOCK
         self._driver.clock = self.clock.now
+        self._driver.quiet_hours = lambda: self.clock.quiet_hours
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> LocalRuntime:

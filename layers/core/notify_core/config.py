@@ -179,6 +179,8 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
     quarantine_queue_url: Name = _req(QUARANTINE_QUEUE_URL)
     events_queue_url: Name = _req(EVENTS_QUEUE_URL)  # where the router queues the later pages of a large audience
     publishers_required: Flag = Field(alias=PUBLISHERS_REQUIRED, default=False)
+    # Quiet hours: a held SMS waits on the reminder state machine (README "Time zones and quiet hours").
+    reminder_state_machine_arn: Name = _req(REMINDER_STATE_MACHINE_ARN)
     # Permission holders routed per invocation: a page of 1,000 stays well inside 256 MB and a minute.
     fanout_page_size: int = Field(alias=FANOUT_PAGE_SIZE, default=1000, ge=1, le=5000)
 
@@ -275,9 +277,10 @@ class TimersSettings(_Timers):
 
 
 class RemindSettings(_Timers):
-    """One step of a reminder series (invoked by the reminder state machine)."""
+    """One step of a reminder series (invoked by the reminder state machine), or the end of an SMS's quiet hours."""
 
     function: ClassVar[str] = "remind"
+    sms_queue_url: Name = _req(SMS_QUEUE_URL)  # a held SMS goes on its queue when business hours start
 
 
 class ApiSettings(_DeliveryLog):

@@ -124,6 +124,13 @@ class DeliveryQueues(Protocol):
     def send_one(self, channel: str, body: str, *, dedup_suffix: str = ...) -> None: ...
 
 
+class HeldSms(Protocol):
+    """Quiet hours: a held SMS's timer (``adapters.stepfunctions.HeldDeliveries``): its queue message goes on the SMS
+    queue at ``until``. Idempotent per delivery (a router retry starts nothing new)."""
+
+    def hold(self, holds: list[tuple[dict[str, Any], str]]) -> None: ...
+
+
 class Quarantine(Protocol):
     def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None: ...
 

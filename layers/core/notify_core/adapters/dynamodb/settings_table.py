@@ -53,6 +53,7 @@ from notify_core.domain.org_settings import (
     WebhookEndpoint,
 )
 from notify_core.domain.publishers import Publishers
+from notify_core.domain.quiet_hours import DEFAULT_END, DEFAULT_START
 
 ORG_SK = "ORG"
 
@@ -120,6 +121,7 @@ class _Models:
             email_from = UnicodeAttribute(null=True)
             default_phone_region = UnicodeAttribute(null=True)
             time_zone = UnicodeAttribute(null=True)  # absent: UTC
+            business_hours = UnicodeAttribute(null=True)  # "HH:MM-HH:MM"; absent: 08:00-20:00
             slack_enabled = BooleanAttribute(default=False)
             telegram_enabled = BooleanAttribute(default=False)
             buyer_channels: MapAttribute[str, Any] = MapAttribute(default=dict)
@@ -141,6 +143,7 @@ class _Models:
             telegram = UnicodeAttribute(null=True)
             consent: MapAttribute[str, Any] = MapAttribute(default=dict)
             notify = BooleanAttribute(default=True)
+            time_zone = UnicodeAttribute(null=True)  # absent: the org's
 
         class EndpointItem(SettingsItem, discriminator="endpoint"):
             endpoint_id = UnicodeAttribute()
@@ -169,6 +172,7 @@ class _Models:
             phone = UnicodeAttribute(null=True)
             telegram = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
+            time_zone = UnicodeAttribute(null=True)
             roles = ListAttribute(of=UnicodeAttribute, default=list)
             permissions = ListAttribute(of=UnicodeAttribute, default=list)
 
@@ -180,6 +184,7 @@ class _Models:
             phone = UnicodeAttribute(null=True)
             telegram = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
+            time_zone = UnicodeAttribute(null=True)
 
         class ClientItem(SettingsItem, discriminator="client"):
             client_id = UnicodeAttribute()
@@ -336,6 +341,7 @@ class SettingsTable:
                 email_from=p.email_from,
                 default_phone_region=p.default_phone_region,
                 time_zone=None if p.time_zone == "UTC" else p.time_zone,
+                business_hours=None if p.business_hours == (DEFAULT_START, DEFAULT_END) else "-".join(p.business_hours),
                 slack_enabled=p.slack_enabled,
                 telegram_enabled=p.telegram_enabled,
                 buyer_channels={k: list(v) for k, v in p.buyer_channels.items()},
@@ -361,6 +367,7 @@ class SettingsTable:
                     telegram=c.telegram,
                     consent=dict(c.consent),
                     notify=c.notify,
+                    time_zone=c.time_zone,
                 )
             )
         for mb in d.members:
@@ -429,6 +436,7 @@ class SettingsTable:
                 email_from=item.email_from,
                 default_phone_region=item.default_phone_region,
                 time_zone=item.time_zone or "UTC",
+                business_hours=_hours(item.business_hours),
                 slack_enabled=bool(item.slack_enabled),
                 telegram_enabled=bool(item.telegram_enabled),
                 buyer_channels=_tuples(item.buyer_channels),
@@ -454,6 +462,7 @@ class SettingsTable:
                 telegram=item.telegram,
                 consent={k: bool(v) for k, v in _as_dict(item.consent).items()},
                 notify=bool(item.notify),
+                time_zone=item.time_zone,
             )
         if isinstance(item, m.Endpoint):
             return WebhookEndpoint(
@@ -525,7 +534,21 @@ def _listed(values: tuple[str, ...] | None) -> list[str] | None:
 
 def _reach(m: Any) -> dict[str, Any]:
     """Who a member is and where to reach them: on the member item and copied into each of its grants."""
-    return {"name": m.name, "email": m.email, "phone": m.phone, "telegram": m.telegram, "locale": m.locale}
+    return {
+        "name": m.name,
+        "email": m.email,
+        "phone": m.phone,
+        "telegram": m.telegram,
+        "locale": m.locale,
+        "time_zone": m.time_zone,
+    }
+
+
+def _hours(stored: str | None) -> tuple[str, str]:
+    if not stored:
+        return (DEFAULT_START, DEFAULT_END)
+    start, _, end = stored.partition("-")
+    return (start, end)
 
 
 def _client_keys(org_id: str, client: Client, audiences: tuple[str, ...]) -> set[tuple[str, str]]:

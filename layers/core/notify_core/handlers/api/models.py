@@ -14,7 +14,7 @@ from notify_core.domain.envelope import Identifier
 
 Channel = Literal["email", "sms", "webhook", "slack", "telegram"]
 Status = Literal[
-    "sent", "failed", "retrying", "dead", "unknown", "skipped", "delivered", "bounced", "complained", "rejected"
+    "sent", "failed", "retrying", "dead", "unknown", "skipped", "held", "delivered", "bounced", "complained", "rejected"
 ]
 Replayable = Literal["dead", "failed", "unknown"]
 Cursor = Annotated[str, Field(max_length=2048)]
