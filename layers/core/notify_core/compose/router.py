@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from notify_core.adapters.aws import AwsClients
+from notify_core.adapters.dynamodb.activity_table import ActivityCounters
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.event_records import EventRecordsTable
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
@@ -43,6 +44,7 @@ def service(s: RouterSettings, aws: AwsClients, clock: Callable[[], datetime] | 
         records=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
         page_size=s.fanout_page_size,
         publishers_required=s.publishers_required,
+        activity=ActivityCounters(s.activity_table),
     )
 
 

@@ -77,6 +77,8 @@ class OrgProfile:
     branding: Branding | None = None
     # item type (chat, signature, approval) -> {enabled, every_days, count}: the org's reminder settings
     reminders: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # {daily, weekly, monthly, summary, hour}: the org's activity reports (domain.activity.ActivityReports); empty: none
+    activity_reports: Mapping[str, Any] = field(default_factory=dict)
 
     def buyer_channels_for(self, event_type: str) -> frozenset[str]:
         return frozenset(self.buyer_channels.get(event_type, ()))
