@@ -37,13 +37,16 @@ def office(org_id: str = ORG, time_zone: str = "UTC", **reports: Any) -> dict[st
     }
 
 
-def approve(rt, event_id: str, user: str, name: str, org_id: str = ORG) -> None:  # type: ignore[no-untyped-def]
+def approve(rt, event_id: str, user: str | None, name: str, org_id: str = ORG) -> None:  # type: ignore[no-untyped-def]
+    data = {"invoice_number": event_id.upper(), "approved_by_name": name}
+    if user is not None:
+        data["approved_by"] = user
     detail = {
         "org_id": org_id,
         "event_id": event_id,
         "occurred_at": rt.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "subject": {"type": "invoice", "id": event_id},
-        "data": {"invoice_number": event_id.upper(), "approved_by": user, "approved_by_name": name},
+        "data": data,
     }
     entry = {
         "Source": "invoicing",
@@ -152,3 +155,15 @@ def test_an_org_in_another_time_zone_gets_its_report_at_its_own_hour(notify_runt
     assert reports(rt, ANNA) == []
     advance_to(rt, at + timedelta(minutes=5))
     assert reports(rt, ANNA) == ["Your daily activity: 1 invoice approved"]
+
+
+@pytest.mark.parametrize("user", [None, "not a user id"])
+def test_an_approval_without_its_user_is_quarantined_and_counts_nothing(notify_runtime, user):
+    rt = notify_runtime
+    rt.apply_settings(office())
+    approve(rt, "inv-bad", user, "Anna Nowak")
+    rt.wait_idle()
+    [q] = rt.quarantined()
+    assert q["reason"] == "invalid_data" and "approved_by" in q["detail"]
+    counters = boto3.resource("dynamodb").Table(rt.function_environment("router")["ACTIVITY_TABLE"])
+    assert counters.scan()["Items"] == []  # a test may Scan moto; the platform never does
