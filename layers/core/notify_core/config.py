@@ -41,6 +41,7 @@ INBOX_TABLE = "INBOX_TABLE"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
 ROUTING_TABLE = "ROUTING_TABLE"
 ITEMS_TABLE = "ITEMS_TABLE"  # pending items and their reminder series (README "Timers")
+ACTIVITY_TABLE = "ACTIVITY_TABLE"  # activity counters of the reports (README "Activity reports and schedules")
 # Step Functions (ARNs).
 REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
 # Queues (URLs).
@@ -172,6 +173,7 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
     idempotency_table: Name = _req(IDEMPOTENCY_TABLE)
     inbox_table: Name = _req(INBOX_TABLE)
     routing_table: Name = _req(ROUTING_TABLE)
+    activity_table: Name = _req(ACTIVITY_TABLE)  # counted events (domain.activity.COUNTED): UpdateItem only
     email_queue_url: Name = _req(EMAIL_QUEUE_URL)
     sms_queue_url: Name = _req(SMS_QUEUE_URL)
     webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
@@ -283,6 +285,15 @@ class RemindSettings(_Timers):
     sms_queue_url: Name = _req(SMS_QUEUE_URL)  # a held SMS goes on its queue when business hours start
 
 
+class SchedulesSettings(FunctionSettings):
+    """The platform-wide tick (EventBridge Scheduler): the activity reports that fell due."""
+
+    function: ClassVar[str] = "schedules"
+    settings_table: Name = _req(SETTINGS_TABLE)  # the profiles and their reports_due index
+    activity_table: Name = _req(ACTIVITY_TABLE)
+    bus_name: Name = _req(NOTIFY_BUS_NAME)  # the reports are published on the platform's bus
+
+
 class ApiSettings(_DeliveryLog):
     """The admin API (``functions/api``): the org's directory, the delivery log and replay, inboxes, the user-level
     email switch, the routing records (quarantine), and where secrets of an imported document go."""
@@ -351,6 +362,7 @@ FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {
         DeadLetterSettings,
         TimersSettings,
         RemindSettings,
+        SchedulesSettings,
         ApiSettings,
     )
 }

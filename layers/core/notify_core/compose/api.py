@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -35,9 +37,9 @@ from notify_core.services.settings_admin import SettingsAdmin
 from notify_core.services.unsubscribe import Unsubscriber
 
 
-def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
+def service(s: ApiSettings, aws: AwsClients | None = None, clock: Callable[[], datetime] | None = None) -> AdminApi:
     aws = aws or AwsClients()
-    settings = SettingsTable(s.settings_table)
+    settings = SettingsTable(s.settings_table, clock=clock)
     deliveries = DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days)
     names = ssm.SecretNames(webhook_prefix=s.webhook_secret_prefix, chat_prefix=s.chat_secret_prefix)
     return AdminApi(
@@ -100,10 +102,11 @@ def _refuse(status: int, code: str, message: str, fields: list[dict[str, str]] |
     }
 
 
-def build(env: Env) -> Handler:
+def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
+    """``clock``: when a document is applied (its activity reports' first instant); the local runtime gives its own."""
     s = ApiSettings.from_env(env)
     aws = AwsClients()
-    api = service(s, aws)
+    api = service(s, aws, clock)
     unsubscriber = Unsubscriber(
         store=SuppressionsTable(s.suppressions_table),
         users=UsersTable(s.users_table),

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from notify_core.adapters.aws import AwsClients
+from notify_core.adapters.dynamodb.activity_table import ActivityCounters
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
 from notify_core.adapters.dynamodb.event_records import EventRecordsTable
 from notify_core.adapters.dynamodb.inbox_table import InboxTable
@@ -52,6 +53,7 @@ def service(
         page_size=s.fanout_page_size,
         publishers_required=s.publishers_required,
         holds=ReminderSteps(aws("stepfunctions"), s.reminder_state_machine_arn),
+        activity=ActivityCounters(s.activity_table),
     )
 
 

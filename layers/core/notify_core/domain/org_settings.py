@@ -80,6 +80,8 @@ class OrgProfile:
     branding: Branding | None = None
     # item type (chat, signature, approval) -> {enabled, every_days, count}: the org's reminder settings
     reminders: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # {daily, weekly, monthly, summary, hour}: the org's activity reports (domain.activity.ActivityReports); empty: none
+    activity_reports: Mapping[str, Any] = field(default_factory=dict)
 
     def hours(self) -> BusinessHours:
         return BusinessHours(self.time_zone, *self.business_hours)

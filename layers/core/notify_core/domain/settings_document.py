@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from notify_core.domain import catalog
+from notify_core.domain.activity import ActivityReports
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.catalog.taxdome import ReminderSettings
 from notify_core.domain.envelope import Identifier, Locale
@@ -322,6 +323,8 @@ class SettingsDocument(_Doc):
     # Automatic reminders of pending items, per item type (README "Timers"): what an event's own `reminders` leaves
     # out comes from here, then from the defaults (every 3 days, 1 reminder).
     reminders: dict[Literal["chat", "signature", "approval"], ReminderSettings] = Field(default_factory=dict)
+    # Activity reports (README "Activity reports and schedules"): which go, at what local hour.
+    activity_reports: ActivityReports | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -490,6 +493,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
             sms_latin=bool(doc.sms and doc.sms.transliterate),
             branding=Branding(**doc.branding.model_dump()) if doc.branding else None,
             reminders={k: v.model_dump(exclude_none=True) for k, v in doc.reminders.items()},
+            activity_reports=doc.activity_reports.model_dump() if doc.activity_reports else {},
         ),
     )
     for c in doc.contacts:
@@ -582,12 +586,20 @@ def _profile_doc(p: OrgProfile) -> dict[str, Any]:
         doc["publishers"] = {"sources": list(p.publishers.sources)}
         if p.publishers.accounts is not None:
             doc["publishers"]["accounts"] = list(p.publishers.accounts)
+    return doc | _more_doc(p)
+
+
+def _more_doc(p: OrgProfile) -> dict[str, Any]:
+    """SMS, branding, and the settings of what the platform does on time: reminders, activity reports."""
+    doc: dict[str, Any] = {}
     if p.sms_latin:
         doc["sms"] = {"transliterate": True}
     if p.branding and p.branding.as_dict():
         doc["branding"] = p.branding.as_dict()
     if p.reminders:
         doc["reminders"] = {k: dict(v) for k, v in p.reminders.items()}
+    if p.activity_reports:
+        doc["activity_reports"] = dict(p.activity_reports)
     return doc
 
 

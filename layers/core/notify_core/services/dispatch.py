@@ -36,7 +36,7 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import TypeAdapter, ValidationError
 
-from notify_core.domain import catalog, publishers, routing, unsubscribe
+from notify_core.domain import activity, catalog, publishers, routing, unsubscribe
 from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.envelope import (
     Identifier,
@@ -52,6 +52,7 @@ from notify_core.domain.org_settings import OrgSettings
 from notify_core.domain.rendered import TemplateRenderError
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import (
+    ActivityCounter,
     DeliveryQueues,
     HeldSms,
     InboxWriter,
@@ -185,6 +186,7 @@ class Dispatcher:
         clock: Callable[[], datetime] = _utcnow,
         holds: HeldSms | None = None,
         quiet_hours: Callable[[], bool] = lambda: True,
+        activity: ActivityCounter | None = None,
     ) -> None:
         self.settings = settings
         self.users = users
@@ -203,6 +205,7 @@ class Dispatcher:
         # Quiet hours (README "Time zones and quiet hours"): None holds nothing (unit harnesses without timers).
         self.holds = holds
         self.quiet_hours = quiet_hours  # always on, but for the local runtime's tests that run at any hour
+        self.activity = activity
 
     # ---------------------------------------------------------------------------------------------- a batch
     def open_batch(self, bodies: Sequence[str]) -> RouterBatch:
@@ -285,6 +288,7 @@ class Dispatcher:
         if later:
             self.pages.put(later)
             metrics.add_metric(name="fanout_pages_queued", unit=MetricUnit.Count, value=len(later))
+        self._count(batch.routed)
         self.events.remember([_remembered(r) for r in batch.routed])
         for r in batch.routed:
             summary = summaries[(r.event.org_id, r.record_id)]
@@ -296,6 +300,24 @@ class Dispatcher:
             )
         batch.routed.clear()
         return summaries
+
+    def _count(self, routed: list[Routed]) -> None:
+        """The activity the reports count (``domain.activity.COUNTED``), once the event is accepted: one UpdateItem
+        per counted event on its user's day (the org's day). A repeat of a routed event never gets here (the event
+        records); only a crash between this and ``remember`` could count one event again on the retry."""
+        if self.activity is None:
+            return
+        for r in routed:
+            if r.page is not None or r.settings.profile is None:
+                continue  # a later page is the same event; an org without settings has no reports
+            hit = activity.counted(r.event.event_type, r.event.detail.data)
+            if hit is None:
+                continue
+            counter, user = hit
+            day = activity.local_day(r.event.detail.occurred_at, r.settings.profile.time_zone)
+            name = r.event.detail.data.get("approved_by_name")
+            self.activity.add(r.event.org_id, day, user, counter, name if isinstance(name, str) else None)
+            metrics.add_metric(name="activity_counted", unit=MetricUnit.Count, value=1)
 
     def _write_items(
         self, batch: RouterBatch, not_sent: dict[bool, list[dict[str, Any]]], rows: dict[bool, list[dict[str, Any]]]

@@ -25,7 +25,8 @@ environment at import.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -39,6 +40,7 @@ from pynamodb.attributes import (
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import endpoint
+from notify_core.domain import activity
 from notify_core.domain.org_settings import (
     Branding,
     Client,
@@ -95,6 +97,21 @@ def _strs(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value or ())  # type: ignore[attr-defined]
 
 
+def _report_schedule(p: OrgProfile, now: datetime) -> dict[str, Any]:
+    """The profile's activity reports and the first instant they fall due: from an hour ago, so a document applied
+    just after its report hour (before the tick got to it) still has that report sent; a report already sent is
+    not sent again (its event id is the period's)."""
+    if not p.activity_reports:
+        return {"activity_reports": None, "reports_key": None, "reports_due_at": None}
+    reports = activity.ActivityReports.model_validate(dict(p.activity_reports))
+    due = activity.next_due(reports, p.time_zone, now - timedelta(hours=1))
+    return {
+        "activity_reports": json.dumps(reports.model_dump()),
+        "reports_key": activity.SCHEDULE_KEY if due else None,
+        "reports_due_at": activity.iso(due) if due else None,
+    }
+
+
 class _Models:
     """The item classes of one settings table (a fresh set per binding: own connection, own discriminator map)."""
 
@@ -132,6 +149,11 @@ class _Models:
             sms_latin = BooleanAttribute(null=True)
             branding: MapAttribute[str, Any] = MapAttribute(null=True)
             reminders = UnicodeAttribute(null=True)  # JSON: item type -> {enabled, every_days, count}
+            activity_reports = UnicodeAttribute(null=True)  # JSON: {daily, weekly, monthly, summary, hour}
+            # The org's next activity-report instant (UTC ISO) under the sparse index reports_due (README "Activity
+            # reports and schedules"): the tick's one Query for the orgs whose reports are due; absent: no reports.
+            reports_key = UnicodeAttribute(null=True)
+            reports_due_at = UnicodeAttribute(null=True)
 
         class ContactItem(SettingsItem, discriminator="contact"):
             contact_id = UnicodeAttribute()
@@ -209,9 +231,12 @@ class SettingsTable:
     """The settings table: the slice an event needs (routing), whole directories (settings documents),
     one endpoint (replay)."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self.table_name = table_name
         self.m = _models(table_name, endpoint())
+        # When a document is applied: where its activity reports' first instant is counted from (the local
+        # runtime's clock there, real time on AWS).
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     # ------------------------------------------------------------------------------------------ reading
     def load_for_event(
@@ -351,6 +376,7 @@ class SettingsTable:
                 sms_latin=True if p.sms_latin else None,
                 branding=(p.branding.as_dict() or None) if p.branding else None,
                 reminders=json.dumps({k: dict(v) for k, v in p.reminders.items()}) if p.reminders else None,
+                **_report_schedule(p, self.clock()),
             )
         ]
         for c in d.contacts:
@@ -450,6 +476,7 @@ class SettingsTable:
                 sms_latin=bool(item.sms_latin),
                 branding=_branding(item.branding),
                 reminders=json.loads(item.reminders) if item.reminders else {},
+                activity_reports=json.loads(item.activity_reports) if item.activity_reports else {},
             )
         if isinstance(item, m.Contact):
             return Contact(
