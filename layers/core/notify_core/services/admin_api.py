@@ -21,6 +21,8 @@ from notify_core.domain import admin_api as rules
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
 from notify_core.domain.admin_api import Access, Caller, Conflict, Invalid, NotFound
 from notify_core.domain.delivery import REPLAYABLE, DeliveryRecord
+from notify_core.domain.erasure import InvalidSubject, LastAdmin, Subject
+from notify_core.domain.erasure import Report as ErasureReport
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import Member, OrgDirectory
 from notify_core.domain.settings_document import ApplyResult, SettingsDocument
@@ -107,6 +109,14 @@ class QuarantineRecords(Protocol):
     ) -> tuple[list[EventRecord], str | None]: ...
 
 
+class Erasure(Protocol):
+    """``services.erasure.Eraser``: forget one person in one org."""
+
+    def subject(self, org_id: str, *, email: str | None, phone: str | None, user_id: str | None) -> Subject: ...
+
+    def erase(self, org_id: str, subject: Subject) -> ErasureReport: ...
+
+
 class SmsReport(Protocol):
     def sent_sms(self, org_id: str, date_from: str, date_to: str) -> list[dict[str, Any]]: ...
 
@@ -124,6 +134,7 @@ class AdminApi:
         users: Users,
         quarantine: QuarantineRecords,
         reports: SmsReport,
+        erasure: Erasure | None = None,
     ) -> None:
         self.directory = directory
         self.documents = documents
@@ -133,6 +144,7 @@ class AdminApi:
         self.users = users
         self.quarantine = quarantine
         self.reports = reports
+        self.erasure = erasure
 
     # ----------------------------------------------------------------------------------------- who may do what
     def access(self, caller: Caller, org_id: str) -> Access:
@@ -447,6 +459,22 @@ class AdminApi:
 
     def sms_report(self, access: Access, date_from: str, date_to: str) -> list[dict[str, Any]]:
         return self.reports.sent_sms(access.org_id, date_from, date_to)
+
+    # ------------------------------------------------------------------------------------------------ erasure
+    def erase(self, access: Access, *, email: str | None, phone: str | None, user_id: str | None) -> dict[str, int]:
+        """Forget one person in this org (``services.erasure``): admins only; what it touched, per table."""
+        access.require_write()
+        if self.erasure is None:
+            raise RuntimeError("erasure is not composed into this API")
+        try:
+            subject = self.erasure.subject(access.org_id, email=email, phone=phone, user_id=user_id)
+        except InvalidSubject as exc:
+            where = f"body.{exc.field}" if exc.field else "body"
+            raise Invalid("name the person to erase", fields=[{"field": where, "message": str(exc)}]) from None
+        try:
+            return self.erasure.erase(access.org_id, subject).as_dict()
+        except LastAdmin as exc:
+            raise Conflict(str(exc)) from None
 
     # -------------------------------------------------------------------------------------------------- inbox
     def inbox_page(self, access: Access, *, limit: int, cursor: str | None, unread_only: bool) -> dict[str, Any]:

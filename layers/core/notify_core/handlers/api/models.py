@@ -209,3 +209,27 @@ class ConnectionState(_Out):
 class Connections(_Out):
     slack: ConnectionState
     telegram: ConnectionState
+
+
+class ErasureRequest(BaseModel):
+    """Exactly one of the three: the person to forget in the org."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, min_length=3, max_length=320, description="an email address")
+    phone: str | None = Field(
+        default=None, min_length=2, max_length=40, description="E.164, or national in the org's default region"
+    )
+    user_id: Identifier | None = Field(default=None, description="a member's user id")
+
+
+class ErasureReport(_Out):
+    """What the erasure touched, per table (a second run reports zeros)."""
+
+    contacts: int = Field(description="contacts removed from the settings")
+    members: int = Field(description="members removed from the settings")
+    references: int = Field(description="subscription cells, fixed addresses and client links that named them")
+    deliveries: int = Field(description="delivery-log items anonymised (address, name, message, details)")
+    inbox_items: int = Field(description="in-app messages deleted")
+    suppressions_added: int = Field(description="addresses now suppressed for the org, as a hash")
+    plain_suppressions_removed: int = Field(description="the org's suppressions that held an address in plain")
+    addresses: int = Field(description="how many addresses of the person were looked for")
