@@ -195,15 +195,17 @@ def _unsubscribe(doc: dict[str, Any], found: Found) -> int:
             n += len(ids) - len(kept)
             if kept:
                 channels[channel] = kept
-        sub["channels"] = channels
+        if channels or "channels" in sub:
+            sub["channels"] = channels
         addresses = {}
         for channel, listed in sub.get("addresses", {}).items():
             kept = [a for a in listed if not mine(channel, a)]
             n += len(listed) - len(kept)
             if kept:
                 addresses[channel] = kept
-        sub["addresses"] = addresses
-    doc["subscriptions"] = [s for s in doc.get("subscriptions", []) if s["channels"] or s["addresses"]]
+        if addresses or "addresses" in sub:
+            sub["addresses"] = addresses
+    doc["subscriptions"] = [s for s in doc.get("subscriptions", []) if s.get("channels") or s.get("addresses")]
     return n
 
 
