@@ -53,6 +53,8 @@ def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
         users=UsersTable(s.users_table),
         quarantine=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
         reports=Reports(deliveries),
+        secrets=ssm.SecretWriter(aws("ssm")),
+        secret_names=names,
         erasure=Eraser(
             documents=documents,
             deliveries=deliveries,

@@ -12,12 +12,16 @@ addresses), then the same apply. An edit can never store what an import of the w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from notify_core.config import SECRET_CACHE_DEFAULT_S
 from notify_core.domain import admin_api as rules
+from notify_core.domain import signing
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
 from notify_core.domain.admin_api import Access, Caller, Conflict, Invalid, NotFound
 from notify_core.domain.delivery import REPLAYABLE, DeliveryRecord
@@ -109,6 +113,20 @@ class QuarantineRecords(Protocol):
     ) -> tuple[list[EventRecord], str | None]: ...
 
 
+class RotatingSecrets(Protocol):
+    """``adapters.ssm.SecretWriter``: writes secrets, reads only plain (non-secret) parameters."""
+
+    def put(self, name: str, value: str) -> None: ...
+
+    def put_plain(self, name: str, value: str) -> None: ...
+
+    def get_plain(self, name: str) -> str | None: ...
+
+
+class SecretNames(Protocol):
+    def webhook(self, org_id: str, endpoint_id: str) -> str: ...
+
+
 class Erasure(Protocol):
     """``services.erasure.Eraser``: forget one person in one org."""
 
@@ -135,6 +153,9 @@ class AdminApi:
         quarantine: QuarantineRecords,
         reports: SmsReport,
         erasure: Erasure | None = None,
+        secrets: RotatingSecrets | None = None,
+        secret_names: SecretNames | None = None,
+        secret_cache_s: int = SECRET_CACHE_DEFAULT_S,
     ) -> None:
         self.directory = directory
         self.documents = documents
@@ -145,6 +166,10 @@ class AdminApi:
         self.quarantine = quarantine
         self.reports = reports
         self.erasure = erasure
+        self.secrets = secrets
+        self.secret_names = secret_names
+        # How long the webhook senders may keep using what they read (config.WEBHOOK_SECRET_CACHE_S).
+        self.secret_cache_s = secret_cache_s
 
     # ----------------------------------------------------------------------------------------- who may do what
     def access(self, caller: Caller, org_id: str) -> Access:
@@ -348,6 +373,33 @@ class AdminApi:
         return {
             "items": [r for r in records if r.endpoint_id == endpoint_id],
             "next_cursor": rules.encode_cursor(access.org_id, f"endpoint:{endpoint_id}", nxt) if nxt else None,
+        }
+
+    def rotate_secret(self, access: Access, endpoint_id: str, grace_s: int) -> dict[str, Any]:
+        """A new signing secret for the endpoint, answered this once; the current one keeps signing next to it for
+        ``grace_s`` (``domain.signing.SecretState``: the new one goes to the other slot, nothing is read back)."""
+        access.require_write()
+        self._endpoint(access, endpoint_id)
+        if self.secrets is None or self.secret_names is None:
+            raise RuntimeError("secret rotation is not composed into this API")
+        base = self.secret_names.webhook(access.org_id, endpoint_id)
+        now = int(time.time())
+        state = signing.SecretState.parse(self.secrets.get_plain(signing.state_name(base)))
+        # The slot about to be overwritten must be out of every sender's cache: its grace over, and a cache age more.
+        busy_until = (state.previous_until or 0) + self.secret_cache_s
+        if now < busy_until:
+            raise Conflict(
+                f"the previous secret of {endpoint_id!r} still signs until {_iso(busy_until)}: rotate again after "
+                "that (to drop it at once next time, rotate with grace_hours 0)"
+            )
+        secret = signing.new_secret()
+        new = state.rotated(now, grace_s)
+        self.secrets.put(signing.slot_name(base, new.current), secret)
+        self.secrets.put_plain(signing.state_name(base), new.dump())
+        return {
+            "secret": secret,
+            "signs_from": _iso(now + self.secret_cache_s),
+            "previous_signs_until": _iso(max(now + grace_s, now + self.secret_cache_s)),
         }
 
     # ------------------------------------------------------------------------------------------ chat connections
@@ -583,6 +635,10 @@ def _normalised(recipient: str, channel: str | None) -> str:
             "recipient is not an address", fields=[{"field": "query.recipient", "message": str(exc)}]
         ) from None
     return recipient
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _upper(to: str) -> str:

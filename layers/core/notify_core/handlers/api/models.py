@@ -233,3 +233,16 @@ class ErasureReport(_Out):
     suppressions_added: int = Field(description="addresses now suppressed for the org, as a hash")
     plain_suppressions_removed: int = Field(description="the org's suppressions that held an address in plain")
     addresses: int = Field(description="how many addresses of the person were looked for")
+
+
+class RotateSecret(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grace_hours: int = Field(
+        default=24, ge=0, le=168, description="how long the current secret keeps signing next to the new one"
+    )
+
+
+class SecretRotation(_Out):
+    secret: str = Field(description="the new signing secret (whsec_...): shown this once, never again")
+    signs_from: str = Field(description="every delivery carries its signature from then on (the senders' cache)")
+    previous_signs_until: str = Field(description="the previous secret's signature goes with it until then")
