@@ -99,3 +99,30 @@ def test_a_secret_set_by_the_document_ends_a_rotation(notify_runtime):
         rt.wait_idle()
     [to_erp] = receiver.received("/hooks/rot-erp")
     assert len(to_erp.headers["webhook-signature"].split(" ")) == 1 and verifies(OLD, to_erp)
+
+
+def test_a_ping_is_signed_sent_once_and_answered_with_the_receivers_status(notify_runtime):
+    rt = notify_runtime
+    receiver = rt.receiver
+    rt.apply_settings(document(receiver.url))
+    admin = rt.api_client("u-admin")
+    path = f"/orgs/{ORG}/webhook-endpoints"
+    assert rt.api_client("u-reader").post(f"{path}/erp/ping").status == 403
+
+    ok = admin.post(f"{path}/erp/ping")
+    assert ok.status == 200, ok
+    assert (ok.json()["status"], ok.json()["http_status"]) == ("sent", 200)
+    [hook] = receiver.received("/hooks/rot-erp")
+    assert verifies(OLD, hook) and hook.headers["webhook-id"] == ok.json()["delivery_id"]
+    assert '"type": "webhook.ping"' in hook.body or '"type":"webhook.ping"' in hook.body
+
+    receiver.respond("/hooks/rot-crm", 503)
+    failed = admin.post(f"{path}/crm/ping").json()
+    assert (failed["status"], failed["http_status"], failed["error_code"]) == ("failed", 503, "http_503")
+    rt.wait_idle()
+    assert len(receiver.received("/hooks/rot-crm")) == 1  # tried once: no retries
+    [crm] = [e for e in admin.get(path).json()["items"] if e["id"] == "crm"]
+    assert crm["enabled"] is True and crm["failing_since"] is None  # its health untouched
+    logged = admin.get(f"/orgs/{ORG}/deliveries/{failed['delivery_id']}").json()
+    assert logged["event_type"] == "webhook.ping" and logged["attempt_count"] == 1
+    assert admin.post(f"{path}/nope/ping").status == 404

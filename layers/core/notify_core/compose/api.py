@@ -42,13 +42,13 @@ def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
     names = ssm.SecretNames(webhook_prefix=s.webhook_secret_prefix, chat_prefix=s.chat_secret_prefix)
     documents = SettingsAdmin(store=settings, secrets=ssm.SecretWriter(aws("ssm")), names=names)
     inbox = InboxTable(s.inbox_table)
+    queues = DeliveryQueues(aws("sqs"), s.delivery_queue_urls())
     return AdminApi(
         directory=settings,
         documents=documents,
         deliveries=deliveries,
-        replays=Replayer(
-            deliveries=deliveries, queues=DeliveryQueues(aws("sqs"), s.delivery_queue_urls()), settings=settings
-        ),
+        replays=Replayer(deliveries=deliveries, queues=queues, settings=settings),
+        pings=queues,
         inbox=inbox,
         users=UsersTable(s.users_table),
         quarantine=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),

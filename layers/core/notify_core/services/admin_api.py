@@ -12,6 +12,7 @@ addresses), then the same apply. An edit can never store what an import of the w
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 
 from notify_core.config import SECRET_CACHE_DEFAULT_S
 from notify_core.domain import admin_api as rules
-from notify_core.domain import signing
+from notify_core.domain import signing, webhook_ping
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
 from notify_core.domain.admin_api import Access, Caller, Conflict, Invalid, NotFound
 from notify_core.domain.delivery import REPLAYABLE, DeliveryRecord
@@ -123,6 +124,12 @@ class RotatingSecrets(Protocol):
     def get_plain(self, name: str) -> str | None: ...
 
 
+class PingQueue(Protocol):
+    """``adapters.sqs.DeliveryQueues``: one message on its channel's queue."""
+
+    def send_one(self, channel: str, body: str, *, dedup_suffix: str = ...) -> None: ...
+
+
 class SecretNames(Protocol):
     def webhook(self, org_id: str, endpoint_id: str) -> str: ...
 
@@ -156,6 +163,8 @@ class AdminApi:
         secrets: RotatingSecrets | None = None,
         secret_names: SecretNames | None = None,
         secret_cache_s: int = SECRET_CACHE_DEFAULT_S,
+        pings: PingQueue | None = None,
+        ping_wait_s: float = 10.0,
     ) -> None:
         self.directory = directory
         self.documents = documents
@@ -170,6 +179,8 @@ class AdminApi:
         self.secret_names = secret_names
         # How long the webhook senders may keep using what they read (config.WEBHOOK_SECRET_CACHE_S).
         self.secret_cache_s = secret_cache_s
+        self.pings = pings
+        self.ping_wait_s = ping_wait_s
 
     # ----------------------------------------------------------------------------------------- who may do what
     def access(self, caller: Caller, org_id: str) -> Access:
@@ -401,6 +412,32 @@ class AdminApi:
             "signs_from": _iso(now + self.secret_cache_s),
             "previous_signs_until": _iso(max(now + grace_s, now + self.secret_cache_s)),
         }
+
+    def ping(self, access: Access, endpoint_id: str) -> dict[str, Any]:
+        """A signed ``webhook.ping`` to the endpoint through its sender (``domain.webhook_ping``): queued, then its
+        outcome read from the delivery log for up to ``ping_wait_s`` (``queued`` if the sender has not answered)."""
+        access.require_write()
+        endpoint = self._endpoint(access, endpoint_id)
+        if self.pings is None:
+            raise RuntimeError("pings are not composed into this API")
+        directory = self.directory.directory(access.org_id)
+        name = directory.profile.name if directory and directory.profile else access.org_id
+        message = webhook_ping.ping_message(
+            org_id=access.org_id, org_name=name, endpoint_id=endpoint_id, url=endpoint.url, at=_iso(int(time.time()))
+        )
+        self.pings.send_one("webhook", json.dumps(message, separators=(",", ":")))
+        deadline = time.monotonic() + self.ping_wait_s
+        delay = 0.1
+        while True:
+            record = self.deliveries.get(message["delivery_id"], access.org_id)
+            if record is not None and record.status != "retrying":
+                return {"delivery_id": record.delivery_id, "status": record.status, "http_status": _http(record),
+                        "error_code": record.error_code, "error_detail": record.error_detail}  # fmt: skip
+            if time.monotonic() + delay > deadline:
+                return {"delivery_id": message["delivery_id"], "status": "queued", "http_status": None,
+                        "error_code": None, "error_detail": None}  # fmt: skip
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     # ------------------------------------------------------------------------------------------ chat connections
     def connections(self, access: Access) -> dict[str, dict[str, bool]]:
@@ -635,6 +672,10 @@ def _normalised(recipient: str, channel: str | None) -> str:
             "recipient is not an address", fields=[{"field": "query.recipient", "message": str(exc)}]
         ) from None
     return recipient
+
+
+def _http(record: DeliveryRecord) -> int | None:
+    return record.attempts[-1].http_status if record.attempts else None
 
 
 def _iso(epoch: int) -> str:

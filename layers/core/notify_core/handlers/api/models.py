@@ -246,3 +246,11 @@ class SecretRotation(_Out):
     secret: str = Field(description="the new signing secret (whsec_...): shown this once, never again")
     signs_from: str = Field(description="every delivery carries its signature from then on (the senders' cache)")
     previous_signs_until: str = Field(description="the previous secret's signature goes with it until then")
+
+
+class PingResult(_Out):
+    delivery_id: str = Field(description="the ping's delivery (in the delivery log, event type webhook.ping)")
+    status: str = Field(description="sent | failed | unknown, or queued when the sender has not answered yet")
+    http_status: int | None = Field(description="what the receiver answered")
+    error_code: str | None
+    error_detail: str | None
