@@ -70,6 +70,9 @@ WEBHOOK_SECRET_PREFIX = "WEBHOOK_SECRET_PREFIX"
 CHAT_SECRET_PREFIX = "CHAT_SECRET_PREFIX"
 WEBHOOK_TIMEOUT_S = "WEBHOOK_TIMEOUT_S"
 WEBHOOK_DISABLE_AFTER_S = "WEBHOOK_DISABLE_AFTER_S"
+# How long a webhook sender keeps an endpoint's secrets and their rotation state (a rotation shows within it).
+WEBHOOK_SECRET_CACHE_S = "WEBHOOK_SECRET_CACHE_S"
+SECRET_CACHE_DEFAULT_S = 60
 TELEGRAM_API_BASE = "TELEGRAM_API_BASE"
 NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the local runtime sets it
 MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
@@ -235,6 +238,7 @@ class SendWebhookSettings(_Sender, _Http):
     webhook_secret_prefix: Name = _req(WEBHOOK_SECRET_PREFIX)
     webhook_disable_after_s: int = _req(WEBHOOK_DISABLE_AFTER_S, gt=0)
     bus_name: Name = _req(NOTIFY_BUS_NAME)  # the "URL notification failed" alert
+    webhook_secret_cache_s: int = Field(alias=WEBHOOK_SECRET_CACHE_S, default=SECRET_CACHE_DEFAULT_S, ge=0, le=300)
 
 
 class SendChatSettings(_Sender, _Http):

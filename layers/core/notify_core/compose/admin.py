@@ -37,6 +37,7 @@ from notify_core.config import (
     AdminSettings,
     ConfigurationError,
 )
+from notify_core.services.erasure import Eraser
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
@@ -124,6 +125,13 @@ class Admin:
     @cached_property
     def reports(self) -> Reports:
         return Reports(self.deliveries)
+
+    @cached_property
+    def eraser(self) -> Eraser:
+        """Forget one person in one org (``notify erase``; the admin API's ``POST /orgs/{org}/erasure``)."""
+        return Eraser(
+            documents=self.settings, deliveries=self.deliveries, inbox=self.inbox, suppressions=self.suppressions
+        )
 
     @cached_property
     def unsubscriber(self) -> Unsubscriber:

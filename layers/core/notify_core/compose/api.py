@@ -31,6 +31,7 @@ from notify_core.handlers.api.app import PUBLIC_PREFIX, build_app
 from notify_core.handlers.entry import Handler
 from notify_core.observability import metrics
 from notify_core.services.admin_api import AdminApi
+from notify_core.services.erasure import Eraser
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
@@ -42,17 +43,27 @@ def service(s: ApiSettings, aws: AwsClients | None = None, clock: Callable[[], d
     settings = SettingsTable(s.settings_table, clock=clock)
     deliveries = DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days)
     names = ssm.SecretNames(webhook_prefix=s.webhook_secret_prefix, chat_prefix=s.chat_secret_prefix)
+    documents = SettingsAdmin(store=settings, secrets=ssm.SecretWriter(aws("ssm")), names=names)
+    inbox = InboxTable(s.inbox_table)
+    queues = DeliveryQueues(aws("sqs"), s.delivery_queue_urls())
     return AdminApi(
         directory=settings,
-        documents=SettingsAdmin(store=settings, secrets=ssm.SecretWriter(aws("ssm")), names=names),
+        documents=documents,
         deliveries=deliveries,
-        replays=Replayer(
-            deliveries=deliveries, queues=DeliveryQueues(aws("sqs"), s.delivery_queue_urls()), settings=settings
-        ),
-        inbox=InboxTable(s.inbox_table),
+        replays=Replayer(deliveries=deliveries, queues=queues, settings=settings),
+        pings=queues,
+        inbox=inbox,
         users=UsersTable(s.users_table),
         quarantine=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
         reports=Reports(deliveries),
+        secrets=ssm.SecretWriter(aws("ssm")),
+        secret_names=names,
+        erasure=Eraser(
+            documents=documents,
+            deliveries=deliveries,
+            inbox=inbox,
+            suppressions=SuppressionsTable(s.suppressions_table),
+        ),
     )
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from notify_core.domain import unsubscribe
+from notify_core.domain import erasure, unsubscribe
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.catalog import (
     ACCOUNT_MANAGER,
@@ -142,6 +142,8 @@ class RoutingResult:
             reason = suppressed.get((d.channel, d.address))
             if reason:
                 d.skip_reason = f"suppressed:{reason}"
+                if reason == erasure.ERASED:  # the log records the skip without the person (domain.erasure)
+                    d.address, d.recipient_name = erasure.ERASED_ADDRESS, None
             elif unsubscribed and d.channel == "email" and (unsubscribed, d.address) in suppressed:
                 d.skip_reason = f"unsubscribed:{group}"
 
