@@ -440,7 +440,7 @@ class FakeRenderer:
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
 
-    def render_message(self, channel: str, message: dict[str, Any]) -> Rendered:
+    def render_message(self, channel: str, message: dict[str, Any], *, source: Any = None) -> Rendered:
         if self.error is not None:
             raise self.error
         from notify_core.domain.templates import BLOCKS

@@ -631,11 +631,12 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="render and send email through SES v2",
         sources=(QueueSource("email"),),
         # Reads suppressions: a bounce or complaint that arrived after the message was queued stops it.
+        # Reads settings: an org's own template, when routing marked the delivery (one BatchGetItem per batch).
         # Reads attachments: the documents an email delivery names (GetObject only).
         # Reads the unsubscribe signing key (SSM SecureString under UNSUBSCRIBE_KEY_PREFIX): GetParameter only.
         access=Access(
             tables_write=_SENDER_TABLES,
-            tables_read=("suppressions",),
+            tables_read=("suppressions", "settings"),
             ses_send=True,
             buckets_read=("attachments",),
             ssm_prefix=UNSUBSCRIBE_KEY_PREFIX,
@@ -656,7 +657,8 @@ FUNCTIONS: tuple[Function, ...] = (
         purpose="render and send SMS through SNS",
         sources=(QueueSource("sms"),),
         # Reads suppressions: an opt-out that arrived after the message was queued stops it.
-        access=Access(tables_write=_SENDER_TABLES, tables_read=("suppressions",), sns_sms=True),
+        # Reads settings: an org's own template, when routing marked the delivery (one BatchGetItem per batch).
+        access=Access(tables_write=_SENDER_TABLES, tables_read=("suppressions", "settings"), sns_sms=True),
         env=dict(RETRY_ENV),
         max_concurrency=5,
         concurrency_reason="SNS SMS throughput per account (20 messages/s by default) and its monthly spend "

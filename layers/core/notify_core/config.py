@@ -213,6 +213,7 @@ class _Http(FunctionSettings):
 class SendEmailSettings(_Sender):
     function: ClassVar[str] = "send_email"
     suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+    settings_table: Name = _req(SETTINGS_TABLE)  # orgs' own templates (BatchGetItem, only for marked deliveries)
     attachments_bucket: Name = _req(ATTACHMENTS_BUCKET)
     # Every email is sent with it: its events come back as feedback.
     ses_configuration_set: Name = _req(SES_CONFIGURATION_SET)
@@ -230,6 +231,7 @@ class SendEmailSettings(_Sender):
 class SendSmsSettings(_Sender):
     function: ClassVar[str] = "send_sms"
     suppressions_table: Name = _req(SUPPRESSIONS_TABLE)
+    settings_table: Name = _req(SETTINGS_TABLE)  # orgs' own templates (BatchGetItem, only for marked deliveries)
 
 
 class SendWebhookSettings(_Sender, _Http):

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.channels.http import HttpPolicy
 from notify_core.adapters.dynamodb.deliveries_table import DeliveryLog
+from notify_core.adapters.dynamodb.settings_table import SettingsTable
 from notify_core.adapters.dynamodb.suppressions_table import SuppressionsTable
 from notify_core.compose import lambda_handler
 from notify_core.domain.delivery import Outcome
@@ -39,6 +40,8 @@ def sender_handler(
         suppressions=SuppressionsTable(suppressions_table) if suppressions_table else None,
         renderer=Renderer(s.templates_dir, unsubscribe_url=unsubscribe_url),
         max_receives=s.max_receive_count,
+        # Email and SMS may use an org's own template (domain.template_overrides): read per batch, only if marked.
+        templates=SettingsTable(s.settings_table) if getattr(s, "settings_table", None) else None,
         on_dead=on_dead,
     )
     processor = FifoBackoffBatchProcessor(aws("sqs"), base_s=s.retry_base_delay_s, max_s=s.retry_max_delay_s)

@@ -211,6 +211,8 @@ class OrgSettings:
     # Permission -> where its holders go on, when they were read one page at a time (a large audience routes in
     # pages, each its own router invocation): the sort key of the last holder read.
     more_holders: dict[str, str] = field(default_factory=dict)
+    # The org's own templates (``event/channel/locale``, domain.template_overrides): read with the profile.
+    template_overrides: frozenset[str] = frozenset()
 
 
 @dataclass

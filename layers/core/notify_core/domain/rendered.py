@@ -18,6 +18,15 @@ class TemplateRenderError(Exception):
 
 
 @dataclass(frozen=True)
+class OrgSource:
+    """An org's own template (``domain.org_templates``): its name (``org:<event>/<channel>.<locale>``, what the
+    delivery records as its template) and its Jinja source, compiled by the same sandboxed environments as ours."""
+
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Rendered:
     template: str
     parts: dict[str, str]

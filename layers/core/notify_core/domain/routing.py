@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from notify_core.domain import erasure, unsubscribe
+from notify_core.domain import erasure, template_overrides, unsubscribe
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.catalog import (
     ACCOUNT_MANAGER,
@@ -554,6 +554,9 @@ def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> di
             "data": event.detail.data,
         },
     }
+    override = template_overrides.override_for(event.event_type, d.channel, d.locale, settings.template_overrides)
+    if override:
+        message["template_override"] = override  # the org's own template: the sender reads it once per batch
     if d.channel == "sms" and profile and profile.sms_latin:
         message["org"]["sms_latin"] = True  # the SMS is sent in Latin letters (domain.sms_text.transliterate)
     if d.channel == "email" and profile and profile.branding and profile.branding.as_dict():

@@ -27,19 +27,19 @@ import re
 import time
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound, nodes
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, TemplateNotFound, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from notify_core.domain import email_layout, sms_text
-from notify_core.domain.rendered import Rendered, TemplateRenderError
+from notify_core.domain.rendered import OrgSource, Rendered, TemplateRenderError
 
-__all__ = ["Rendered", "Renderer", "TemplateRenderError", "candidates", "context_for", "render"]
+__all__ = ["OrgSource", "Rendered", "Renderer", "TemplateRenderError", "candidates", "context_for", "render"]
 
 BLOCKS = {
     "email": ("subject", "text", "html"),
@@ -278,13 +278,17 @@ class Renderer:
     def render(self, event_type: str, channel: str, locale: str | None, context: dict[str, Any]) -> Rendered:
         return render(event_type, channel, locale, context, self.directory)
 
-    def render_message(self, channel: str, message: dict[str, Any]) -> Rendered:
-        """A queue message's delivery rendered for ``channel`` (what a sender and the in-app writer do)."""
+    def render_message(self, channel: str, message: dict[str, Any], *, source: OrgSource | None = None) -> Rendered:
+        """A queue message's delivery rendered for ``channel`` (what a sender and the in-app writer do); with
+        ``source``, the org's own template (``domain.org_templates``) instead of the platform's file."""
         latin = bool((message.get("org") or {}).get("sms_latin"))
         context = context_for(message)
         if channel == "email" and self.unsubscribe_url is not None:
             context["unsubscribe_url"] = self.unsubscribe_url(message)
-        return render(message["event_type"], channel, message.get("locale"), context, self.directory, sms_latin=latin)
+        return render(
+            message["event_type"], channel, message.get("locale"), context, self.directory, sms_latin=latin,
+            source=source,
+        )  # fmt: skip
 
 
 def render(
@@ -295,11 +299,13 @@ def render(
     directory: str,
     *,
     sms_latin: bool = False,
+    source: OrgSource | None = None,
 ) -> Rendered:
-    """``sms_latin``: the org sends SMS in Latin letters (``sms_text.transliterate``)."""
+    """``sms_latin``: the org sends SMS in Latin letters (``sms_text.transliterate``). ``source``: an org's own
+    template for this event and channel, rendered instead of the platform's file."""
     token = _deadline.set(time.monotonic() + MAX_RENDER_S)
     try:
-        name, parts = _render_blocks(event_type, channel, locale, context, directory)
+        name, parts = _render_blocks(event_type, channel, locale, context, directory, source)
     except TemplateNotFound as exc:
         raise TemplateRenderError(f"no template for {event_type}/{channel}: {exc}") from None
     except TemplateRenderError:
@@ -314,7 +320,8 @@ def render(
         _deadline.reset(token)
     if channel == "sms":
         prepared = sms_text.prepare(parts["text"], latin=sms_latin)
-        parts["text"] = sms_text.fit(prepared, segment_budget(directory, name))
+        budget = source_budget(source.source) if source else segment_budget(directory, name)
+        parts["text"] = sms_text.fit(prepared, budget)
         size = sms_text.measure(parts["text"])
         return Rendered(template=name, parts=parts, sms=size, sms_cut=parts["text"] != prepared)
     parts = _finished(channel, name, parts)
@@ -368,6 +375,15 @@ def segment_budget(directory: str, name: str) -> int:
     plain = _environments(directory)[0]
     assert plain.loader is not None
     source = plain.loader.get_source(plain, name)[0]
+    return _declared_budget(source, name)
+
+
+def source_budget(source: str) -> int:
+    """The segments an org's SMS template declares (the same ``{# segments: N #}`` comment as ours)."""
+    return _declared_budget(source, "the template")
+
+
+def _declared_budget(source: str, name: str) -> int:
     found = _SEGMENTS_DECLARATION.search(source)
     budget = int(found.group(1)) if found else DEFAULT_SMS_SEGMENTS
     if not 1 <= budget <= sms_text.MAX_SEGMENTS:
@@ -375,17 +391,32 @@ def segment_budget(directory: str, name: str) -> int:
     return budget
 
 
+def environment_for(channel: str, directory: str, *, html: bool = False) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment a channel's text blocks (or, ``html``, its HTML blocks) are rendered by."""
+    plain, html_env, slack = _environments(directory)
+    if html or channel == "telegram":
+        return html_env  # Telegram parses the text as HTML: event data must be escaped, as in an email's HTML
+    return slack if channel == "slack" else plain
+
+
+@lru_cache(maxsize=256)
+def _compiled(directory: str, channel: str, html: bool, source: str) -> Template:
+    """An org's template compiled once per container (a batch of its deliveries renders it many times)."""
+    return environment_for(channel, directory, html=html).from_string(source)
+
+
 def _render_blocks(
-    event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str
-) -> tuple[str, dict[str, str]]:
-    plain, html, slack = _environments(directory)
-    if channel == "slack":
-        plain = slack
-    elif channel == "telegram":
-        plain = html  # Telegram parses the text as HTML: event data must be escaped, as in an email's HTML
-    template_plain = plain.select_template(candidates(event_type, channel, locale))
-    name = template_plain.name or ""
-    template_html = html.get_template(name)
+    event_type: str, channel: str, locale: str | None, context: dict[str, Any], directory: str,
+    source: OrgSource | None = None,
+) -> tuple[str, dict[str, str]]:  # fmt: skip
+    if source is not None:
+        name = source.name
+        template_plain = _compiled(directory, channel, False, source.source)
+        template_html = _compiled(directory, channel, True, source.source)
+    else:
+        template_plain = environment_for(channel, directory).select_template(candidates(event_type, channel, locale))
+        name = template_plain.name or ""
+        template_html = environment_for(channel, directory, html=True).get_template(name)
     parts: dict[str, str] = {}
     for block in BLOCKS[channel]:
         template = template_html if block in HTML_BLOCKS else template_plain

@@ -12,7 +12,7 @@ from notify_core.domain.activity import Tally
 from notify_core.domain.delivery import DeliveryRecord, SendResult
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
-from notify_core.domain.rendered import Rendered
+from notify_core.domain.rendered import OrgSource, Rendered
 
 
 class SettingsReader(Protocol):
@@ -157,7 +157,7 @@ class Publisher(Protocol):
 
 
 class Renderer(Protocol):
-    def render_message(self, channel: str, message: dict[str, Any]) -> Rendered: ...
+    def render_message(self, channel: str, message: dict[str, Any], *, source: OrgSource | None = ...) -> Rendered: ...
 
 
 class Channel(Protocol):

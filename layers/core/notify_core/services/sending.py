@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from notify_core.domain import catalog, erasure, unsubscribe, webhook_ping
+from notify_core.domain import catalog, erasure, template_overrides, unsubscribe, webhook_ping
 from notify_core.domain.addresses import mask
 from notify_core.domain.delivery import (
     ATTEMPT,
@@ -46,7 +46,8 @@ from notify_core.domain.errors import (
     TransientDeliveryError,
     UnansweredDeliveryError,
 )
-from notify_core.domain.rendered import TemplateRenderError
+from notify_core.domain.rendered import OrgSource, TemplateRenderError
+from notify_core.domain.template_overrides import OrgTemplate
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import Channel, Renderer, SuppressionList
 
@@ -62,6 +63,12 @@ class OutcomeLog(Protocol):
     def read_many(self, delivery_ids: Sequence[str], *, deadline: float | None = ...) -> dict[str, DeliveryRecord]: ...
 
     def write_outcomes(self, writes: Sequence[OutcomeWrite], *, deadline: float | None = ...) -> None: ...
+
+
+class OrgTemplates(Protocol):
+    """The orgs' own templates (``adapters.dynamodb.settings_table.SettingsTable``): one batched read."""
+
+    def templates_for(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], OrgTemplate]: ...
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ class Batch:
     staged: list[OutcomeWrite] = field(default_factory=list)
     settled: dict[str, Outcome] = field(default_factory=dict)  # delivery id -> its outcome in this batch
     dead: list[tuple[dict[str, Any], Outcome]] = field(default_factory=list)
+    # (org id, override) -> the org's own template, for the messages routing marked ``template_override``
+    templates: dict[tuple[str, str], OrgTemplate] = field(default_factory=dict)
 
 
 class Sender:
@@ -96,6 +105,7 @@ class Sender:
         suppressions: SuppressionList | None,
         renderer: Renderer,
         max_receives: int,
+        templates: OrgTemplates | None = None,
         on_dead: Callable[[dict[str, Any], Outcome], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -105,6 +115,7 @@ class Sender:
         self.log = log
         self.suppressions = suppressions
         self.renderer = renderer
+        self.templates = templates
         self.max_receives = max_receives
         self.on_dead = on_dead
         self.clock = clock
@@ -115,7 +126,10 @@ class Sender:
         messages = [_parse(r.body) for r in received]
         ids = [m["delivery_id"] for m in messages if m]
         records = self.log.read_many(ids, deadline=deadline)
-        return Batch(deadline=deadline, records=records, suppressed=self._suppressed(messages))
+        # Orgs' own templates: one read for the batch, and only when routing said a message uses one.
+        wanted = [(m["org_id"], m["template_override"]) for m in messages if m and m.get("template_override")]
+        templates = self.templates.templates_for(wanted) if wanted and self.templates is not None else {}
+        return Batch(deadline=deadline, records=records, suppressed=self._suppressed(messages), templates=templates)
 
     def close_batch(self, batch: Batch) -> None:
         """Write every outcome of the batch (raises if they could not be written: the invocation must fail)."""
@@ -183,7 +197,7 @@ class Sender:
         log = _log(message)
         try:
             self._check_suppressed(batch, message)
-            rendered = self.renderer.render_message(channel.name, message)
+            rendered = self.renderer.render_message(channel.name, message, source=self._org_source(batch, message))
             result = channel.send(message, rendered)
         except TemplateRenderError as exc:
             return self._failed(log, "template_error", str(exc))
@@ -224,6 +238,13 @@ class Sender:
             sms_segments=result.sms_segments,
             sms_encoding=result.sms_encoding,
         )
+
+    @staticmethod
+    def _org_source(batch: Batch, message: dict[str, Any]) -> OrgSource | None:
+        """The org's template routing chose, as read for this batch. Deleted since routing: the platform's."""
+        override = message.get("template_override")
+        found = batch.templates.get((message["org_id"], override)) if override else None
+        return OrgSource(name=template_overrides.name_of(found.key), source=found.source) if found else None
 
     @staticmethod
     def _check_suppressed(batch: Batch, message: dict[str, Any]) -> None:

@@ -12,6 +12,11 @@ reach that org's contacts and endpoints. Item kinds (sort key):
 - ``PERM#<permission>#<user_id>``  who holds a permission, with the member's addresses copied in, so the
                                    holders of ``invoices:edit`` are one (paged) Query away
 - ``CLIENT#<id>``                  a client account: account manager, caretakers per department, contacts
+- ``TPL#<event>#<channel>#<locale>`` an org's own template (``domain.org_templates``), written by the admin API
+- ``TEMPLATES``                    the index of those (a string set of ``event/channel/locale``): read with the
+                                   profile in the router's one BatchGetItem, so routing learns which deliveries use
+                                   an override without another call. Settings documents neither write nor remove
+                                   these two kinds (``replace_directory`` keeps them).
 
 Resolving an event costs a fixed number of round trips whatever the org's size (each paged): the group's
 subscriptions and the permission holders (Queries), then the profile, contacts, endpoints, client and related
@@ -35,9 +40,14 @@ from pynamodb.attributes import (
     DiscriminatorAttribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from notify_core.adapters.dynamodb.binding import endpoint
 from notify_core.domain import activity
@@ -56,6 +66,7 @@ from notify_core.domain.org_settings import (
 )
 from notify_core.domain.publishers import Publishers
 from notify_core.domain.quiet_hours import DEFAULT_END, DEFAULT_START
+from notify_core.domain.template_overrides import INDEX_SK, OrgTemplate
 
 ORG_SK = "ORG"
 
@@ -82,6 +93,19 @@ def grant_sk(permission: str, user_id: str) -> str:
 
 def client_sk(client_id: str) -> str:
     return f"CLIENT#{client_id}"
+
+
+TEMPLATE_PREFIX = "TPL#"
+
+
+def template_sk(override: str) -> str:
+    """``payment.paid/email/ru`` -> ``TPL#payment.paid#email#ru``."""
+    return TEMPLATE_PREFIX + override.replace("/", "#")
+
+
+def _kept_by_documents(sk: str) -> bool:
+    """Items a settings document does not hold, so its apply neither rewrites nor deletes them."""
+    return sk == INDEX_SK or sk.startswith(TEMPLATE_PREFIX)
 
 
 def _as_dict(value: object) -> dict[str, Any]:
@@ -215,10 +239,29 @@ class _Models:
             caretakers: MapAttribute[str, Any] = MapAttribute(default=dict)
             contact_ids = ListAttribute(of=UnicodeAttribute, default=list)
 
+        class TemplateItem(SettingsItem, discriminator="template"):
+            event_type = UnicodeAttribute()
+            channel = UnicodeAttribute()
+            locale = UnicodeAttribute()
+            source = UnicodeAttribute()
+            version = NumberAttribute(default=1)
+            updated_at = UnicodeAttribute(null=True)
+            updated_by = UnicodeAttribute(null=True)
+
+        class TemplateIndexItem(SettingsItem, discriminator="template_index"):
+            overrides = UnicodeSetAttribute(null=True)  # event/channel/locale; ADD and DELETE keep it exact
+
         self.Item = SettingsItem
+        self.Template, self.TemplateIndex = TemplateItem, TemplateIndexItem
         self.EmailAddress, self.PhoneNumber = EmailAddress, PhoneNumber
         self.Profile, self.Contact, self.Endpoint = ProfileItem, ContactItem, EndpointItem
         self.Subscription, self.Member, self.Grant, self.Client = SubscriptionItem, MemberItem, GrantItem, ClientItem
+
+
+def _connection(m: _Models) -> Connection:
+    """The models' own connection (region, endpoint), for a transaction over two of their items."""
+    connection: Connection = m.Item._get_connection().connection  # PynamoDB has no public accessor
+    return connection
 
 
 @cache
@@ -263,7 +306,7 @@ class SettingsTable:
         for sub in settings.subscriptions:
             for channel, ids in sub.channels.items():
                 (endpoint_ids if channel == "webhook" else contact_ids).update(ids)
-        keys = [(org_id, ORG_SK)]
+        keys = [(org_id, ORG_SK), (org_id, INDEX_SK)]  # the org's template overrides: same call, no extra trip
         keys += [(org_id, contact_sk(c)) for c in sorted(contact_ids)]
         keys += [(org_id, endpoint_sk(e)) for e in sorted(endpoint_ids)]
         keys += [(org_id, member_sk(u)) for u in sorted(set(member_ids))]
@@ -284,7 +327,7 @@ class SettingsTable:
             raise ValueError(f"{after!r} is not a position among the holders of {perm!r}")
         settings = OrgSettings(org_id=org_id, profile=None)
         self._holders(settings, perm, after=after, limit=limit)
-        self._collect(settings, self._batch_get([(org_id, ORG_SK)]))
+        self._collect(settings, self._batch_get([(org_id, ORG_SK), (org_id, INDEX_SK)]))
         return settings
 
     def _holders(self, settings: OrgSettings, perm: str, *, after: str | None, limit: int | None) -> None:
@@ -345,7 +388,7 @@ class SettingsTable:
         """Make the org's items exactly the directory's: (items written, stale items deleted)."""
         items = self._items(directory)
         keep = {i.sk for i in items}
-        stale = [i for i in self.m.Item.query(directory.org_id) if i.sk not in keep]
+        stale = [i for i in self.m.Item.query(directory.org_id) if i.sk not in keep and not _kept_by_documents(i.sk)]
         with self.m.Item.batch_write() as batch:
             for item in items:
                 batch.save(item)
@@ -529,7 +572,75 @@ class SettingsTable:
                 caretakers=_tuples(item.caretakers),
                 contact_ids=_strs(item.contact_ids),
             )
+        if isinstance(item, m.Template):
+            return self._template(item)
+        if isinstance(item, m.TemplateIndex):
+            return frozenset(_strs(item.overrides))
         raise ValueError(f"unknown settings item kind {type(item).__name__}")
+
+    @staticmethod
+    def _template(item: Any) -> OrgTemplate:
+        return OrgTemplate(
+            org_id=item.org_id,
+            event_type=item.event_type,
+            channel=item.channel,
+            locale=item.locale,
+            source=item.source,
+            version=int(item.version or 1),
+            updated_at=item.updated_at,
+            updated_by=item.updated_by,
+        )
+
+    # ----------------------------------------------------------------------------------- the org's templates
+    def templates(self, org_id: str) -> list[OrgTemplate]:
+        """The org's own templates, by key (one paged Query under the org's partition)."""
+        return [self._template(i) for i in self._query(org_id, TEMPLATE_PREFIX) if isinstance(i, self.m.Template)]
+
+    def template(self, org_id: str, override: str) -> OrgTemplate | None:
+        try:
+            item = self.m.Item.get(org_id, template_sk(override), consistent_read=True)
+        except self.m.Item.DoesNotExist:
+            return None
+        return self._template(item) if isinstance(item, self.m.Template) else None
+
+    def templates_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], OrgTemplate]:
+        """(org id, override) -> the template, for a sender's batch: one BatchGetItem (each key names its org)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        found = self._batch_get([(org, template_sk(o)) for org, o in wanted])
+        values = [self._template(i) for i in found if isinstance(i, self.m.Template)]
+        return {(t.org_id, t.key): t for t in values}
+
+    def put_template(self, t: OrgTemplate) -> None:
+        """Store the template and name it in the org's index, in one transaction (routing never sees one without
+        the other)."""
+        m = self.m
+        item = m.Template(
+            org_id=t.org_id, sk=template_sk(t.key), event_type=t.event_type, channel=t.channel, locale=t.locale,
+            source=t.source, version=t.version, updated_at=t.updated_at, updated_by=t.updated_by,
+        )  # fmt: skip
+        index = m.TemplateIndex(org_id=t.org_id, sk=INDEX_SK)
+        with TransactWrite(connection=_connection(m)) as tx:
+            tx.save(item)
+            tx.update(
+                index, actions=[m.TemplateIndex.overrides.add({t.key}), m.TemplateIndex.kind.set(m.TemplateIndex)]
+            )
+
+    def delete_template(self, org_id: str, override: str) -> bool:
+        """Remove it and its name from the index; False when the org has no such template."""
+        m = self.m
+        try:
+            with TransactWrite(connection=_connection(m)) as tx:
+                tx.delete(m.Template(org_id=org_id, sk=template_sk(override)), condition=m.Item.sk.exists())
+                tx.update(
+                    m.TemplateIndex(org_id=org_id, sk=INDEX_SK), actions=[m.TemplateIndex.overrides.delete({override})]
+                )
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
 
     def _collect(self, settings: OrgSettings, items: Iterable[Any]) -> None:
         for item in items:
@@ -544,6 +655,8 @@ class SettingsTable:
                 settings.members[value.user_id] = value
             elif isinstance(value, Client):
                 settings.client = value
+            elif isinstance(value, frozenset):
+                settings.template_overrides = value
 
     def _query(self, org_id: str, prefix: str) -> list[Any]:
         # One call per 1 MB page: a permission held by 10,000 members is a couple of pages.
