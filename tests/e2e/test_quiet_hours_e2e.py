@@ -296,3 +296,19 @@ def test_a_recipient_carried_on_the_event_is_held_by_their_own_time_zone(notify_
     )  # an unknown zone fails that recipient alone
     rt.advance(hours=2, minutes=1)
     assert len(rt.outbox().sms_to(AMY_PHONE)) == 1
+
+
+def test_a_stop_sent_during_the_night_stops_the_held_sms(shop):
+    move_to(shop, time(10, 0))
+    order_ready(shop, "1", "c1")  # by day: sent, and Jan can answer it
+    [first] = sms_log(shop, JAN_PHONE)
+    move_to(shop, time(23, 0))
+    order_ready(shop, "2", "c1")
+    held = [d for d in sms_log(shop, JAN_PHONE) if d["status"] == "held"]
+    assert len(held) == 1
+    shop.publish_sms_inbound(JAN_PHONE, "STOP", previous_published_message_id=first["provider_message_id"])
+    shop.wait_idle()
+    move_to(shop, time(8, 30))
+    assert len(shop.outbox().sms_to(JAN_PHONE)) == 1  # only the daytime one
+    [stopped] = [d for d in sms_log(shop, JAN_PHONE) if d["delivery_id"] == held[0]["delivery_id"]]
+    assert (stopped["status"], stopped["error_code"]) == ("failed", "opted_out")  # the sender checks at send time
