@@ -76,7 +76,9 @@ class NotifyStack(Stack):
             )
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
-        self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
+        self.alarms = DeadLetterAlarms(
+            self, "Alarms", queues=self._final_stops(), state_machines=self.state_machines.machines
+        )
 
         CfnOutput(self, "BusName", value=self.routing.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)

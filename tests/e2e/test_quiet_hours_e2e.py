@@ -254,3 +254,61 @@ def test_an_overdue_notice_lands_at_the_start_of_the_orgs_business_day(notify_ru
     assert not [e for e in rt.outbox().emails_to(owner) if "overdue" in e.subject.lower()]
     rt.advance(minutes=2)
     assert [e for e in rt.outbox().emails_to(owner) if "overdue" in e.subject.lower()]
+
+
+def test_a_recipient_carried_on_the_event_is_held_by_their_own_time_zone(notify_runtime):
+    rt = notify_runtime
+    rt.clock.quiet_hours = True
+    rt.apply_settings(
+        {"org_id": "ergo", "name": "Ergo", "time_zone": "Europe/Warsaw", "buyer_channels": {"invoice.issued": ["sms"]}}
+    )
+    move_to(rt, time(12, 0))  # noon in Warsaw: 06:00 in New York
+    buyers = [
+        {"name": "Amy", "phone": AMY_PHONE, "channels": ["sms"], "time_zone": "America/New_York"},
+        {"name": "Jan", "phone": JAN_PHONE, "channels": ["sms"]},  # no zone of his own: the org's
+        {"name": "Bad", "phone": "+48601234567", "channels": ["sms"], "time_zone": "Mars/Olympus"},
+    ]
+    invoice = {"amount": "10.00", "currency": "EUR", "invoice_number": "INV-1"}
+    detail = {  # the buyers ride on the event itself, beside its data
+        "org_id": "ergo",
+        "event_id": "inv-2",
+        "occurred_at": rt.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "subject": {"type": "invoice", "id": "invoice-2"},
+        "data": invoice,
+        "recipients": buyers,
+    }
+    entry = {
+        "Source": "invoicing",
+        "DetailType": "invoice.issued",
+        "Detail": json.dumps(detail),
+        "EventBusName": wiring.BUS_NAME,
+    }
+    events = boto3.client("events", endpoint_url=rt.endpoint_url, region_name=rt.region)
+    assert not events.put_events(Entries=[entry]).get("FailedEntryCount")
+    rt.wait_idle()
+    out = rt.outbox()
+    assert out.sms_to(JAN_PHONE) and not out.sms_to(AMY_PHONE)  # Warsaw is open, New York is not
+    by_address = {d["address"]: d for d in rt.deliveries() if d["event_id"] == "inv-2"}
+    assert by_address[AMY_PHONE]["status"] == "held"
+    assert (by_address["+48601234567"]["status"], by_address["+48601234567"]["error_code"]) == (
+        "failed",
+        "invalid_recipient",
+    )  # an unknown zone fails that recipient alone
+    rt.advance(hours=2, minutes=1)
+    assert len(rt.outbox().sms_to(AMY_PHONE)) == 1
+
+
+def test_a_stop_sent_during_the_night_stops_the_held_sms(shop):
+    move_to(shop, time(10, 0))
+    order_ready(shop, "1", "c1")  # by day: sent, and Jan can answer it
+    [first] = sms_log(shop, JAN_PHONE)
+    move_to(shop, time(23, 0))
+    order_ready(shop, "2", "c1")
+    held = [d for d in sms_log(shop, JAN_PHONE) if d["status"] == "held"]
+    assert len(held) == 1
+    shop.publish_sms_inbound(JAN_PHONE, "STOP", previous_published_message_id=first["provider_message_id"])
+    shop.wait_idle()
+    move_to(shop, time(8, 30))
+    assert len(shop.outbox().sms_to(JAN_PHONE)) == 1  # only the daytime one
+    [stopped] = [d for d in sms_log(shop, JAN_PHONE) if d["delivery_id"] == held[0]["delivery_id"]]
+    assert (stopped["status"], stopped["error_code"]) == ("failed", "opted_out")  # the sender checks at send time

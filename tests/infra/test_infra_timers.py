@@ -132,3 +132,21 @@ def test_the_timer_rule_takes_the_products_timer_events_to_the_timers_queue(temp
     assert rule["EventPattern"]["source"] == [{"anything-but": [wiring.PLATFORM_SOURCE]}]
     [target] = rule["Targets"]
     assert "TimersQueue" in json.dumps(target["Arn"]) or "timers" in json.dumps(target["Arn"]).lower()
+
+
+def test_failed_executions_are_alarmed(template):
+    """A release whose task failed all its retries leaves an SMS held, a reminder unsent: someone must hear of it."""
+    [machine_id] = _resources(template, "AWS::StepFunctions::StateMachine")
+    alarms = [
+        a["Properties"]
+        for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Namespace") == "AWS/States"
+    ]
+    [alarm] = alarms
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "ExecutionsFailed",
+        0,
+        "GreaterThanThreshold",
+    )
+    assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine_id}}]
+    assert alarm["AlarmActions"] and alarm["OKActions"]
