@@ -32,6 +32,7 @@ TARGETS = {
             "sms_inbound",
             "timers",
             "remind",
+            "schedules",
             "api",
         )
     },

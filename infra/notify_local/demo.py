@@ -24,6 +24,7 @@ from notify_local.runtime import LocalRuntime, Outbox
 SETTINGS = Path(__file__).parent / "demo" / "hutki.yaml"
 SHOP_SETTINGS = Path(__file__).parent / "demo" / "serwis.yaml"
 FIRM_SETTINGS = Path(__file__).parent / "demo" / "rossi.yaml"
+OFFICE_SETTINGS = Path(__file__).parent / "demo" / "biuro.yaml"
 ORG = "hutki-demo"
 LOG = Path(".notify-local") / "demo-handlers.log"
 # The invoice document the invoicing service uploads under its org's prefix before publishing the event.
@@ -262,6 +263,7 @@ def timers(rt: LocalRuntime) -> int:
     )
     print(f"  Step Functions: {len(steps)} executions, {transitions} state transitions for {item.sent} reminders")
     problems = _appointment_and_overdue(rt, bus)
+    problems += _activity_reports(rt, bus)
     got = emails()
     expected = [
         'Please sign "Engagement letter 2026.pdf"',
@@ -326,6 +328,45 @@ def _appointment_and_overdue(rt: LocalRuntime, bus: Any) -> list[str]:
     if not any("77" in s and "overdue" in s.lower() for s in subjects):
         problems.append(f"no overdue notice among {subjects}")
     return problems
+
+
+def _activity_reports(rt: LocalRuntime, bus: Any) -> list[str]:
+    """An accounting office's invoice approvals counted as they are routed, and the next morning's reports (README
+    "Activity reports and schedules"), sent by the hourly tick on the moved clock."""
+    import json
+
+    from notify_core.domain import activity
+
+    office = rt.apply_settings(OFFICE_SETTINGS.read_text())
+    zone = "Europe/Warsaw"
+    print(f"\nACTIVITY REPORTS: {OFFICE_SETTINGS.name}, org {office.org_id}; daily reports at 08:00 {zone}")
+    for n, (user, name) in enumerate([("u-anna", "Anna Nowak")] * 3 + [("u-piotr", "Piotr Lis")]):
+        detail = {
+            "org_id": office.org_id,
+            "event_id": f"approval-{n}",
+            "occurred_at": rt.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "subject": {"type": "invoice", "id": f"fv-{n}"},
+            "data": {"invoice_number": f"FV {n + 1}/2026", "approved_by": user, "approved_by_name": name},
+        }
+        entry = {"Source": "mobevo", "DetailType": "invoice.approved", "Detail": json.dumps(detail)}
+        assert bus.put_events(Entries=[{**entry, "EventBusName": wiring.BUS_NAME}])["FailedEntryCount"] == 0
+    rt.wait_idle(timeout_s=60)
+    today = activity.local_day(rt.now(), zone)
+    print(f"  {rt.now():%Y-%m-%d %H:%M}  published 4 invoice.approved (Anna 3, Piotr 1) on {today} in Warsaw")
+    before = len(rt.outbox().emails)
+    at = activity.report_instant(today + timedelta(days=1), 8, zone)
+    rt.advance(seconds=(at - rt.now()).total_seconds() + 60)
+    # The reports of the office's today (a summary of the day before the demo started may come first: a quiet day).
+    new = [e for e in rt.outbox().emails[before:] if "Team" not in e.subject or f"{today}" in e.subject]
+    for e in new:
+        print(f"  {rt.now():%Y-%m-%d %H:%M}  email to {', '.join(e.to)}: {e.subject}")
+    subjects = {e.to[0]: e.subject for e in new if "daily" in e.subject}
+    expected = {
+        "anna.nowak@biuro.example": "Your daily activity: 3 invoices approved",
+        "piotr.lis@biuro.example": "Your daily activity: 1 invoice approved",
+        "wlasciciel@biuro.example": f"Team daily summary ({today}): 4 invoices approved",
+    }
+    return [] if subjects == expected else [f"the activity reports were {subjects}, not {expected}"]
 
 
 def report(rt: LocalRuntime) -> int:

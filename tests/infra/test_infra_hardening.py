@@ -72,12 +72,16 @@ def test_platform_functions_may_put_only_platform_events(synth: Synth, fn: wirin
         "events:source": [wiring.PLATFORM_SOURCE],
         "events:detail-type": sorted(fn.access.platform_events),
     }
-    # The webhook sender its alert only; the timer functions the reminders (a reminder is its start event again).
+    # The webhook sender its alert only; the timer functions the reminders (a reminder is its start event again); the
+    # report tick the activity reports.
     timers = sorted(
         {*reminders.REMINDER_EVENT_TYPES, "appointment.reminder", "invoice.overdue", "invoice.expiring"}
         | {"bill.overdue", "cheque.due"}
     )
-    expected = ["url_notification.failed"] if fn.key == "send_webhook" else timers
+    expected = {
+        "send_webhook": ["url_notification.failed"],
+        "schedules": ["activity.summary", "user.activity"],
+    }.get(fn.key, timers)
     assert sorted(fn.access.platform_events) == expected
     assert set(fn.access.platform_events) <= wiring.PLATFORM_EVENT_TYPES
     assert statement["Condition"]["Null"] == {"events:source": "false", "events:detail-type": "false"}

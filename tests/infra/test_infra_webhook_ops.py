@@ -15,9 +15,9 @@ PSEUDO = {"AWS::AccountId", "AWS::Partition", "AWS::Region"}
 
 def test_only_the_alerting_function_may_put_events_and_only_on_the_platform_bus(synth: Synth) -> None:
     # The webhook sender announces an endpoint's dead deliveries itself; the dead-letter function only settles.
-    # The timer functions publish reminders and resends (README "Timers").
+    # The timer functions publish reminders and resends (README "Timers"); the report tick, the activity reports.
     alerting = {f.key for f in wiring.FUNCTIONS if f.access.events_put}
-    assert alerting == {"send_webhook", "timers", "remind"}
+    assert alerting == {"send_webhook", "timers", "remind", "schedules"}
     (bus,) = synth.of_type("AWS::Events::EventBus")
     for fn in wiring.FUNCTIONS:
         statements = synth.statements(fn.key)
