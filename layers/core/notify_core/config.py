@@ -282,7 +282,7 @@ class RemindSettings(_Timers):
     function: ClassVar[str] = "remind"
 
 
-class ApiSettings(_DeliveryLog):
+class ApiSettings(_Templates, _DeliveryLog):
     """The admin API (``functions/api``): the org's directory, the delivery log and replay, inboxes, the user-level
     email switch, the routing records (quarantine), and where secrets of an imported document go."""
 

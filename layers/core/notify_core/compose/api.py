@@ -29,6 +29,7 @@ from notify_core.handlers.api.app import PUBLIC_PREFIX, build_app
 from notify_core.handlers.entry import Handler
 from notify_core.observability import metrics
 from notify_core.services.admin_api import AdminApi
+from notify_core.services.org_templates import TemplatesAdmin
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
@@ -51,6 +52,15 @@ def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
         users=UsersTable(s.users_table),
         quarantine=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
         reports=Reports(deliveries),
+    )
+
+
+def templates_service(s: ApiSettings, aws: AwsClients | None = None) -> TemplatesAdmin:
+    aws = aws or AwsClients()
+    return TemplatesAdmin(
+        store=SettingsTable(s.settings_table),
+        queues=DeliveryQueues(aws("sqs"), s.delivery_queue_urls()),
+        templates_dir=s.templates_dir,
     )
 
 
@@ -104,6 +114,7 @@ def build(env: Env) -> Handler:
     s = ApiSettings.from_env(env)
     aws = AwsClients()
     api = service(s, aws)
+    templates = templates_service(s, aws)
     unsubscriber = Unsubscriber(
         store=SuppressionsTable(s.suppressions_table),
         users=UsersTable(s.users_table),
@@ -120,7 +131,7 @@ def build(env: Env) -> Handler:
         problem = _unreadable_json(event)
         if problem:
             return _refuse(400, "invalid", "the request is not valid", [{"field": "body", "message": problem}])
-        app.append_context(api=api, unsubscriber=unsubscriber)
+        app.append_context(api=api, unsubscriber=unsubscriber, templates=templates)
         response = app.resolve(event, context)
         # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.
         metrics.add_metric(name=f"api_{str(response.get('statusCode', 500))[0]}xx", unit=MetricUnit.Count, value=1)
