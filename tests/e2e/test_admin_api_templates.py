@@ -189,3 +189,32 @@ def test_a_test_send_reaches_the_callers_own_address_through_the_sender(orgs):
     assert rt.api_client(READER).post(TEMPLATE.format(org=OWN, channel="email") + "/test", {}).status == 403
     sms = admin.post(TEMPLATE.format(org=OWN, channel="sms") + "/test", {})
     assert sms.status == 400 and sms.json()["fields"][0]["field"] == "path.channel"
+
+
+def test_the_cli_lists_saves_previews_and_deletes_templates(orgs, capsys, tmp_path):
+    from notify_local import cli
+
+    rt = orgs
+    server = rt.api_server or rt.start_api(port=0)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(["api", "--url", server.url, "--token", rt.token(ADMIN), "templates", *argv])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    target = (OWN, "payment.paid", "sms", "ru")
+    assert f"{OWN} uses the platform's templates only\n" in run("list", OWN)[1]  # (metrics lines share stdout)
+    source = tmp_path / "sms.j2"
+    source.write_text(RU_SMS, encoding="utf-8")
+    code, out, _ = run("put", *target, str(source))
+    assert code == 0 and "saved payment.paid / sms / ru: version 1\n" in out
+    code, out, _ = run("list", OWN)
+    assert "payment.paid  sms      ru      1" in out
+    assert RU_SMS + "\n" in run("get", *target)[1]
+    code, out, _ = run("preview", *target)
+    assert "segments: 1 (ucs2)" in out and f"Org {OWN}: оплата 120.50 BYN зачислена" in out
+    source.write_text("{% block text %}{{ data.nope }}{% endblock %}", encoding="utf-8")
+    code, _, err = run("put", *target, str(source))
+    assert code == 2 and "unknown variable 'data.nope'" in err
+    assert run("delete", *target)[0] == 0
+    assert "platform's templates only" in run("list", OWN)[1]
