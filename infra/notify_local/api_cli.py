@@ -295,7 +295,7 @@ def add_commands(sub: Any, command: Any, default_local: str) -> None:
         ("get", "one template's source (its etag on stderr)", cmd_templates_get),
         ("put", "save a template from a file (checked: 400 names why)", cmd_templates_put),
         ("delete", "remove it: the platform's template again", cmd_templates_delete),
-        ("preview", "render it (the saved, a file's or the platform's) with the example or --data", cmd_templates_preview),
+        ("preview", "render it (saved, --file or the platform's) with the example or --data", cmd_templates_preview),
     ):
         t = command(tpl, name, summary, fn)
         for arg in ("org_id", "event_type", "channel", "locale"):
