@@ -157,3 +157,18 @@ def test_the_sender_reads_marked_templates_once_per_batch_and_nothing_otherwise(
     assert renderer.sources[:3] == [None, None, None]
     assert renderer.sources[3:5] == [OrgSource("org:payment.paid/email.ru", "SOURCE-A")] * 2
     assert renderer.sources[5] is None  # the platform's template
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["notify_core.domain.routing", "notify_core.domain.template_overrides", "notify_core.compose.api"],
+)
+def test_the_router_and_the_api_do_not_load_jinja2_for_org_templates(module):
+    """The router decides which override a delivery uses without Jinja2, and the API loads it on its first templates
+    call, not on its cold start (``services.org_templates._checks``)."""
+    import subprocess
+    import sys
+
+    code = f"import sys; import {module}; print('jinja2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
