@@ -80,6 +80,7 @@ bench: setup
 	BENCH_FANOUT=10000 $(PY) scripts/bench_fanout.py
 	$(PY) scripts/bench_fuzz.py
 	$(PY) scripts/bench_timers.py
+	$(PY) scripts/bench_reports.py
 
 # One event to 100,000 holders, in pages of 1,000: an invocation a page (tens of minutes on moto).
 bench-fanout: setup

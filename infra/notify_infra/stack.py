@@ -14,6 +14,7 @@ from notify_infra.constructs import Buckets, DeadLetterAlarms, EventRouting, Fun
 from notify_infra.constructs.admin_api import AdminApi
 from notify_infra.constructs.bus import PUBLISHERS_CONTEXT_KEY, publishers_from_context
 from notify_infra.constructs.feedback import EmailFeedback
+from notify_infra.constructs.schedules import Schedules
 from notify_infra.constructs.sending_identities import CONTEXT_KEY as SENDING_DOMAINS_CONTEXT_KEY
 from notify_infra.constructs.sending_identities import SendingIdentities, domains_from_context
 from notify_infra.constructs.sms_feedback import SmsDeliveryStatus, SmsInbound
@@ -62,6 +63,8 @@ class NotifyStack(Stack):
         )
         # Reminder steps: the ASL the local runtime executes, invoking the remind function.
         self.state_machines = StateMachines(self, "StateMachines", functions=self.functions.functions)
+        # The platform-wide tick (EventBridge Scheduler), invoking the schedules function: the activity reports.
+        self.schedules = Schedules(self, "Schedules", functions=self.functions.functions)
         # The admin API in front of the api function (Cognito user pool, JWT authorizer, throttling, access logs).
         self.admin_api = AdminApi(self, "AdminApi", function=self.functions.functions[wiring.HTTP_API.function])
         # One-click unsubscribe links point at this API's public route, unless the deployment names another URL
@@ -73,7 +76,9 @@ class NotifyStack(Stack):
             )
         # SES refuses a send naming a configuration set that does not exist yet.
         self.functions.functions["send_email"].node.add_dependency(self.feedback.configuration_set)
-        self.alarms = DeadLetterAlarms(self, "Alarms", queues=self._final_stops())
+        self.alarms = DeadLetterAlarms(
+            self, "Alarms", queues=self._final_stops(), state_machines=self.state_machines.machines
+        )
 
         CfnOutput(self, "BusName", value=self.routing.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)

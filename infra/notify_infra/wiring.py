@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from notify_core import config as env_names
 from notify_core.config import FUNCTION_SETTINGS, FunctionSettings
-from notify_core.domain import appointments, due_dates, reminders
+from notify_core.domain import activity, appointments, due_dates, reminders
 
 BUS_NAME = env_names.DEFAULT_BUS_NAME
 # Events the platform publishes itself (reminders, alerts) use this source; they are routed too. Its functions may
@@ -175,6 +175,8 @@ class Access:
     buckets_read: tuple[str, ...] = ()  # s3:GetObject (HeadObject rides on it) on the bucket's objects, nothing else
     # states:StartExecution and states:StopExecution on these state machines' executions (reminder steps)
     state_machines: tuple[str, ...] = ()
+    # states:StartExecution alone on these state machines (the router holding an SMS for quiet hours: it never stops)
+    state_machines_start: tuple[str, ...] = ()
     # ssm:PutParameter (and GetParameter without decryption: "does a secret exist?") under these paths: the admin
     # API stores an imported document's secrets there; it never reads one back.
     ssm_write_prefixes: tuple[str, ...] = ()
@@ -205,6 +207,30 @@ class StateMachine:
         for placeholder, key in self.invokes.items():
             text = text.replace("${" + placeholder + "}", function_arn(key))
         return text
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A recurring EventBridge Scheduler schedule invoking a function of the wiring (the stack deploys it; the local
+    runtime fires it on its clock: moto's Scheduler stores schedules but never fires them)."""
+
+    key: str  # the physical name is notify-<key>
+    function: str
+    every_minutes: int  # rate(...) in the stack; locally the ticks fall on multiples of it from midnight UTC
+    purpose: str = ""
+    # The scheduled time reaches the function in its input (Scheduler's context attribute), for its logs.
+    input: str = '{"scheduled_time": "<aws.scheduler.scheduled-time>"}'
+
+    @property
+    def name(self) -> str:
+        return f"notify-{self.key}"
+
+    @property
+    def expression(self) -> str:
+        """On the hour (or its fractions) rather than rate(): every org's report instant is on a whole hour."""
+        if self.every_minutes >= 60:
+            return f"cron(0 */{self.every_minutes // 60} * * ? *)" if self.every_minutes > 60 else "cron(0 * * * ? *)"
+        return f"cron(0/{self.every_minutes} * * * ? *)"
 
 
 @dataclass(frozen=True)
@@ -257,6 +283,11 @@ TABLES: tuple[Table, ...] = (
         env=env_names.SETTINGS_TABLE,
         partition_key=("org_id", "S"),
         sort_key=("sk", "S"),
+        indexes=(
+            # The orgs with activity reports, by their next report instant (sparse: only profiles with reports carry
+            # reports_key): the report tick's one Query for the orgs due, never a Scan of all orgs.
+            Index("reports_due", ("reports_key", "S"), ("reports_due_at", "S"), projection="KEYS_ONLY"),
+        ),
         purpose="per-org settings: profile, contacts, webhook endpoints, subscriptions",
     ),
     Table(
@@ -317,6 +348,15 @@ TABLES: tuple[Table, ...] = (
         sort_key=("item_key", "S"),  # <item type>#<item id>: an org's pending items are one Query
         ttl_attribute="expires_at",
         purpose="pending items (awaiting a client's action), their reminder series and audit trail",
+    ),
+    Table(
+        key="activity",
+        env=env_names.ACTIVITY_TABLE,
+        partition_key=("org_id", "S"),
+        sort_key=("sk", "S"),  # d#<YYYY-MM-DD>#<user_id>: a period of an org's days is one key range
+        ttl_attribute="expires_at",
+        purpose="activity counters of the reports: one item per org, local day and user, one UpdateItem ADD per "
+        "counted event",
     ),
     Table(
         key="idempotency",
@@ -453,6 +493,17 @@ STATE_MACHINES: tuple[StateMachine, ...] = (
     ),
 )
 
+# The platform-wide tick (README "Activity reports and schedules"): one schedule for every org, rather than a schedule
+# per org: each org's report instant sits in the settings table's reports_due index, which the tick reads.
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(
+        key="tick",
+        function="schedules",
+        every_minutes=60,
+        purpose="hourly: the activity reports whose local hour has come, for every org at once",
+    ),
+)
+
 # Who may put events on the bus (the bus policy). Empty: the deployment's own account, through IAM, as before; any
 # publisher listed here (or in the CDK context "publishers": [{"principal": ..., "sources": [...]}]) may publish with
 # its sources only, and once one is listed no other principal may publish at all. The platform's functions may
@@ -559,8 +610,11 @@ FUNCTIONS: tuple[Function, ...] = (
         access=Access(
             tables_read=("settings", "users", "suppressions"),
             tables_write=("deliveries", "idempotency", "inbox", "routing"),
+            tables_update=("activity",),  # one UpdateItem ADD per counted event (README "Activity reports")
             # events: the later pages of a large audience, each routed by an invocation of its own
             queues_send=("email", "sms", "webhook", "chat", "quarantine", "events"),
+            # quiet hours: an SMS held at night waits on a reminder-step execution (StartExecution only)
+            state_machines_start=("reminders",),
         ),
         env=dict(RETRY_ENV),  # and PUBLISHERS_REQUIRED, from the deployment (PUBLISHERS_REQUIRED below)
         memory_mb=512,
@@ -738,11 +792,30 @@ FUNCTIONS += (
         "even for a large firm; 2 keep up, and a burst (a bulk re-request) queues.",
     ),
     Function(
+        key="schedules",
+        purpose="the platform-wide tick: publish the activity reports that fell due (user.activity, activity.summary)",
+        sources=(),
+        access=Access(
+            # The profiles and their reports_due index; the activity counters. Moving an org on is one UpdateItem.
+            tables_read=("settings", "activity"),
+            tables_update=("settings",),
+            events_put=True,
+            platform_events=activity.REPORT_EVENT_TYPES,
+        ),
+        timeout_s=300,
+        max_concurrency=1,
+        concurrency_reason="Invoked by the one hourly schedule: one copy at a time, so a late tick and the next one "
+        "never race over the same orgs (a throttled invocation is retried by Scheduler, and what stays due is "
+        "found by the next tick).",
+    ),
+    Function(
         key="remind",
-        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step",
+        purpose="one step of a reminder series: send the reminder if the item is still pending, start the next step; "
+        "and the end of a held SMS's quiet hours: its message goes on the SMS queue",
         sources=(),
         access=Access(
             tables_write=("items",),
+            queues_send=("sms",),
             events_put=True,
             platform_events=PLATFORM_TIMER_EVENTS,
             state_machines=("reminders",),
@@ -896,6 +969,6 @@ def function_env_names(fn: Function) -> dict[str, str]:
         names[queue(key).env] = f"queue:{key}"
     for key in a.buckets_read:
         names[bucket(key).env] = f"bucket:{key}"
-    for key in a.state_machines:
+    for key in {*a.state_machines, *a.state_machines_start}:
         names[state_machine(key).env] = f"state_machine:{key}"
     return names

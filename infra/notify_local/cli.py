@@ -97,6 +97,7 @@ def _admin(args: argparse.Namespace):
         ("users_table", config.USERS_TABLE),
         ("routing_table", config.ROUTING_TABLE),
         ("items_table", config.ITEMS_TABLE),
+        ("inbox_table", config.INBOX_TABLE),
     ):
         if value := getattr(args, option, None):
             env[name] = value
@@ -486,6 +487,19 @@ def cmd_sms_opt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from notify_core.domain import erasure
+
+    eraser = _admin(args).eraser
+    try:
+        subject = eraser.subject(args.org_id, email=args.email, phone=args.phone, user_id=args.user)
+        report = eraser.erase(args.org_id, subject)
+    except (erasure.InvalidSubject, erasure.LastAdmin) as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(report.as_dict(), indent=2))
+    return 0
+
+
 def cmd_users_email(args: argparse.Namespace) -> int:
     enabled = args.action == "email-on"
     _admin(args).users.set_email_enabled(args.user_id, enabled)
@@ -666,6 +680,20 @@ def build_parser() -> argparse.ArgumentParser:
     from notify_local import api_cli
 
     api_cli.add_commands(sub, command, DEFAULT_LOCAL)
+
+    er = command(
+        sub,
+        "erase",
+        "forget a person in one org: settings, delivery log, inbox; their addresses stay suppressed as hashes",
+        cmd_erase,
+        epilog="example: notify erase hutki-demo --email anna@hutki.example --local",
+    )
+    er.add_argument("org_id")
+    who = er.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email", help="an email address")
+    who.add_argument("--phone", help="E.164, or national in the org's default region")
+    who.add_argument("--user", help="a member's user id")
+    _target_options(er, "settings", "deliveries", "suppressions", "inbox")
 
     users = sub.add_parser("users", help="user-level settings that span every org").add_subparsers(
         dest="action", required=True, metavar="ACTION"

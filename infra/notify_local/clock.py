@@ -34,6 +34,9 @@ class LocalClock:
         self.offset = timedelta()
         self._changed = threading.Condition()
         self.waiting: dict[str, datetime] = {}  # execution ARN -> when its Wait state ends
+        # Business and quiet hours (README "Time zones and quiet hours"): on, as on AWS. The pytest fixture turns
+        # them off for each test (tests run at any hour of the real day) and a test about them turns them on.
+        self.quiet_hours = True
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset

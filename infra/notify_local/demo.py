@@ -159,6 +159,9 @@ def main() -> int:
     with LOG.open("w") as sink:
         rt = LocalRuntime(port=int(os.environ.get("NOTIFY_LOCAL_PORT", "0")), log_level="CRITICAL", handler_output=sink)
         rt.start()
+        # The demo runs at any hour: its SMS and reminders go when it says (quiet hours are shown by
+        # tests/e2e/test_quiet_hours_e2e.py and the README's example).
+        rt.clock.quiet_hours = False
         receiver = rt.start_receiver()
         try:
             return run(rt, receiver)

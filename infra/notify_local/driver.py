@@ -87,6 +87,7 @@ class Driver:
         self.sources: list[EventSource] = []
         self._output = output
         self.clock: Callable[[], Any] | None = None  # what the handlers that read the time are built with
+        self.quiet_hours: Callable[[], bool] | None = None  # whether business hours are kept (the clock says)
         self._handlers: dict[str, Any] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -108,7 +109,10 @@ class Driver:
             entry = getattr(module, fn.handler.split(".")[1])
             # A builder that reads the time takes ``clock``: here it is the runtime's, which tests can move.
             takes_clock = "clock" in inspect.signature(entry.build).parameters
-            extra = {"clock": self.clock} if takes_clock and self.clock is not None else {}
+            extra: dict[str, Any] = {"clock": self.clock} if takes_clock and self.clock is not None else {}
+            # ...and one that keeps business hours asks whether they are on (``LocalClock.quiet_hours``).
+            if "quiet_hours" in inspect.signature(entry.build).parameters and self.quiet_hours is not None:
+                extra["quiet_hours"] = self.quiet_hours
             self._handlers[fn.key] = entry.build(environment(fn), **extra)
 
     def start(self) -> None:

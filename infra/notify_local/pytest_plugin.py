@@ -39,6 +39,9 @@ def notify_runtime_session() -> Iterator[LocalRuntime]:
 @pytest.fixture
 def notify_runtime(notify_runtime_session: LocalRuntime) -> Iterator[LocalRuntime]:
     notify_runtime_session.reset()
+    # Tests run at any hour of the real day: an SMS must not wait for morning, nor a reminder for business hours,
+    # unless the test is about them (``notify_runtime.clock.quiet_hours = True``).
+    notify_runtime_session.clock.quiet_hours = False
     yield notify_runtime_session
     assert not notify_runtime_session.errors, f"handlers crashed: {notify_runtime_session.errors}"
 

@@ -103,6 +103,7 @@ class LocalRuntime:
         self._driver = Driver(self.region, self.errors, output=lambda: self.handler_output)
         self.clock = clock.CLOCK
         self._driver.clock = self.clock.now
+        self._driver.quiet_hours = lambda: self.clock.quiet_hours
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> LocalRuntime:
@@ -252,7 +253,7 @@ class LocalRuntime:
         if self._admin is None:
             from notify_core.compose.admin import Admin
 
-            self._admin = Admin.from_env(environment.admin_environment(self.queue_urls))
+            self._admin = Admin.from_env(environment.admin_environment(self.queue_urls), clock=self.clock.now)
         return self._admin
 
     # ------------------------------------------------------------------ faults
@@ -354,10 +355,47 @@ class LocalRuntime:
         self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0, timeout_s: float = 120.0
     ) -> datetime:
         """Move the clock on and let everything that fell due on the way happen (reminder steps, the events they
-        publish, their deliveries); returns the new time. ``rt.advance(days=3)`` plays three days in seconds."""
-        self.clock.advance(timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds))
+        publish, their deliveries, the schedules' ticks); returns the new time. ``rt.advance(days=3)`` plays three
+        days in seconds.
+
+        The stack's schedules (``wiring.SCHEDULES``, EventBridge Scheduler on AWS; moto's never fire) fire here: the
+        clock stops at each tick time on the way and the runtime invokes the schedule's function as Scheduler would.
+        """
+        target = self.clock.now() + timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        for at, schedule in self._ticks(self.clock.now(), target):
+            self.clock.advance(max(at - self.clock.now(), timedelta()))
+            self.fire_schedule(schedule.key, at)
+        self.clock.advance(max(target - self.clock.now(), timedelta()))
         self.wait_idle(timeout_s)
         return self.now()
+
+    def fire_schedule(self, key: str = "tick", at: datetime | None = None) -> dict[str, Any]:
+        """Invoke a schedule's function now, as EventBridge Scheduler does at each of its times (a test may fire it
+        twice to play a duplicate invocation); waits until what it published has been routed and delivered."""
+        spec = next(s for s in wiring.SCHEDULES if s.key == key)
+        scheduled = (at or self.clock.now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = json.loads(spec.input.replace("<aws.scheduler.scheduled-time>", scheduled))
+        try:
+            result = self._driver.invoke_exclusively(spec.function, event)
+        except Exception as exc:  # as Scheduler would, keep going: the next tick finds what is still due
+            self.errors.append(f"{spec.function}: {type(exc).__name__}: {exc}")
+            return {}
+        if result.get("published"):
+            self.wait_idle()
+        return result
+
+    @staticmethod
+    def _ticks(start: datetime, end: datetime) -> list[tuple[datetime, wiring.Schedule]]:
+        """Each schedule's times in (start, end]: multiples of its period from midnight UTC, in time order."""
+        ticks: list[tuple[datetime, wiring.Schedule]] = []
+        for spec in wiring.SCHEDULES:
+            step = timedelta(minutes=spec.every_minutes)
+            midnight = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            at = midnight + ((start - midnight) // step + 1) * step
+            while at <= end:
+                ticks.append((at, spec))
+                at += step
+        return sorted(ticks, key=lambda t: t[0])
 
     def _running_executions(self) -> set[str]:
         import boto3

@@ -23,7 +23,7 @@ def _examples() -> list[str]:
     return [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "LocalRuntime(port=0)" in b]
 
 
-@pytest.mark.parametrize("example", _examples(), ids=["local runtime", "timers"])
+@pytest.mark.parametrize("example", _examples(), ids=["local runtime", "timers", "quiet hours", "activity reports"])
 def test_the_readme_example_runs_as_written(example: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_PORT"}
     done = subprocess.run(

@@ -321,6 +321,8 @@ def test_alarm_on_every_dlq_and_quarantine(synth: Synth) -> None:
     alarmed = set()
     for alarm in synth.of_type("AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
+        if props["Namespace"] == "AWS/States":
+            continue  # failed executions (tests/infra/test_infra_timers.py)
         assert props["Namespace"] == "AWS/SQS"
         assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert props["ComparisonOperator"] == "GreaterThanThreshold"

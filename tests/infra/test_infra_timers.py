@@ -89,13 +89,36 @@ def test_the_timer_functions_start_and_stop_only_reminder_steps(template, key):
     assert [s["Action"] for s in statements] == ["states:StartExecution", "states:StopExecution"]
     assert "stateMachine:notify-reminders" in text and "execution:notify-reminders:*" in text
     others = [
-        s
+        (lid, s)
         for lid, p in _resources(template, "AWS::IAM::Policy").items()
         if "StepsReminders" not in lid
         for s in p["Properties"]["PolicyDocument"]["Statement"]
-        if "states:StartExecution" in json.dumps(s.get("Action"))
+        if "states:" in json.dumps(s.get("Action"))
     ]
-    assert others == []
+    # Besides them only the router, which starts a held SMS's wait (quiet hours) and never stops one.
+    assert [(s["Action"], "routerAccess" in lid) for lid, s in others] == [("states:StartExecution", True)]
+    assert "stateMachine:notify-reminders" in json.dumps(others[0][1]["Resource"])
+
+
+def test_remind_may_send_only_to_the_sms_queue(template):
+    """Quiet hours: the remind function puts a held SMS on its queue, and may send to no other queue."""
+    sends = [
+        s
+        for lid, p in _resources(template, "AWS::IAM::Policy").items()
+        if "remindAccess" in lid
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "sqs:SendMessage" in json.dumps(s.get("Action"))
+    ]
+    [send] = sends
+    assert json.dumps(send["Resource"]).count("Fn::GetAtt") == 1
+    queue_id = send["Resource"]["Fn::GetAtt"][0]
+    assert _resources(template, "AWS::SQS::Queue")[queue_id]["Properties"]["FifoQueue"] is True
+    assert queue_id in json.dumps(_remind_env(template)[wiring.queue("sms").env])  # the queue it is told is the SMS one
+
+
+def _remind_env(template: Any) -> dict[str, Any]:
+    fn = _resources(template, "AWS::Lambda::Function")[_function_logical_id(template, "remind")]
+    return fn["Properties"]["Environment"]["Variables"]
 
 
 def test_the_timer_rule_takes_the_products_timer_events_to_the_timers_queue(template):
@@ -109,3 +132,21 @@ def test_the_timer_rule_takes_the_products_timer_events_to_the_timers_queue(temp
     assert rule["EventPattern"]["source"] == [{"anything-but": [wiring.PLATFORM_SOURCE]}]
     [target] = rule["Targets"]
     assert "TimersQueue" in json.dumps(target["Arn"]) or "timers" in json.dumps(target["Arn"]).lower()
+
+
+def test_failed_executions_are_alarmed(template):
+    """A release whose task failed all its retries leaves an SMS held, a reminder unsent: someone must hear of it."""
+    [machine_id] = _resources(template, "AWS::StepFunctions::StateMachine")
+    alarms = [
+        a["Properties"]
+        for a in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Namespace") == "AWS/States"
+    ]
+    [alarm] = alarms
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "ExecutionsFailed",
+        0,
+        "GreaterThanThreshold",
+    )
+    assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine_id}}]
+    assert alarm["AlarmActions"] and alarm["OKActions"]

@@ -85,6 +85,7 @@ def test_the_platform_source_speaks_for_every_org_but_only_with_platform_events(
         {"approval.requested", "appointment.reminder", "chat.message_received", "signature.requested"}
         | {"invoice.overdue", "invoice.expiring", "bill.overdue", "cheque.due"}
         | {"url_notification.failed"}
+        | {"user.activity", "activity.summary"}  # the activity reports of the report tick
     )
     assert f"publishes only {platform_types}" in r.quarantine.events[0]["detail"]
     assert r.settings.loads == []  # refused before the org's settings were read

@@ -238,3 +238,15 @@ def test_a_transient_error_carries_retry_after_to_the_backoff():
     run = Run(FakeChannel("email", "transient:http_429"))
     result = run.batch(rec(message()))["m-1"]
     assert isinstance(result, TransientDeliveryError)
+
+
+def test_a_test_ping_is_tried_once_its_failure_final_and_no_dead_alert():
+    alerts: list = []
+    run = Run(
+        FakeChannel("webhook", "transient:http_503"),
+        on_dead=lambda m, o: alerts.append(m),
+    )
+    results = run.batch(rec(message(channel="webhook", probe=True)))
+    assert results["m-1"]["status"] == FAILED  # not RetryLater: no second attempt
+    assert (run.log.items["dlv_1"].status, run.log.items["dlv_1"].error_code) == (FAILED, "http_503")
+    assert alerts == []

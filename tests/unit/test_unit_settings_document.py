@@ -228,3 +228,21 @@ def test_an_iana_time_zone_is_kept_and_exported_only_when_not_utc(zone):
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "utc+3", "", "../../etc/passwd", "Europe/Warsaw " * 10])
 def test_a_time_zone_that_does_not_exist_is_refused_naming_it(zone):
     assert "time_zone" in _error(_doc(time_zone=zone))
+
+
+def test_activity_reports_are_kept_and_exported():
+    from notify_core.domain.settings_document import from_directory, to_directory
+
+    reports = {"daily": True, "weekly": False, "monthly": True, "summary": False, "hour": 7}
+    doc = SettingsDocument.model_validate(_doc(activity_reports=reports))
+    directory = to_directory(doc, lambda org, endpoint: f"/notify/{org}/{endpoint}")
+    assert dict(directory.profile.activity_reports) == reports
+    assert from_directory(directory)["activity_reports"] == reports
+    assert "activity_reports" not in from_directory(to_directory(SettingsDocument.model_validate(_doc()), str.__add__))
+
+
+@pytest.mark.parametrize(
+    "reports", [{"daily": True, "hour": 24}, {"daily": True, "hour": -1}, {"daily": "sometimes"}, {"hourly": True}]
+)
+def test_bad_activity_reports_are_refused_naming_the_field(reports):
+    assert "activity_reports" in _error(_doc(activity_reports=reports))

@@ -78,3 +78,32 @@ def test_new_secret_format():
         # usable by receivers and accepted by the settings document
         Webhook(s)
         assert EndpointDoc(id="erp", url="https://erp.example/hooks", secret=s).secret == s
+
+
+def test_a_rotation_signs_with_both_secrets_for_its_grace_period_then_the_new_one_alone():
+    from notify_core.domain.signing import SecretState
+
+    never = SecretState.parse(None)
+    assert never.signing_slots(now=1000) == ["a"]  # every endpoint before its first rotation
+    rotated = never.rotated(now=1000, grace_s=3600)
+    assert rotated.current == "b" and rotated.signing_slots(now=1000) == ["b", "a"]
+    assert rotated.signing_slots(now=4599) == ["b", "a"] and rotated.signing_slots(now=4600) == ["b"]
+    assert SecretState.parse(rotated.dump()) == rotated
+    assert rotated.rotated(now=5000, grace_s=0).signing_slots(now=5000) == ["a"]  # no grace: dropped at once
+    assert SecretState.parse("not json") == never and SecretState.parse('{"current": "z"}') == never
+    assert (
+        signing.slot_name("/p/org/erp", "a") == "/p/org/erp" and signing.slot_name("/p/org/erp", "b") == "/p/org/erp_b"
+    )
+
+
+def test_several_secrets_give_several_signatures_any_of_which_verifies():
+
+    other = signing.new_secret()
+    ts = int(time.time())
+    headers = signing.headers([other, SECRET], "dlv_0123", ts, BODY)
+    assert (
+        headers["webhook-signature"]
+        == f"{signing.sign(other, 'dlv_0123', ts, BODY)} {signing.sign(SECRET, 'dlv_0123', ts, BODY)}"
+    )
+    Webhook(SECRET).verify(BODY, headers)
+    Webhook(other).verify(BODY, headers)

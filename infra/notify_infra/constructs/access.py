@@ -157,6 +157,17 @@ class FunctionAccess(Construct):
 
         for key in access.state_machines:
             self._state_machine_steps(key)
+        for key in access.state_machines_start:
+            iam.Policy(
+                self,
+                f"Start{key.capitalize()}",
+                roles=[self.role],
+                statements=[
+                    iam.PolicyStatement(
+                        sid="StartSteps", actions=["states:StartExecution"], resources=[state_machine_arn(key)]
+                    )
+                ],
+            )
 
         if access.ses_send:
             self._ses_send()

@@ -1,4 +1,5 @@
-"""Alarms on every queue whose messages nobody retries (DLQs, quarantine), to an encrypted SNS topic."""
+"""Alarms on every queue whose messages nobody retries (DLQs, quarantine), and on failed executions of the state
+machines (a reminder not sent, a held SMS not released), to an encrypted SNS topic."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 _NOT_RETRIED = "deliveries or events that will not be retried. Inspect, fix, then redrive."
 
 
 class DeadLetterAlarms(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, queues: Mapping[str, sqs.IQueue]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queues: Mapping[str, sqs.IQueue],
+        state_machines: Mapping[str, sfn.IStateMachine] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
         cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
         # A customer managed key: CloudWatch cannot use the AWS-managed aws/sns key, whose policy we
@@ -77,3 +86,20 @@ class DeadLetterAlarms(Construct):
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
             self.alarms[key] = alarm
+        for key, machine in (state_machines or {}).items():
+            # An execution that failed (its task's retries exhausted) is a reminder not sent or a held SMS left
+            # "held": nothing retries it by itself.
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{key}-executions-failed",
+                alarm_description=f"Failed executions of the {key} state machine: a reminder not sent or a held SMS "
+                "not released (its delivery stays 'held'). Inspect the execution, fix, then start it again.",
+                metric=machine.metric_failed(period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+            self.alarms[f"{key}-executions-failed"] = alarm

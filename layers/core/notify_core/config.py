@@ -41,6 +41,7 @@ INBOX_TABLE = "INBOX_TABLE"
 SUPPRESSIONS_TABLE = "SUPPRESSIONS_TABLE"
 ROUTING_TABLE = "ROUTING_TABLE"
 ITEMS_TABLE = "ITEMS_TABLE"  # pending items and their reminder series (README "Timers")
+ACTIVITY_TABLE = "ACTIVITY_TABLE"  # activity counters of the reports (README "Activity reports and schedules")
 # Step Functions (ARNs).
 REMINDER_STATE_MACHINE_ARN = "REMINDER_STATE_MACHINE_ARN"
 # Queues (URLs).
@@ -69,6 +70,9 @@ WEBHOOK_SECRET_PREFIX = "WEBHOOK_SECRET_PREFIX"
 CHAT_SECRET_PREFIX = "CHAT_SECRET_PREFIX"
 WEBHOOK_TIMEOUT_S = "WEBHOOK_TIMEOUT_S"
 WEBHOOK_DISABLE_AFTER_S = "WEBHOOK_DISABLE_AFTER_S"
+# How long a webhook sender keeps an endpoint's secrets and their rotation state (a rotation shows within it).
+WEBHOOK_SECRET_CACHE_S = "WEBHOOK_SECRET_CACHE_S"
+SECRET_CACHE_DEFAULT_S = 60
 TELEGRAM_API_BASE = "TELEGRAM_API_BASE"
 NOTIFY_ALLOW_LOOPBACK_WEBHOOKS = "NOTIFY_ALLOW_LOOPBACK_WEBHOOKS"  # only the local runtime sets it
 MAX_RECEIVE_COUNT = "MAX_RECEIVE_COUNT"
@@ -172,6 +176,7 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
     idempotency_table: Name = _req(IDEMPOTENCY_TABLE)
     inbox_table: Name = _req(INBOX_TABLE)
     routing_table: Name = _req(ROUTING_TABLE)
+    activity_table: Name = _req(ACTIVITY_TABLE)  # counted events (domain.activity.COUNTED): UpdateItem only
     email_queue_url: Name = _req(EMAIL_QUEUE_URL)
     sms_queue_url: Name = _req(SMS_QUEUE_URL)
     webhook_queue_url: Name = _req(WEBHOOK_QUEUE_URL)
@@ -179,6 +184,8 @@ class RouterSettings(_Templates, _Retry, _DeliveryLog):
     quarantine_queue_url: Name = _req(QUARANTINE_QUEUE_URL)
     events_queue_url: Name = _req(EVENTS_QUEUE_URL)  # where the router queues the later pages of a large audience
     publishers_required: Flag = Field(alias=PUBLISHERS_REQUIRED, default=False)
+    # Quiet hours: a held SMS waits on the reminder state machine (README "Time zones and quiet hours").
+    reminder_state_machine_arn: Name = _req(REMINDER_STATE_MACHINE_ARN)
     # Permission holders routed per invocation: a page of 1,000 stays well inside 256 MB and a minute.
     fanout_page_size: int = Field(alias=FANOUT_PAGE_SIZE, default=1000, ge=1, le=5000)
 
@@ -233,6 +240,7 @@ class SendWebhookSettings(_Sender, _Http):
     webhook_secret_prefix: Name = _req(WEBHOOK_SECRET_PREFIX)
     webhook_disable_after_s: int = _req(WEBHOOK_DISABLE_AFTER_S, gt=0)
     bus_name: Name = _req(NOTIFY_BUS_NAME)  # the "URL notification failed" alert
+    webhook_secret_cache_s: int = Field(alias=WEBHOOK_SECRET_CACHE_S, default=SECRET_CACHE_DEFAULT_S, ge=0, le=300)
 
 
 class SendChatSettings(_Sender, _Http):
@@ -277,9 +285,19 @@ class TimersSettings(_Timers):
 
 
 class RemindSettings(_Timers):
-    """One step of a reminder series (invoked by the reminder state machine)."""
+    """One step of a reminder series (invoked by the reminder state machine), or the end of an SMS's quiet hours."""
 
     function: ClassVar[str] = "remind"
+    sms_queue_url: Name = _req(SMS_QUEUE_URL)  # a held SMS goes on its queue when business hours start
+
+
+class SchedulesSettings(FunctionSettings):
+    """The platform-wide tick (EventBridge Scheduler): the activity reports that fell due."""
+
+    function: ClassVar[str] = "schedules"
+    settings_table: Name = _req(SETTINGS_TABLE)  # the profiles and their reports_due index
+    activity_table: Name = _req(ACTIVITY_TABLE)
+    bus_name: Name = _req(NOTIFY_BUS_NAME)  # the reports are published on the platform's bus
 
 
 class ApiSettings(_Templates, _DeliveryLog):
@@ -350,6 +368,7 @@ FUNCTION_SETTINGS: dict[str, type[FunctionSettings]] = {
         DeadLetterSettings,
         TimersSettings,
         RemindSettings,
+        SchedulesSettings,
         ApiSettings,
     )
 }

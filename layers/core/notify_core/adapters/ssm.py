@@ -50,6 +50,30 @@ class SecretReader:
         return str(self.provider.get(name, decrypt=True, max_age=self.max_age_s))
 
 
+class PlainReader:
+    """Plain String parameters (a webhook secret's rotation state, ``domain.signing.SecretState``), cached for
+    ``max_age_s`` per container, a missing one too (most endpoints never rotate: no call per send for them)."""
+
+    def __init__(self, ssm: Any, *, max_age_s: int = 60, clock: Any = None) -> None:
+        import time
+
+        self.ssm = ssm
+        self.max_age_s = max_age_s
+        self.clock = clock or time.monotonic
+        self._cache: dict[str, tuple[float, str | None]] = {}
+
+    def __call__(self, name: str) -> str | None:
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] > self.clock():
+            return hit[1]
+        try:
+            value: str | None = self.ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        except self.ssm.exceptions.ParameterNotFound:
+            value = None
+        self._cache[name] = (self.clock() + self.max_age_s, value)
+        return value
+
+
 class SecretMissing(LookupError):
     pass
 
@@ -62,6 +86,16 @@ class SecretWriter:
 
     def put(self, name: str, value: str) -> None:
         self.ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+
+    def put_plain(self, name: str, value: str) -> None:
+        """A String parameter (no secret in it): a webhook secret's rotation state."""
+        self.ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+
+    def get_plain(self, name: str) -> str | None:
+        try:
+            return str(self.ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        except self.ssm.exceptions.ParameterNotFound:
+            return None
 
     def put_if_absent(self, name: str, value: str) -> bool:
         """Store ``value`` unless a secret already exists; True if it was stored."""

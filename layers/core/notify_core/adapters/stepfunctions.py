@@ -28,6 +28,12 @@ class ReminderSteps:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
 
+    def hold(self, holds: list[tuple[dict[str, Any], str]]) -> None:
+        """Quiet hours: one execution per held SMS (``held-<delivery id>``: a router retry starts nothing new), waiting
+        until its time, then the remind function puts ``held`` (the queue message) on the SMS queue."""
+        for message, until in holds:
+            self.start(f"held-{message['delivery_id']}", {"held": message, "next_at": until})
+
     def stop(self, name: str, cause: str) -> None:
         try:
             self.sfn.stop_execution(executionArn=self.execution_arn(name), cause=cause[:256])

@@ -32,6 +32,7 @@ FUNCTIONS = (
     "dead_letter",
     "timers",
     "remind",
+    "schedules",
     "api",
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from notify_core.adapters.aws import AwsClients
 from notify_core.adapters.dynamodb.items_table import ItemsTable
@@ -25,8 +26,11 @@ def service(
     profiles: ProfilesPort | None = None,
     publishers_required: bool = False,
     clock: Callable[[], datetime] | None = None,
+    quiet_hours: Callable[[], bool] | None = None,
 ) -> Reminders:
-    extra = {"clock": clock} if clock is not None else {}
+    extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    if quiet_hours is not None:
+        extra["quiet_hours"] = quiet_hours
     return Reminders(
         items=ItemsTable(s.items_table, retention_days=s.delivery_retention_days),
         steps=ReminderSteps(aws("stepfunctions"), s.reminder_state_machine_arn),

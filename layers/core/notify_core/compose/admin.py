@@ -8,7 +8,8 @@ only what it uses, and a missing name fails that command with the variable's nam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import cached_property
 
 from notify_core.adapters import ssm
@@ -36,6 +37,7 @@ from notify_core.config import (
     AdminSettings,
     ConfigurationError,
 )
+from notify_core.services.erasure import Eraser
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
@@ -49,17 +51,24 @@ def _need(value: str | None, name: str) -> str:
 
 
 class Admin:
-    def __init__(self, settings: AdminSettings, aws: AwsClients | None = None) -> None:
+    def __init__(
+        self,
+        settings: AdminSettings,
+        aws: AwsClients | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.s = settings
         self.aws = aws or AwsClients()
+        self.clock = clock  # the local runtime's (settings applied on its clock); None: real time
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Admin:
-        return cls(AdminSettings.from_env(env))
+    def from_env(cls, env: Mapping[str, str], *, clock: Callable[[], datetime] | None = None) -> Admin:
+        return cls(AdminSettings.from_env(env), clock=clock)
 
     @cached_property
     def settings_table(self) -> SettingsTable:
-        return SettingsTable(_need(self.s.settings_table, SETTINGS_TABLE))
+        return SettingsTable(_need(self.s.settings_table, SETTINGS_TABLE), clock=self.clock)
 
     @cached_property
     def deliveries(self) -> DeliveryLog:
@@ -116,6 +125,13 @@ class Admin:
     @cached_property
     def reports(self) -> Reports:
         return Reports(self.deliveries)
+
+    @cached_property
+    def eraser(self) -> Eraser:
+        """Forget one person in one org (``notify erase``; the admin API's ``POST /orgs/{org}/erasure``)."""
+        return Eraser(
+            documents=self.settings, deliveries=self.deliveries, inbox=self.inbox, suppressions=self.suppressions
+        )
 
     @cached_property
     def unsubscriber(self) -> Unsubscriber:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,6 +31,7 @@ from notify_core.handlers.api.app import PUBLIC_PREFIX, build_app
 from notify_core.handlers.entry import Handler
 from notify_core.observability import metrics
 from notify_core.services.admin_api import AdminApi
+from notify_core.services.erasure import Eraser
 from notify_core.services.org_templates import TemplatesAdmin
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
@@ -36,22 +39,32 @@ from notify_core.services.settings_admin import SettingsAdmin
 from notify_core.services.unsubscribe import Unsubscriber
 
 
-def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
+def service(s: ApiSettings, aws: AwsClients | None = None, clock: Callable[[], datetime] | None = None) -> AdminApi:
     aws = aws or AwsClients()
-    settings = SettingsTable(s.settings_table)
+    settings = SettingsTable(s.settings_table, clock=clock)
     deliveries = DeliveryLog(s.deliveries_table, retention_days=s.delivery_retention_days)
     names = ssm.SecretNames(webhook_prefix=s.webhook_secret_prefix, chat_prefix=s.chat_secret_prefix)
+    documents = SettingsAdmin(store=settings, secrets=ssm.SecretWriter(aws("ssm")), names=names)
+    inbox = InboxTable(s.inbox_table)
+    queues = DeliveryQueues(aws("sqs"), s.delivery_queue_urls())
     return AdminApi(
         directory=settings,
-        documents=SettingsAdmin(store=settings, secrets=ssm.SecretWriter(aws("ssm")), names=names),
+        documents=documents,
         deliveries=deliveries,
-        replays=Replayer(
-            deliveries=deliveries, queues=DeliveryQueues(aws("sqs"), s.delivery_queue_urls()), settings=settings
-        ),
-        inbox=InboxTable(s.inbox_table),
+        replays=Replayer(deliveries=deliveries, queues=queues, settings=settings),
+        pings=queues,
+        inbox=inbox,
         users=UsersTable(s.users_table),
         quarantine=RoutingTable(s.routing_table, retention_days=s.delivery_retention_days),
         reports=Reports(deliveries),
+        secrets=ssm.SecretWriter(aws("ssm")),
+        secret_names=names,
+        erasure=Eraser(
+            documents=documents,
+            deliveries=deliveries,
+            inbox=inbox,
+            suppressions=SuppressionsTable(s.suppressions_table),
+        ),
     )
 
 
@@ -110,10 +123,11 @@ def _refuse(status: int, code: str, message: str, fields: list[dict[str, str]] |
     }
 
 
-def build(env: Env) -> Handler:
+def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
+    """``clock``: when a document is applied (its activity reports' first instant); the local runtime gives its own."""
     s = ApiSettings.from_env(env)
     aws = AwsClients()
-    api = service(s, aws)
+    api = service(s, aws, clock)
     templates = templates_service(s, aws)
     unsubscriber = Unsubscriber(
         store=SuppressionsTable(s.suppressions_table),

@@ -31,7 +31,12 @@ def build(env: Env) -> Handler:
         disable_after_s=s.webhook_disable_after_s,
     )
     channel = WebhookChannel(
-        ssm.SecretReader(aws("ssm")), secret_prefix=s.webhook_secret_prefix, policy=http_policy(s), health=health
+        ssm.SecretReader(aws("ssm"), max_age_s=s.webhook_secret_cache_s),
+        secret_prefix=s.webhook_secret_prefix,
+        policy=http_policy(s),
+        health=health,
+        # A rotation (domain.signing.SecretState) shows within the cache's age (a minute).
+        state=ssm.PlainReader(aws("ssm"), max_age_s=s.webhook_secret_cache_s),
     )
 
     def alert(message: dict[str, Any], outcome: Outcome) -> None:

@@ -17,7 +17,10 @@ from notify_core.handlers.batch import plain_processor
 from notify_core.handlers.entry import Handler
 
 
-def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
+def build(
+    env: Env, *, clock: Callable[[], datetime] | None = None, quiet_hours: Callable[[], bool] | None = None
+) -> Handler:
+    """``quiet_hours``: whether steps land in business hours (always on AWS; the local runtime's tests may not)."""
     s = TimersSettings.from_env(env)
     reminders = service(
         s,
@@ -25,6 +28,7 @@ def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
         profiles=SettingsTable(s.settings_table),
         publishers_required=s.publishers_required,
         clock=clock,
+        quiet_hours=quiet_hours,
     )
     # A record that fails (a lost race on the item, AWS throttling) is retried alone, then kept in the DLQ.
     return sqs_handler(lambda record: reminders.on_event(record.body), plain_processor())

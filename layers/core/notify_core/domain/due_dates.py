@@ -1,10 +1,11 @@
 """Due dates (products.md §1, §3; README "Timers"): the platform announces what falls due, from dates earlier events
 carried. The pure rules.
 
-- ``invoice.issued`` with ``due_date``: ``invoice.overdue`` the day after (00:00 UTC), unless ``invoice.paid`` first;
+- ``invoice.issued`` with ``due_date``: ``invoice.overdue`` the day after (at the start of the org's business hours,
+  in its time zone), unless ``invoice.paid`` first;
   with ``valid_until``: ``invoice.expiring`` three days before it, unless paid first.
 - ``bill.recorded`` with ``due_date``: ``bill.overdue`` the day after, unless ``bill.paid`` first.
-- ``cheque.recorded``: ``cheque.due`` on its ``due_date`` (00:00 UTC).
+- ``cheque.recorded``: ``cheque.due`` on its ``due_date`` (the start of business hours).
 
 The item (``invoice:<subject.id>``, ``cheque:<subject.id>``) holds the plan, one step waits for its next entry (the
 appointment machinery). A date that is not YYYY-MM-DD plans nothing and says so in the audit trail (the event itself
@@ -19,6 +20,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from notify_core.domain.quiet_hours import BusinessHours
 from notify_core.domain.reminders import AuditEntry, Decision, Item, Settings, parse, utc
 
 SOURCES = {"invoice.issued": "invoice", "bill.recorded": "bill", "cheque.recorded": "cheque"}
@@ -36,12 +38,15 @@ def _day(text: Any) -> date | None:
         return None
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+def plan_for(
+    event_type: str, data: dict[str, Any], hours: BusinessHours | None = None
+) -> tuple[list[tuple[datetime, str]], list[str]]:
+    """(when, event type) the source event calls for, and the problems with its dates. A notice lands when the org's
+    business hours start that day in its time zone (``hours``); without them, at 00:00 UTC."""
 
+    def _moment(day: date) -> datetime:  # the day's moment: the start of business hours, or 00:00 UTC
+        return hours.opening(day) if hours is not None else datetime.combine(day, time(0, 0), tzinfo=UTC)
 
-def plan_for(event_type: str, data: dict[str, Any]) -> tuple[list[tuple[datetime, str]], list[str]]:
-    """(when, event type) the source event calls for, and the problems with its dates."""
     entries: list[tuple[datetime, str]] = []
     problems: list[str] = []
     fields = {
@@ -56,17 +61,24 @@ def plan_for(event_type: str, data: dict[str, Any]) -> tuple[list[tuple[datetime
         if day is None:
             problems.append(f"{name} {str(data[name])[:40]!r} is not a date (YYYY-MM-DD): nothing planned for it")
         elif event_type == "cheque.recorded":
-            entries.append((_midnight(day), "cheque.due"))
+            entries.append((_moment(day), "cheque.due"))
         elif event_type == "bill.recorded":
-            entries.append((_midnight(day + timedelta(days=1)), "bill.overdue"))
+            entries.append((_moment(day + timedelta(days=1)), "bill.overdue"))
         elif name == "due_date":
-            entries.append((_midnight(day + timedelta(days=1)), "invoice.overdue"))
+            entries.append((_moment(day + timedelta(days=1)), "invoice.overdue"))
         else:
-            entries.append((_midnight(day - timedelta(days=EXPIRING_DAYS_BEFORE)), "invoice.expiring"))
+            entries.append((_moment(day - timedelta(days=EXPIRING_DAYS_BEFORE)), "invoice.expiring"))
     return sorted(entries), problems
 
 
-def on_source(existing: Item | None, org_id: str, event_type: str, detail: dict[str, Any], now: datetime) -> Decision:
+def on_source(
+    existing: Item | None,
+    org_id: str,
+    event_type: str,
+    detail: dict[str, Any],
+    now: datetime,
+    hours: BusinessHours | None = None,
+) -> Decision:
     event_id = str(detail["event_id"])
     if existing is not None:
         if existing.start_event_id == event_id:
@@ -74,7 +86,7 @@ def on_source(existing: Item | None, org_id: str, event_type: str, detail: dict[
         if existing.state == "done" and existing.done_at and parse(existing.done_at) >= parse(detail["occurred_at"]):
             entry = AuditEntry(utc(now), "ignored", f"{event_type} arrived after the item was done", event_id)
             return Decision(existing.with_audit(entry), note="late: the item is done")
-    entries, problems = plan_for(event_type, detail.get("data") or {})
+    entries, problems = plan_for(event_type, detail.get("data") or {}, hours)
     ahead = tuple((utc(at), kind) for at, kind in entries if at > now)
     skipped = len(entries) - len(ahead)
     base = existing or Item(org_id, SOURCES[event_type], str(detail["subject"]["id"]), "pending", Settings())

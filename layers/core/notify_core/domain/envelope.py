@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from notify_core.domain import bounds
 from notify_core.domain.errors import InvalidEventError
+from notify_core.domain.quiet_hours import known_time_zone
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:@/-]+$")]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
@@ -112,7 +113,11 @@ class EventRecipient(BaseModel):
     email: str | None = None
     phone: str | None = None
     locale: Locale | None = None
+    # Their IANA time zone: an SMS to them waits for business hours there (else the org's zone); unknown: rejected
+    time_zone: str | None = Field(default=None, max_length=64)
     channels: list[str] | None = None  # None: every channel it has an address for
+
+    check_time_zone = field_validator("time_zone")(known_time_zone)
     events: list[str] | None = None  # None: every event it is carried on
 
     @field_validator("channels")

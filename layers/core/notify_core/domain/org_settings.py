@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notify_core.domain.publishers import Publishers
+from notify_core.domain.quiet_hours import DEFAULT_END, DEFAULT_START, BusinessHours
 
 ORG_SCOPE = "org"
 WORK, PERSONAL = "work", "personal"
@@ -63,6 +64,8 @@ class OrgProfile:
     email_from: str | None = None
     default_phone_region: str | None = None  # e.g. BY: lets contacts keep national numbers
     time_zone: str = "UTC"  # IANA name, validated by the settings document
+    # (start, end) as HH:MM in the org's time zone: when SMS leave and timers fire (domain.quiet_hours)
+    business_hours: tuple[str, str] = (DEFAULT_START, DEFAULT_END)
     slack_enabled: bool = False  # Slack is configured per org (products.md §1)
     # The org's Telegram bot (its token in SSM): without it no Telegram message is queued (§2)
     telegram_enabled: bool = False
@@ -77,6 +80,11 @@ class OrgProfile:
     branding: Branding | None = None
     # item type (chat, signature, approval) -> {enabled, every_days, count}: the org's reminder settings
     reminders: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # {daily, weekly, monthly, summary, hour}: the org's activity reports (domain.activity.ActivityReports); empty: none
+    activity_reports: Mapping[str, Any] = field(default_factory=dict)
+
+    def hours(self) -> BusinessHours:
+        return BusinessHours(self.time_zone, *self.business_hours)
 
     def buyer_channels_for(self, event_type: str) -> frozenset[str]:
         return frozenset(self.buyer_channels.get(event_type, ()))
@@ -99,6 +107,7 @@ class Contact:
     # channel -> agreed (§2): a client contact is offered a channel only with its consent
     consent: Mapping[str, bool] = field(default_factory=dict)
     notify: bool = True  # TaxDome's NOTIFY switch on a client's linked user
+    time_zone: str | None = None  # IANA name; None: the org's (quiet hours of their SMS)
 
     def consent_for(self, channel: str) -> bool | None:
         return self.consent.get(channel)
@@ -153,6 +162,7 @@ class Member:
     phone: str | None = None
     telegram: str | None = None
     locale: str | None = None
+    time_zone: str | None = None  # IANA name; None: the org's
     roles: tuple[str, ...] = ()
     permissions: tuple[str, ...] = ()
 
@@ -169,6 +179,7 @@ class PermissionGrant:
     phone: str | None = None
     telegram: str | None = None
     locale: str | None = None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ PLATFORM_EVENT_TYPES = frozenset(
         "invoice.expiring",
         "bill.overdue",
         "cheque.due",
+        "user.activity",  # the activity reports (README "Activity reports and schedules")
+        "activity.summary",
     }
 )
 SOURCE_NOT_ALLOWED = "source_not_allowed"

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from notify_core.domain.quiet_hours import BusinessHours
+
 DEFAULT_EVERY_DAYS = 3
 DEFAULT_COUNT = 1
 AUDIT_KEPT = 100  # the newest entries of an item's audit trail
@@ -96,6 +98,9 @@ class Item:
     version: int = 0  # the table's optimistic lock (opaque here)
     # One-time timers of the item (an appointment's reminders): (when, label) still ahead, soonest first.
     plan: tuple[tuple[str, str], ...] = ()
+    # The org's business hours its steps land in (``BusinessHours.encode``), as the timers function last read them:
+    # the remind function schedules the next step without reading the org's settings. None: any hour.
+    hours: str | None = None
 
     @property
     def key(self) -> str:
@@ -165,8 +170,12 @@ class Decision:
 
 
 def _schedule_next(item: Item, base: datetime, now: datetime) -> Item:
-    """The next step: ``every_days`` after ``base``, never earlier than now (a step in the past fires at once)."""
+    """The next step: ``every_days`` after ``base``, never earlier than now (a step in the past fires at once), and
+    inside the org's business hours (a step due at night waits for them to start)."""
     at = max(base + timedelta(days=item.settings.every_days), now)
+    hours = BusinessHours.decode(item.hours)
+    if hours is not None:
+        at = hours.next_business_moment(at)
     return replace(item, step=item.step + 1, next_at=utc(at))
 
 
@@ -181,9 +190,11 @@ def on_start(
     detail: dict[str, Any],
     settings: Settings,
     now: datetime,
+    hours: BusinessHours | None = None,
 ) -> Decision:
     """A start event: a new pending item and its series, unless it is a duplicate, a reminder the product sent
-    itself, or late (the item was done before this event happened)."""
+    itself, or late (the item was done before this event happened). ``hours``: the org's business hours, where its
+    steps land (None: any hour)."""
     item_type = START_TYPES[event_type]
     item_id = item_id_of(event_type, detail)
     event_id = str(detail["event_id"])
@@ -215,6 +226,7 @@ def on_start(
         sent=0,
         done_at=None,
         done_reason=None,
+        hours=hours.encode() if hours is not None else None,
     )
     what = "moved" if moved else "created"
     text = f"series {item.series}: every {settings.every_days} days, {settings.count} reminders"

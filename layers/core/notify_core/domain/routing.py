@@ -32,9 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Protocol
 
-from notify_core.domain import template_overrides, unsubscribe
+from notify_core.domain import erasure, template_overrides, unsubscribe
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.catalog import (
     ACCOUNT_MANAGER,
@@ -47,6 +48,7 @@ from notify_core.domain.catalog import (
 from notify_core.domain.delivery import delivery_id
 from notify_core.domain.envelope import ProductEvent, RejectedRecipient
 from notify_core.domain.org_settings import Contact, OrgSettings
+from notify_core.domain.quiet_hours import BusinessHours, describe
 
 MEMBER_CHANNELS = frozenset({"email", "sms", "inapp", "telegram"})
 CONTACT_CHANNELS = frozenset({"email", "sms", "telegram"})
@@ -72,10 +74,14 @@ class Delivery:
     error_code: str | None = None  # cannot be sent at all (invalid_address)
     error_detail: str | None = None
     skip_reason: str | None = None  # excluded by a preference, consent, org setting or suppression
+    time_zone: str | None = None  # the recipient's own (IANA), if they carry one: their SMS's quiet hours
+    held_until: str | None = None  # an SMS held for quiet hours: when it goes (ISO, UTC; set by the router)
 
     @property
     def status(self) -> str:
-        return "failed" if self.error_code else "skipped" if self.skip_reason else "queued"
+        if self.error_code:
+            return "failed"
+        return "skipped" if self.skip_reason else "held" if self.held_until else "queued"
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,23 @@ class RoutingResult:
         return [d for d in self.deliveries if d.status == "queued" and d.channel == "inapp"]
 
     @property
+    def held(self) -> list[Delivery]:
+        """SMS held for quiet hours (``hold_sms``): logged ``held`` now, queued when business hours start."""
+        return [d for d in self.deliveries if d.status == "held"]
+
+    def hold_sms(self, hours: BusinessHours, now: datetime) -> None:
+        """Quiet hours: an SMS that would leave outside business hours in its recipient's time zone (theirs, else
+        the org's: ``hours``) is held until they start there. Only SMS: an email or an in-app message at night
+        wakes nobody, and a webhook or chat post is read by machines or when people choose to."""
+        for d in self.deliveries:
+            if d.status == "queued" and d.channel == "sms":
+                zone = hours.in_zone(d.time_zone)
+                until = zone.release_at(now)
+                if until is not None:
+                    d.held_until = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    d.error_detail = f"held until {describe(until, zone)}"
+
+    @property
     def failed(self) -> list[Delivery]:
         return [d for d in self.deliveries if d.status == "failed"]
 
@@ -119,6 +142,8 @@ class RoutingResult:
             reason = suppressed.get((d.channel, d.address))
             if reason:
                 d.skip_reason = f"suppressed:{reason}"
+                if reason == erasure.ERASED:  # the log records the skip without the person (domain.erasure)
+                    d.address, d.recipient_name = erasure.ERASED_ADDRESS, None
             elif unsubscribed and d.channel == "email" and (unsubscribed, d.address) in suppressed:
                 d.skip_reason = f"unsubscribed:{group}"
 
@@ -138,6 +163,8 @@ class MemberLike(Protocol):
     def telegram(self) -> str | None: ...
     @property
     def locale(self) -> str | None: ...
+    @property
+    def time_zone(self) -> str | None: ...
 
 
 def matching_scopes(event: ProductEvent) -> set[str]:
@@ -180,6 +207,7 @@ class _Collector:
         endpoint_id: str | None = None,
         user_id: str | None = None,
         skip_reason: str | None = None,
+        time_zone: str | None = None,
     ) -> None:
         error: tuple[str, str] | None = None
         try:
@@ -197,6 +225,7 @@ class _Collector:
             if existing.skip_reason and not skip_reason:
                 existing.skip_reason = None  # another rule selects it with nothing against it
             existing.user_id = existing.user_id or user_id
+            existing.time_zone = existing.time_zone or time_zone
             return
         self.by_key[key] = Delivery(
             delivery_id=delivery_id(self.event.org_id, self.event.event_id, channel, address),
@@ -210,6 +239,7 @@ class _Collector:
             error_code=error[0] if error else None,
             error_detail=error[1] if error else None,
             skip_reason=None if error else skip_reason,
+            time_zone=time_zone,
         )
 
     def failed(self, channel: str, raw_address: str, *, reason: str, locale: str, code: str, detail: str) -> None:
@@ -264,7 +294,9 @@ class _Router:
                     "email", m.email, reason=reason, locale=locale, name=m.name, user_id=m.user_id, skip_reason=off
                 )
             elif channel == "sms" and m.phone:
-                self.collector.add("sms", m.phone, reason=reason, locale=locale, name=m.name, user_id=m.user_id)
+                self.collector.add(
+                    "sms", m.phone, reason=reason, locale=locale, name=m.name, user_id=m.user_id, time_zone=m.time_zone
+                )
             elif channel == "telegram" and m.telegram:
                 self.collector.add("telegram", m.telegram, reason=reason, locale=locale, name=m.name, user_id=m.user_id)
 
@@ -287,7 +319,13 @@ class _Router:
         if agreed is False or (consent_required and agreed is not True):
             exclusion = f"no_consent:{channel}"
         self.collector.add(
-            channel, address, reason=reason, locale=c.locale or self.default_locale, name=c.name, skip_reason=exclusion
+            channel,
+            address,
+            reason=reason,
+            locale=c.locale or self.default_locale,
+            name=c.name,
+            skip_reason=exclusion,
+            time_zone=c.time_zone,
         )
 
     # -- audiences --------------------------------------------------------------------------------------
@@ -449,6 +487,7 @@ class _Router:
                     locale=r.locale or self.default_locale,
                     name=r.name,
                     skip_reason=exclusion,
+                    time_zone=r.time_zone,
                 )
 
     def rejected_recipient(self, r: RejectedRecipient) -> None:
@@ -537,3 +576,6 @@ def queue_message(event: ProductEvent, d: Delivery, settings: OrgSettings) -> di
     if d.skip_reason:
         message.update(error_code=d.skip_reason, error_detail=None)
     return message
+
+
+QUIET_HOURS = "quiet_hours"  # the delivery log's error_code of a held SMS (its error_detail says until when)

@@ -9,7 +9,6 @@ and its checks, and its translation to and from the org's settings as values (``
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -17,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from notify_core.domain import catalog
+from notify_core.domain.activity import ActivityReports
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone, normalise_telegram_chat_id
 from notify_core.domain.catalog.taxdome import ReminderSettings
 from notify_core.domain.envelope import Identifier, Locale
@@ -33,6 +33,7 @@ from notify_core.domain.org_settings import (
     WebhookEndpoint,
 )
 from notify_core.domain.publishers import PLATFORM_SOURCE, Publishers
+from notify_core.domain.quiet_hours import DEFAULT_END, DEFAULT_START, known_time_zone, parse_hhmm, valid_time_zone
 from notify_core.domain.ssrf import MAX_URL_BYTES
 
 SUBSCRIBABLE_CHANNELS = ("email", "sms", "webhook")
@@ -65,6 +66,10 @@ def _telegram_chat_id(v: str | int | None) -> str | None:
         raise ValueError(str(exc)) from None
 
 
+# A person's own time zone (IANA): the quiet hours of their SMS count in it; absent, the org's.
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class ContactDoc(_Doc):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
@@ -77,8 +82,10 @@ class ContactDoc(_Doc):
     telegram: str | int | None = None
     consent: dict[Literal["email", "sms", "telegram"], bool] = Field(default_factory=dict)
     notify: bool = True
+    time_zone: TimeZone | None = None
 
     check_telegram = field_validator("telegram")(_telegram_chat_id)
+    check_time_zone = field_validator("time_zone")(known_time_zone)
 
 
 class MemberDoc(_Doc):
@@ -88,6 +95,7 @@ class MemberDoc(_Doc):
     phone: str | None = None
     telegram: str | int | None = None  # a Telegram chat id, where the org's bot reaches the member
     locale: Locale | None = None
+    time_zone: TimeZone | None = None
     roles: list[str] = Field(default_factory=list)  # "admin" holds every permission
     permissions: list[str] = Field(default_factory=list)  # "<section>:edit" | "<section>:view"
 
@@ -107,6 +115,7 @@ class MemberDoc(_Doc):
         return v
 
     check_telegram = field_validator("telegram")(_telegram_chat_id)
+    check_time_zone = field_validator("time_zone")(known_time_zone)
 
     def reach(self) -> dict[str, Any]:
         """Who the member is and where to reach them: on the member item and copied into each grant."""
@@ -116,6 +125,7 @@ class MemberDoc(_Doc):
             "phone": self.phone,
             "telegram": self.telegram,
             "locale": self.locale,
+            "time_zone": self.time_zone,
         }
 
     def all_permissions(self) -> list[str]:
@@ -268,13 +278,23 @@ class PublishersDoc(_Doc):
         return sorted(set(v))
 
 
-def valid_time_zone(name: str) -> bool:
-    """An IANA name of the tz database (``tzdata`` ships it, so the answer is the same on Lambda and here)."""
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+class BusinessHoursDoc(_Doc):
+    """When SMS leave and timers fire, in the org's time zone (README "Time zones and quiet hours")."""
+
+    start: str = DEFAULT_START
+    end: str = DEFAULT_END
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        parse_hhmm(v)  # raises with what is expected
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusinessHoursDoc:
+        if parse_hhmm(self.start) >= parse_hhmm(self.end):
+            raise ValueError(f"start {self.start} must be before end {self.end} (hours that span midnight: not yet)")
+        return self
 
 
 class SettingsDocument(_Doc):
@@ -285,6 +305,8 @@ class SettingsDocument(_Doc):
     default_phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     # The org's IANA time zone: where its days start (schedules, digests, business and quiet hours).
     time_zone: str = Field(default="UTC", max_length=64)
+    # Default 08:00-20:00: an SMS outside them (in its recipient's time zone) is held, a timer waits for them.
+    business_hours: BusinessHoursDoc | None = None
     contacts: list[ContactDoc] = Field(default_factory=list)
     members: list[MemberDoc] = Field(default_factory=list)
     clients: list[ClientDoc] = Field(default_factory=list)
@@ -301,6 +323,8 @@ class SettingsDocument(_Doc):
     # Automatic reminders of pending items, per item type (README "Timers"): what an event's own `reminders` leaves
     # out comes from here, then from the defaults (every 3 days, 1 reminder).
     reminders: dict[Literal["chat", "signature", "approval"], ReminderSettings] = Field(default_factory=dict)
+    # Activity reports (README "Activity reports and schedules"): which go, at what local hour.
+    activity_reports: ActivityReports | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -453,6 +477,9 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
             email_from=doc.email_from,
             default_phone_region=doc.default_phone_region,
             time_zone=doc.time_zone,
+            business_hours=(doc.business_hours.start, doc.business_hours.end)
+            if doc.business_hours
+            else (DEFAULT_START, DEFAULT_END),
             slack_enabled=bool(doc.slack and doc.slack.enabled),
             telegram_enabled=bool(doc.telegram and doc.telegram.enabled),
             buyer_channels={k: tuple(v) for k, v in doc.buyer_channels.items()},
@@ -466,6 +493,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
             sms_latin=bool(doc.sms and doc.sms.transliterate),
             branding=Branding(**doc.branding.model_dump()) if doc.branding else None,
             reminders={k: v.model_dump(exclude_none=True) for k, v in doc.reminders.items()},
+            activity_reports=doc.activity_reports.model_dump() if doc.activity_reports else {},
         ),
     )
     for c in doc.contacts:
@@ -480,6 +508,7 @@ def to_directory(doc: SettingsDocument, secret_parameter: Callable[[str, str], s
                 telegram=c.telegram if c.telegram is None else str(c.telegram),
                 consent={str(k): v for k, v in c.consent.items()},
                 notify=c.notify,
+                time_zone=c.time_zone,
             )
         )
     for m in doc.members:
@@ -534,12 +563,18 @@ def _present(pairs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
     return {k: v for k, v in pairs if v}
 
 
+def _time_doc(p: OrgProfile) -> dict[str, Any]:
+    """The org's time zone and business hours, when not the defaults (the defaults are not written out)."""
+    doc: dict[str, Any] = {} if p.time_zone == "UTC" else {"time_zone": p.time_zone}
+    if p.business_hours != (DEFAULT_START, DEFAULT_END):
+        doc["business_hours"] = {"start": p.business_hours[0], "end": p.business_hours[1]}
+    return doc
+
+
 def _profile_doc(p: OrgProfile) -> dict[str, Any]:
     doc: dict[str, Any] = {"name": p.name, "locale": p.locale}
-    zone = None if p.time_zone == "UTC" else p.time_zone  # the default is not written out
-    doc |= _present(
-        (("email_from", p.email_from), ("default_phone_region", p.default_phone_region), ("time_zone", zone))
-    )
+    doc |= _present((("email_from", p.email_from), ("default_phone_region", p.default_phone_region)))
+    doc |= _time_doc(p)
     if p.slack_enabled:
         doc["slack"] = {"enabled": True}  # the webhook URL stays in SSM
     if p.telegram_enabled:
@@ -551,12 +586,20 @@ def _profile_doc(p: OrgProfile) -> dict[str, Any]:
         doc["publishers"] = {"sources": list(p.publishers.sources)}
         if p.publishers.accounts is not None:
             doc["publishers"]["accounts"] = list(p.publishers.accounts)
+    return doc | _more_doc(p)
+
+
+def _more_doc(p: OrgProfile) -> dict[str, Any]:
+    """SMS, branding, and the settings of what the platform does on time: reminders, activity reports."""
+    doc: dict[str, Any] = {}
     if p.sms_latin:
         doc["sms"] = {"transliterate": True}
     if p.branding and p.branding.as_dict():
         doc["branding"] = p.branding.as_dict()
     if p.reminders:
         doc["reminders"] = {k: dict(v) for k, v in p.reminders.items()}
+    if p.activity_reports:
+        doc["activity_reports"] = dict(p.activity_reports)
     return doc
 
 
@@ -568,6 +611,8 @@ def _contact_doc(c: Contact) -> dict[str, Any]:
     doc |= _present((("telegram", c.telegram), ("consent", dict(c.consent))))
     if not c.notify:
         doc["notify"] = False
+    if c.time_zone:
+        doc["time_zone"] = c.time_zone
     return doc
 
 
@@ -580,6 +625,7 @@ def _member_doc(m: Member) -> dict[str, Any]:
             ("phone", m.phone),
             ("telegram", m.telegram),
             ("locale", m.locale),
+            ("time_zone", m.time_zone),
         )
     )
     return doc | {"roles": list(m.roles), "permissions": list(m.permissions)}

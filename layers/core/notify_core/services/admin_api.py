@@ -12,15 +12,22 @@ addresses), then the same apply. An edit can never store what an import of the w
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from notify_core.config import SECRET_CACHE_DEFAULT_S
 from notify_core.domain import admin_api as rules
+from notify_core.domain import signing, webhook_ping
 from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
 from notify_core.domain.admin_api import Access, Caller, Conflict, Invalid, NotFound
 from notify_core.domain.delivery import REPLAYABLE, DeliveryRecord
+from notify_core.domain.erasure import InvalidSubject, LastAdmin, Subject
+from notify_core.domain.erasure import Report as ErasureReport
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import Member, OrgDirectory
 from notify_core.domain.settings_document import ApplyResult, SettingsDocument
@@ -107,6 +114,34 @@ class QuarantineRecords(Protocol):
     ) -> tuple[list[EventRecord], str | None]: ...
 
 
+class RotatingSecrets(Protocol):
+    """``adapters.ssm.SecretWriter``: writes secrets, reads only plain (non-secret) parameters."""
+
+    def put(self, name: str, value: str) -> None: ...
+
+    def put_plain(self, name: str, value: str) -> None: ...
+
+    def get_plain(self, name: str) -> str | None: ...
+
+
+class PingQueue(Protocol):
+    """``adapters.sqs.DeliveryQueues``: one message on its channel's queue."""
+
+    def send_one(self, channel: str, body: str, *, dedup_suffix: str = ...) -> None: ...
+
+
+class SecretNames(Protocol):
+    def webhook(self, org_id: str, endpoint_id: str) -> str: ...
+
+
+class Erasure(Protocol):
+    """``services.erasure.Eraser``: forget one person in one org."""
+
+    def subject(self, org_id: str, *, email: str | None, phone: str | None, user_id: str | None) -> Subject: ...
+
+    def erase(self, org_id: str, subject: Subject) -> ErasureReport: ...
+
+
 class SmsReport(Protocol):
     def sent_sms(self, org_id: str, date_from: str, date_to: str) -> list[dict[str, Any]]: ...
 
@@ -124,6 +159,12 @@ class AdminApi:
         users: Users,
         quarantine: QuarantineRecords,
         reports: SmsReport,
+        erasure: Erasure | None = None,
+        secrets: RotatingSecrets | None = None,
+        secret_names: SecretNames | None = None,
+        secret_cache_s: int = SECRET_CACHE_DEFAULT_S,
+        pings: PingQueue | None = None,
+        ping_wait_s: float = 10.0,
     ) -> None:
         self.directory = directory
         self.documents = documents
@@ -133,6 +174,13 @@ class AdminApi:
         self.users = users
         self.quarantine = quarantine
         self.reports = reports
+        self.erasure = erasure
+        self.secrets = secrets
+        self.secret_names = secret_names
+        # How long the webhook senders may keep using what they read (config.WEBHOOK_SECRET_CACHE_S).
+        self.secret_cache_s = secret_cache_s
+        self.pings = pings
+        self.ping_wait_s = ping_wait_s
 
     # ----------------------------------------------------------------------------------------- who may do what
     def access(self, caller: Caller, org_id: str) -> Access:
@@ -338,6 +386,59 @@ class AdminApi:
             "next_cursor": rules.encode_cursor(access.org_id, f"endpoint:{endpoint_id}", nxt) if nxt else None,
         }
 
+    def rotate_secret(self, access: Access, endpoint_id: str, grace_s: int) -> dict[str, Any]:
+        """A new signing secret for the endpoint, answered this once; the current one keeps signing next to it for
+        ``grace_s`` (``domain.signing.SecretState``: the new one goes to the other slot, nothing is read back)."""
+        access.require_write()
+        self._endpoint(access, endpoint_id)
+        if self.secrets is None or self.secret_names is None:
+            raise RuntimeError("secret rotation is not composed into this API")
+        base = self.secret_names.webhook(access.org_id, endpoint_id)
+        now = int(time.time())
+        state = signing.SecretState.parse(self.secrets.get_plain(signing.state_name(base)))
+        # The slot about to be overwritten must be out of every sender's cache: its grace over, and a cache age more.
+        busy_until = (state.previous_until or 0) + self.secret_cache_s
+        if now < busy_until:
+            raise Conflict(
+                f"the previous secret of {endpoint_id!r} still signs until {_iso(busy_until)}: rotate again after "
+                "that (to drop it at once next time, rotate with grace_hours 0)"
+            )
+        secret = signing.new_secret()
+        new = state.rotated(now, grace_s)
+        self.secrets.put(signing.slot_name(base, new.current), secret)
+        self.secrets.put_plain(signing.state_name(base), new.dump())
+        return {
+            "secret": secret,
+            "signs_from": _iso(now + self.secret_cache_s),
+            "previous_signs_until": _iso(max(now + grace_s, now + self.secret_cache_s)),
+        }
+
+    def ping(self, access: Access, endpoint_id: str) -> dict[str, Any]:
+        """A signed ``webhook.ping`` to the endpoint through its sender (``domain.webhook_ping``): queued, then its
+        outcome read from the delivery log for up to ``ping_wait_s`` (``queued`` if the sender has not answered)."""
+        access.require_write()
+        endpoint = self._endpoint(access, endpoint_id)
+        if self.pings is None:
+            raise RuntimeError("pings are not composed into this API")
+        directory = self.directory.directory(access.org_id)
+        name = directory.profile.name if directory and directory.profile else access.org_id
+        message = webhook_ping.ping_message(
+            org_id=access.org_id, org_name=name, endpoint_id=endpoint_id, url=endpoint.url, at=_iso(int(time.time()))
+        )
+        self.pings.send_one("webhook", json.dumps(message, separators=(",", ":")))
+        deadline = time.monotonic() + self.ping_wait_s
+        delay = 0.1
+        while True:
+            record = self.deliveries.get(message["delivery_id"], access.org_id)
+            if record is not None and record.status != "retrying":
+                return {"delivery_id": record.delivery_id, "status": record.status, "http_status": _http(record),
+                        "error_code": record.error_code, "error_detail": record.error_detail}  # fmt: skip
+            if time.monotonic() + delay > deadline:
+                return {"delivery_id": message["delivery_id"], "status": "queued", "http_status": None,
+                        "error_code": None, "error_detail": None}  # fmt: skip
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
     # ------------------------------------------------------------------------------------------ chat connections
     def connections(self, access: Access) -> dict[str, dict[str, bool]]:
         """Whether the org's Slack and Telegram are on (their secrets stay in SSM: never read, never answered)."""
@@ -448,6 +549,22 @@ class AdminApi:
     def sms_report(self, access: Access, date_from: str, date_to: str) -> list[dict[str, Any]]:
         return self.reports.sent_sms(access.org_id, date_from, date_to)
 
+    # ------------------------------------------------------------------------------------------------ erasure
+    def erase(self, access: Access, *, email: str | None, phone: str | None, user_id: str | None) -> dict[str, int]:
+        """Forget one person in this org (``services.erasure``): admins only; what it touched, per table."""
+        access.require_write()
+        if self.erasure is None:
+            raise RuntimeError("erasure is not composed into this API")
+        try:
+            subject = self.erasure.subject(access.org_id, email=email, phone=phone, user_id=user_id)
+        except InvalidSubject as exc:
+            where = f"body.{exc.field}" if exc.field else "body"
+            raise Invalid("name the person to erase", fields=[{"field": where, "message": str(exc)}]) from None
+        try:
+            return self.erasure.erase(access.org_id, subject).as_dict()
+        except LastAdmin as exc:
+            raise Conflict(str(exc)) from None
+
     # -------------------------------------------------------------------------------------------------- inbox
     def inbox_page(self, access: Access, *, limit: int, cursor: str | None, unread_only: bool) -> dict[str, Any]:
         member = access.require_user()
@@ -555,6 +672,14 @@ def _normalised(recipient: str, channel: str | None) -> str:
             "recipient is not an address", fields=[{"field": "query.recipient", "message": str(exc)}]
         ) from None
     return recipient
+
+
+def _http(record: DeliveryRecord) -> int | None:
+    return record.attempts[-1].http_status if record.attempts else None
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _upper(to: str) -> str:

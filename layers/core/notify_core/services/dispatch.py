@@ -36,7 +36,7 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import TypeAdapter, ValidationError
 
-from notify_core.domain import catalog, publishers, routing, unsubscribe
+from notify_core.domain import activity, catalog, publishers, routing, unsubscribe
 from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.envelope import (
     Identifier,
@@ -52,7 +52,9 @@ from notify_core.domain.org_settings import OrgSettings
 from notify_core.domain.rendered import TemplateRenderError
 from notify_core.observability import logger, metrics
 from notify_core.services.ports import (
+    ActivityCounter,
     DeliveryQueues,
+    HeldSms,
     InboxWriter,
     PageQueue,
     Quarantine,
@@ -182,6 +184,9 @@ class Dispatcher:
         page_size: int = 1000,
         publishers_required: bool = False,
         clock: Callable[[], datetime] = _utcnow,
+        holds: HeldSms | None = None,
+        quiet_hours: Callable[[], bool] = lambda: True,
+        activity: ActivityCounter | None = None,
     ) -> None:
         self.settings = settings
         self.users = users
@@ -197,6 +202,10 @@ class Dispatcher:
         self.page_size = page_size
         self.publishers_required = publishers_required
         self.clock = clock
+        # Quiet hours (README "Time zones and quiet hours"): None holds nothing (unit harnesses without timers).
+        self.holds = holds
+        self.quiet_hours = quiet_hours  # always on, but for the local runtime's tests that run at any hour
+        self.activity = activity
 
     # ---------------------------------------------------------------------------------------------- a batch
     def open_batch(self, bodies: Sequence[str]) -> RouterBatch:
@@ -258,13 +267,19 @@ class Dispatcher:
         if not batch.routed:
             return {}
         self._apply_suppressions(batch.routed)
+        self._apply_quiet_hours(batch.routed)
         not_sent: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         rows: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
         messages: list[dict[str, Any]] = []
+        holds: list[tuple[dict[str, Any], str]] = []
         summaries: dict[tuple[str, str], dict[str, Any]] = {}
         for r in batch.routed:
-            summaries[(r.event.org_id, r.record_id)] = self._collect(r, not_sent[r.fresh], rows[r.fresh], messages)
+            summary = self._collect(r, not_sent[r.fresh], rows[r.fresh], messages, holds)
+            summaries[(r.event.org_id, r.record_id)] = summary
         self._write_items(batch, not_sent, rows)
+        if holds and self.holds is not None:  # logged held (above) before the timer starts: a retry starts it again
+            self.holds.hold(holds)
+            metrics.add_metric(name="sms_held", unit=MetricUnit.Count, value=len(holds))
         if messages:
             self.queues.enqueue(messages)
         metrics.add_metric(name="deliveries_queued", unit=MetricUnit.Count, value=len(messages))
@@ -273,6 +288,7 @@ class Dispatcher:
         if later:
             self.pages.put(later)
             metrics.add_metric(name="fanout_pages_queued", unit=MetricUnit.Count, value=len(later))
+        self._count(batch.routed)
         self.events.remember([_remembered(r) for r in batch.routed])
         for r in batch.routed:
             summary = summaries[(r.event.org_id, r.record_id)]
@@ -284,6 +300,24 @@ class Dispatcher:
             )
         batch.routed.clear()
         return summaries
+
+    def _count(self, routed: list[Routed]) -> None:
+        """The activity the reports count (``domain.activity.COUNTED``), once the event is accepted: one UpdateItem
+        per counted event on its user's day (the org's day). A repeat of a routed event never gets here (the event
+        records); only a crash between this and ``remember`` could count one event again on the retry."""
+        if self.activity is None:
+            return
+        for r in routed:
+            if r.page is not None or r.settings.profile is None:
+                continue  # a later page is the same event; an org without settings has no reports
+            hit = activity.counted(r.event.event_type, r.event.detail.data)
+            if hit is None:
+                continue
+            counter, user = hit
+            day = activity.local_day(r.event.detail.occurred_at, r.settings.profile.time_zone)
+            name = r.event.detail.data.get("approved_by_name")
+            self.activity.add(r.event.org_id, day, user, counter, name if isinstance(name, str) else None)
+            metrics.add_metric(name="activity_counted", unit=MetricUnit.Count, value=1)
 
     def _write_items(
         self, batch: RouterBatch, not_sent: dict[bool, list[dict[str, Any]]], rows: dict[bool, list[dict[str, Any]]]
@@ -352,6 +386,16 @@ class Dispatcher:
         if refusal:
             raise InvalidEventError(publishers.SOURCE_NOT_ALLOWED, refusal)
 
+    def _apply_quiet_hours(self, routed: list[Routed]) -> None:
+        """SMS outside business hours are held (after suppressions: a suppressed SMS is skipped, not held). Decided
+        here for free: the org's profile is already read, so the daytime path makes no extra call."""
+        if self.holds is None or not self.quiet_hours():
+            return
+        now = self.clock()
+        for r in routed:
+            if r.settings.profile is not None:
+                r.result.hold_sms(r.settings.profile.hours(), now)
+
     def _apply_suppressions(self, routed: list[Routed]) -> None:
         by_org: dict[str, set[tuple[str, str]]] = {}
         groups: list[str | None] = []
@@ -369,7 +413,12 @@ class Dispatcher:
             r.result.apply_suppressions(found.get(r.event.org_id, {}), group=group)
 
     def _collect(
-        self, r: Routed, not_sent: list[dict[str, Any]], rows: list[dict[str, Any]], messages: list[dict[str, Any]]
+        self,
+        r: Routed,
+        not_sent: list[dict[str, Any]],
+        rows: list[dict[str, Any]],
+        messages: list[dict[str, Any]],
+        holds: list[tuple[dict[str, Any], str]],
     ) -> dict[str, Any]:
         routed_at = utcnow_iso()  # the delivery's created_at, whenever its sender gets to write it
 
@@ -384,7 +433,14 @@ class Dispatcher:
             metrics.add_metric(name="deliveries_failed_at_routing", unit=MetricUnit.Count, value=len(failed))
         queued = [message(d) for d in r.result.sendable]
         messages += queued
+        for d in r.result.held:
+            held = message(d)
+            holds.append((held, str(d.held_until)))
+            logged = {"status": "held", "error_code": routing.QUIET_HOURS, "error_detail": d.error_detail}
+            not_sent.append({**held, **logged})
+        held_count = {"held": len(r.result.held)} if r.result.held else {}
         return {
+            **held_count,
             "queued": len(queued),
             "inapp": written,
             "failed": len(failed),

@@ -5,8 +5,10 @@ milliseconds without AWS, and the moto integration tests prove each adapter once
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from typing import Any, Protocol
 
+from notify_core.domain.activity import Tally
 from notify_core.domain.delivery import DeliveryRecord, SendResult
 from notify_core.domain.event_records import EventRecord
 from notify_core.domain.org_settings import OrgDirectory, OrgSettings, WebhookEndpoint
@@ -124,6 +126,13 @@ class DeliveryQueues(Protocol):
     def send_one(self, channel: str, body: str, *, dedup_suffix: str = ...) -> None: ...
 
 
+class HeldSms(Protocol):
+    """Quiet hours: a held SMS's timer (``adapters.stepfunctions.HeldDeliveries``): its queue message goes on the SMS
+    queue at ``until``. Idempotent per delivery (a router retry starts nothing new)."""
+
+    def hold(self, holds: list[tuple[dict[str, Any], str]]) -> None: ...
+
+
 class Quarantine(Protocol):
     def put(self, raw_body: str, *, reason: str, detail: str, at: str, message_id: str | None) -> None: ...
 
@@ -157,3 +166,17 @@ class Channel(Protocol):
     def send(self, message: dict[str, Any], rendered: Rendered) -> SendResult:
         """Send one delivery. Raise PermanentDeliveryError or TransientDeliveryError on failure."""
         ...
+
+
+class ActivityCounter(Protocol):
+    """The activity counters (``adapters.dynamodb.activity_table``): the router adds, the report tick sums."""
+
+    def add(self, org_id: str, day: date, user_id: str, counter: str, name: str | None) -> None: ...
+
+    def tallies(self, org_id: str, start: date, end: date) -> list[Tally]: ...
+
+
+class ReportSchedulePort(Protocol):
+    def due(self, now: datetime) -> Iterator[tuple[str, datetime]]: ...
+
+    def move(self, org_id: str, was: datetime, to: datetime | None) -> bool: ...

@@ -19,6 +19,7 @@ step finds nothing else to do.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ from notify_core.domain import appointments, catalog, due_dates, publishers, rem
 from notify_core.domain.envelope import ProductEvent, check_occurred_at, parse_envelope, validate_detail
 from notify_core.domain.errors import InvalidEventError
 from notify_core.domain.org_settings import OrgProfile
+from notify_core.domain.quiet_hours import BusinessHours
 from notify_core.domain.reminders import Decision, Item
 from notify_core.observability import logger, metrics
 
@@ -64,6 +66,7 @@ class Reminders:
         profiles: ProfilesPort,
         publishers_required: bool = False,
         clock: Callable[[], datetime] = _utcnow,
+        quiet_hours: Callable[[], bool] = lambda: True,
     ) -> None:
         self.items = items
         self.steps = steps
@@ -71,6 +74,8 @@ class Reminders:
         self.profiles = profiles
         self.publishers_required = publishers_required
         self.clock = clock
+        # Business hours are kept (always on AWS; the local runtime's tests, which run at any hour, may switch them off)
+        self.quiet_hours = quiet_hours
 
     # ------------------------------------------------------------------------------------------- events
     def on_event(self, body: str) -> dict[str, Any]:
@@ -79,26 +84,20 @@ class Reminders:
         if isinstance(outcome, str):
             return {"ignored": outcome}
         admitted, profile = outcome
+        hours = profile.hours() if self.quiet_hours() else None
         org_id, kind, detail = admitted.org_id, admitted.event_type, admitted.detail.model_dump(mode="json")
         detail["data"] = admitted.detail.data
         if kind == reminders.RESEND:
             return self._resend(org_id, detail, now)
-        if kind in due_dates.EVENT_TYPES:
-            item_type = due_dates.SOURCES.get(kind) or due_dates.STOPS[kind][0]
-            existing = self.items.get(org_id, item_type, str(detail["subject"]["id"]))
-            if kind in due_dates.STOPS:
-                return self._apply(existing, due_dates.on_stop(existing, org_id, kind, detail, now), kind)
-            return self._apply(existing, due_dates.on_source(existing, org_id, kind, detail, now), kind)
-        if kind in appointments.EVENT_TYPES:
-            existing = self.items.get(org_id, appointments.ITEM_TYPE, str(detail["subject"]["id"]))
-            if kind == appointments.CANCELLED:
-                return self._apply(existing, appointments.on_cancel(existing, org_id, detail, now), kind)
-            return self._apply(existing, appointments.on_schedule(existing, org_id, kind, detail, now), kind)
+        if kind in due_dates.EVENT_TYPES or kind in appointments.EVENT_TYPES:
+            return self._dated(org_id, kind, detail, now, hours)
         item_type = _item_type(kind, detail)
         existing = self.items.get(org_id, item_type, reminders.item_id_of(kind, detail))
+        if existing is not None:  # a series follows the org's business hours as they are now, from its next step
+            existing = replace(existing, hours=hours.encode() if hours is not None else None)
         if kind in reminders.START_TYPES:
             settings = reminders.resolve(detail["data"].get("reminders"), dict(profile.reminders.get(item_type) or {}))
-            decision = reminders.on_start(existing, org_id, kind, detail, settings, now)
+            decision = reminders.on_start(existing, org_id, kind, detail, settings, now, hours)
         elif kind in reminders.STOP_TYPES:
             decision = reminders.on_stop(existing, org_id, kind, detail, now)
         elif kind in reminders.REOPEN_TYPES:
@@ -106,6 +105,22 @@ class Reminders:
         else:
             decision = reminders.on_change(existing, detail["data"], admitted.event_id, now)
         return self._apply(existing, decision, kind)
+
+    def _dated(
+        self, org_id: str, kind: str, detail: dict[str, Any], now: datetime, hours: BusinessHours | None
+    ) -> dict[str, Any]:
+        """Due dates (their notices land in business hours) and appointments (relative to the appointment: never
+        moved)."""
+        if kind in due_dates.EVENT_TYPES:
+            item_type = due_dates.SOURCES.get(kind) or due_dates.STOPS[kind][0]
+            existing = self.items.get(org_id, item_type, str(detail["subject"]["id"]))
+            if kind in due_dates.STOPS:
+                return self._apply(existing, due_dates.on_stop(existing, org_id, kind, detail, now), kind)
+            return self._apply(existing, due_dates.on_source(existing, org_id, kind, detail, now, hours), kind)
+        existing = self.items.get(org_id, appointments.ITEM_TYPE, str(detail["subject"]["id"]))
+        if kind == appointments.CANCELLED:
+            return self._apply(existing, appointments.on_cancel(existing, org_id, detail, now), kind)
+        return self._apply(existing, appointments.on_schedule(existing, org_id, kind, detail, now), kind)
 
     def _admit(self, body: str, now: datetime) -> tuple[ProductEvent, OrgProfile] | str:
         """The event, read by the router's contract and from a publisher of its org; or why it changes nothing."""

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from notify_core.domain import catalog, template_overrides, unsubscribe
+from notify_core.domain import catalog, erasure, template_overrides, unsubscribe, webhook_ping
 from notify_core.domain.addresses import mask
 from notify_core.domain.delivery import (
     ATTEMPT,
@@ -176,6 +176,10 @@ class Sender:
             metrics.add_metric(name="deliveries_unknown", unit=MetricUnit.Count, value=1)
             logger.warning("delivery outcome unknown", extra={**_log(message), "reason": decision.reason})
             outcome = Outcome(UNKNOWN, error_code="no_outcome", error_detail=decision.reason)
+        if batch.suppressed.get((message["org_id"], message["channel"], message["address"])) == erasure.ERASED:
+            # Queued before its recipient was erased (SQS messages cannot be edited): refused above, and logged
+            # without the person.
+            message = erasure.scrubbed_message(message)
         batch.staged.append(OutcomeWrite(message, previous, outcome, received.message_id, received.receive))
         batch.settled[delivery_id] = outcome
         if outcome.status == DEAD:
@@ -206,6 +210,8 @@ class Sender:
             )
             return Outcome(UNKNOWN, http_status=exc.http_status, error_code=exc.code, error_detail=exc.detail)
         except TransientDeliveryError as exc:
+            if webhook_ping.is_probe(message):  # a test ping is tried once: its failure is the answer
+                return self._failed(log, exc.code, exc.detail, exc.http_status)
             final = received.receive >= self.max_receives
             # One unanswered request (to a receiver that takes repeats) and the delivery may be out: never dead.
             maybe = isinstance(exc, UnansweredDeliveryError) or bool(previous and previous.maybe_delivered)

@@ -22,6 +22,8 @@ class SecretStore(Protocol):
 
     def put_if_absent(self, name: str, value: str) -> bool: ...
 
+    def put_plain(self, name: str, value: str) -> None: ...
+
 
 class SecretNames(Protocol):
     """Where an org's secrets live (``adapters.ssm.parameter_name`` with the deployment's prefixes)."""
@@ -42,7 +44,9 @@ class SettingsAdmin:
         for e in doc.webhook_endpoints:
             name = self.names.webhook(doc.org_id, e.id)
             if e.secret:
+                # A secret set by the document is the one secret: slot "a", alone (domain.signing.SecretState).
                 self.secrets.put(name, e.secret)
+                self.secrets.put_plain(signing.state_name(name), signing.SecretState().dump())
                 continue
             secret = signing.new_secret()
             if self.secrets.put_if_absent(name, secret):

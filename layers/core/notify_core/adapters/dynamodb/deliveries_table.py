@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -56,6 +57,7 @@ from notify_core.domain.delivery import (
     stronger_or_equal,
     utcnow_iso,
 )
+from notify_core.domain.erasure import ERASED_ADDRESS
 
 MAX_ATTEMPTS_KEPT = 6
 APPLIED, OUT_OF_ORDER, NOT_YET = "applied", "out_of_order", "not_yet"
@@ -625,6 +627,41 @@ class DeliveryLog:
                 return OUT_OF_ORDER  # another report (or a replay) got there between our read and this write
             raise
         return APPLIED
+
+    # ------------------------------------------------------------------------------------------ erasure
+    def anonymise(self, org_id: str, channel: str, address: str) -> int:
+        """Erase one address from an org's deliveries of a channel (``domain.erasure``): the address becomes
+        ``[erased]``; the recipient's name, the kept message (so it can never be replayed), the error detail and each
+        attempt's detail (a bounce's diagnostic names the mailbox) go. Status, times, channel, event type and
+        counts stay: the reports and the cost still add up.
+
+        Found through the reporting index (``<org>#<channel>``, filtered on its projected ``address``): a Query
+        over the org's index entries of that channel for the whole retention, never a Scan and never another
+        org's. One conditional UpdateItem per delivery (on the org and the address: a delivery written again since
+        is left to the sender, which scrubs an erased address itself). Returns how many were anonymised."""
+        D = self.Item
+        keys = list(D.by_org_channel.query(org_channel_key(org_id, channel), filter_condition=D.address == address))
+        n = 0
+        for record in list(self._items(keys)):
+            attempts = [attempt_attribute(replace(a, detail=None), record.provider_message_id) for a in record.attempts]
+            try:
+                D(delivery_id=record.delivery_id).update(
+                    actions=[
+                        D.address.set(ERASED_ADDRESS),
+                        D.recipient_name.remove(),
+                        D.payload.remove(),
+                        D.error_detail.remove(),
+                        D.attempts.set(attempts),
+                        D.updated_at.set(utcnow_iso()),
+                    ],
+                    condition=(D.org_id == org_id) & (D.address == address),
+                )
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                continue
+            n += 1
+        return n
 
     # ------------------------------------------------------------------------------------------ replay
     def reopen_for_replay(self, record: DeliveryRecord) -> bool:

@@ -127,3 +127,11 @@ class InboxTable:
                 return False
             raise
         return True
+
+    def erase(self, org_id: str, user_id: str) -> int:
+        """Delete every item of the member's inbox in this org (erasure): one Query, BatchWriteItem deletes."""
+        items = list(self.Item.query(inbox_id(org_id, user_id)))
+        with self.Item.batch_write() as batch:
+            for item in items:
+                batch.delete(item)
+        return len(items)

@@ -42,6 +42,7 @@ class PendingItem(Model):
     done_reason = UnicodeAttribute(null=True)
     audit = UnicodeAttribute(default="[]")  # JSON list of AuditEntry
     plan = UnicodeAttribute(null=True)  # JSON list of [when, label]: an appointment's reminders still ahead
+    hours = UnicodeAttribute(null=True)  # the org's business hours its steps land in ("Europe/Warsaw 08:00-20:00")
     version = VersionAttribute()
     expires_at = TTLAttribute(null=True)
 
@@ -81,6 +82,7 @@ class ItemsTable:
             done_reason=item.done_reason,
             audit=json.dumps([e.as_dict() for e in item.audit], separators=(",", ":")),
             plan=json.dumps([list(p) for p in item.plan]) if item.plan else None,
+            hours=item.hours,
             expires_at=self.retention if item.state == "done" else None,
         )
         if item.version:
@@ -114,4 +116,5 @@ def _item(row: PendingItem) -> Item:
         audit=tuple(AuditEntry(**e) for e in json.loads(row.audit or "[]")),
         version=int(row.version or 0),
         plan=tuple((str(at), str(label)) for at, label in json.loads(row.plan or "[]")),
+        hours=row.hours,
     )

@@ -30,7 +30,8 @@ environment at import.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -49,6 +50,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from notify_core.adapters.dynamodb.binding import endpoint
+from notify_core.domain import activity
 from notify_core.domain.org_settings import (
     Branding,
     Client,
@@ -63,6 +65,7 @@ from notify_core.domain.org_settings import (
     WebhookEndpoint,
 )
 from notify_core.domain.publishers import Publishers
+from notify_core.domain.quiet_hours import DEFAULT_END, DEFAULT_START
 from notify_core.domain.template_overrides import INDEX_SK, OrgTemplate
 
 ORG_SK = "ORG"
@@ -118,6 +121,21 @@ def _strs(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value or ())  # type: ignore[attr-defined]
 
 
+def _report_schedule(p: OrgProfile, now: datetime) -> dict[str, Any]:
+    """The profile's activity reports and the first instant they fall due: from an hour ago, so a document applied
+    just after its report hour (before the tick got to it) still has that report sent; a report already sent is
+    not sent again (its event id is the period's)."""
+    if not p.activity_reports:
+        return {"activity_reports": None, "reports_key": None, "reports_due_at": None}
+    reports = activity.ActivityReports.model_validate(dict(p.activity_reports))
+    due = activity.next_due(reports, p.time_zone, now - timedelta(hours=1))
+    return {
+        "activity_reports": json.dumps(reports.model_dump()),
+        "reports_key": activity.SCHEDULE_KEY if due else None,
+        "reports_due_at": activity.iso(due) if due else None,
+    }
+
+
 class _Models:
     """The item classes of one settings table (a fresh set per binding: own connection, own discriminator map)."""
 
@@ -144,6 +162,7 @@ class _Models:
             email_from = UnicodeAttribute(null=True)
             default_phone_region = UnicodeAttribute(null=True)
             time_zone = UnicodeAttribute(null=True)  # absent: UTC
+            business_hours = UnicodeAttribute(null=True)  # "HH:MM-HH:MM"; absent: 08:00-20:00
             slack_enabled = BooleanAttribute(default=False)
             telegram_enabled = BooleanAttribute(default=False)
             buyer_channels: MapAttribute[str, Any] = MapAttribute(default=dict)
@@ -154,6 +173,11 @@ class _Models:
             sms_latin = BooleanAttribute(null=True)
             branding: MapAttribute[str, Any] = MapAttribute(null=True)
             reminders = UnicodeAttribute(null=True)  # JSON: item type -> {enabled, every_days, count}
+            activity_reports = UnicodeAttribute(null=True)  # JSON: {daily, weekly, monthly, summary, hour}
+            # The org's next activity-report instant (UTC ISO) under the sparse index reports_due (README "Activity
+            # reports and schedules"): the tick's one Query for the orgs whose reports are due; absent: no reports.
+            reports_key = UnicodeAttribute(null=True)
+            reports_due_at = UnicodeAttribute(null=True)
 
         class ContactItem(SettingsItem, discriminator="contact"):
             contact_id = UnicodeAttribute()
@@ -165,6 +189,7 @@ class _Models:
             telegram = UnicodeAttribute(null=True)
             consent: MapAttribute[str, Any] = MapAttribute(default=dict)
             notify = BooleanAttribute(default=True)
+            time_zone = UnicodeAttribute(null=True)  # absent: the org's
 
         class EndpointItem(SettingsItem, discriminator="endpoint"):
             endpoint_id = UnicodeAttribute()
@@ -193,6 +218,7 @@ class _Models:
             phone = UnicodeAttribute(null=True)
             telegram = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
+            time_zone = UnicodeAttribute(null=True)
             roles = ListAttribute(of=UnicodeAttribute, default=list)
             permissions = ListAttribute(of=UnicodeAttribute, default=list)
 
@@ -204,6 +230,7 @@ class _Models:
             phone = UnicodeAttribute(null=True)
             telegram = UnicodeAttribute(null=True)
             locale = UnicodeAttribute(null=True)
+            time_zone = UnicodeAttribute(null=True)
 
         class ClientItem(SettingsItem, discriminator="client"):
             client_id = UnicodeAttribute()
@@ -247,9 +274,12 @@ class SettingsTable:
     """The settings table: the slice an event needs (routing), whole directories (settings documents),
     one endpoint (replay)."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self.table_name = table_name
         self.m = _models(table_name, endpoint())
+        # When a document is applied: where its activity reports' first instant is counted from (the local
+        # runtime's clock there, real time on AWS).
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     # ------------------------------------------------------------------------------------------ reading
     def load_for_event(
@@ -379,6 +409,7 @@ class SettingsTable:
                 email_from=p.email_from,
                 default_phone_region=p.default_phone_region,
                 time_zone=None if p.time_zone == "UTC" else p.time_zone,
+                business_hours=None if p.business_hours == (DEFAULT_START, DEFAULT_END) else "-".join(p.business_hours),
                 slack_enabled=p.slack_enabled,
                 telegram_enabled=p.telegram_enabled,
                 buyer_channels={k: list(v) for k, v in p.buyer_channels.items()},
@@ -388,6 +419,7 @@ class SettingsTable:
                 sms_latin=True if p.sms_latin else None,
                 branding=(p.branding.as_dict() or None) if p.branding else None,
                 reminders=json.dumps({k: dict(v) for k, v in p.reminders.items()}) if p.reminders else None,
+                **_report_schedule(p, self.clock()),
             )
         ]
         for c in d.contacts:
@@ -404,6 +436,7 @@ class SettingsTable:
                     telegram=c.telegram,
                     consent=dict(c.consent),
                     notify=c.notify,
+                    time_zone=c.time_zone,
                 )
             )
         for mb in d.members:
@@ -472,6 +505,7 @@ class SettingsTable:
                 email_from=item.email_from,
                 default_phone_region=item.default_phone_region,
                 time_zone=item.time_zone or "UTC",
+                business_hours=_hours(item.business_hours),
                 slack_enabled=bool(item.slack_enabled),
                 telegram_enabled=bool(item.telegram_enabled),
                 buyer_channels=_tuples(item.buyer_channels),
@@ -485,6 +519,7 @@ class SettingsTable:
                 sms_latin=bool(item.sms_latin),
                 branding=_branding(item.branding),
                 reminders=json.loads(item.reminders) if item.reminders else {},
+                activity_reports=json.loads(item.activity_reports) if item.activity_reports else {},
             )
         if isinstance(item, m.Contact):
             return Contact(
@@ -497,6 +532,7 @@ class SettingsTable:
                 telegram=item.telegram,
                 consent={k: bool(v) for k, v in _as_dict(item.consent).items()},
                 notify=bool(item.notify),
+                time_zone=item.time_zone,
             )
         if isinstance(item, m.Endpoint):
             return WebhookEndpoint(
@@ -648,7 +684,21 @@ def _listed(values: tuple[str, ...] | None) -> list[str] | None:
 
 def _reach(m: Any) -> dict[str, Any]:
     """Who a member is and where to reach them: on the member item and copied into each of its grants."""
-    return {"name": m.name, "email": m.email, "phone": m.phone, "telegram": m.telegram, "locale": m.locale}
+    return {
+        "name": m.name,
+        "email": m.email,
+        "phone": m.phone,
+        "telegram": m.telegram,
+        "locale": m.locale,
+        "time_zone": m.time_zone,
+    }
+
+
+def _hours(stored: str | None) -> tuple[str, str]:
+    if not stored:
+        return (DEFAULT_START, DEFAULT_END)
+    start, _, end = stored.partition("-")
+    return (start, end)
 
 
 def _client_keys(org_id: str, client: Client, audiences: tuple[str, ...]) -> set[tuple[str, str]]:

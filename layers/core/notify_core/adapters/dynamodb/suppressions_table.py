@@ -23,6 +23,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from notify_core.adapters.dynamodb.binding import bind
+from notify_core.domain import erasure
 from notify_core.domain.addresses import normalise_phone
 from notify_core.domain.delivery import utcnow_iso
 from notify_core.domain.errors import PermanentDeliveryError
@@ -69,13 +70,43 @@ class SuppressionsTable:
             for c, a in wanted
             for scope in ((org_id,) if c.startswith(GROUP_CHANNEL_PREFIX) else (EVERY_ORG, org_id))
         ]
+        # An address erased from this org (``domain.erasure``) is kept as a hash only: looked up next to the plain.
+        hashed = erasure.hashed_keys(wanted)
+        keys += [(key(c, h), org_id) for c, h in hashed]
         found: dict[tuple[str, str], str] = {}
         if not keys:
             return found
         for item in self.Item.batch_get(keys):
             channel, _, address = item.address_key.partition("#")
-            found[(channel, address)] = item.reason
+            found[hashed.get((channel, address), (channel, address))] = item.reason
         return found
+
+    def remember_erased(self, org_id: str, channel: str, address: str) -> bool:
+        """Keep an erased address suppressed for this org, as its hash only. False: it already was."""
+        try:
+            self.Item(
+                address_key=key(channel, erasure.suppression_key(channel, address)),
+                scope=org_id,
+                reason=erasure.ERASED,
+                created_at=utcnow_iso(),
+            ).save(condition=SuppressionItem.address_key.does_not_exist())
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def forget_plain(self, org_id: str, channel: str, address: str, groups: Iterable[str] = ()) -> int:
+        """Delete this org's entries that hold the address in plain (an SMS opt-out, one-click unsubscribes from
+        ``groups``): the hashed suppression stands in for them. Every-org entries (bounces, complaints, an
+        unattributed STOP) are the platform's and stay. Returns how many were deleted."""
+        channels = [channel] + ([GROUP_CHANNEL_PREFIX + g for g in sorted(groups)] if channel == "email" else [])
+        keys = [(key(c, address), org_id) for c in channels]
+        n = 0
+        for item in self.Item.batch_get(keys):
+            item.delete()
+            n += 1
+        return n
 
     def ensure_not_suppressed(
         self, channel: str, org_id: str, address: str, opted_out_code: str = "suppressed"

@@ -104,6 +104,16 @@ class ChequeRecordedData(ChequeDueData):
     """A post-dated cheque recorded: the platform announces ``cheque.due`` on its ``due_date`` (README "Timers")."""
 
 
+class InvoiceApprovedData(_Data):
+    """An invoice approved by a member (Elorus-like approval flow): counted per approving user for the activity
+    reports (README "Activity reports and schedules")."""
+
+    invoice_number: str
+    approved_by: str = Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:@/-]+$")  # the member's user id
+    approved_by_name: str | None = Field(default=None, max_length=200)
+    client_name: str | None = None
+
+
 class SubscriptionChangedData(_Data):
     plan: str
     previous_plan: str
@@ -207,6 +217,21 @@ EVENT_TYPES: tuple[EventType, ...] = (
         },
         audiences=(permission("clients:edit"),),
         seeds=("products.md §1 client changed their details",),
+    ),
+    EventType(
+        "invoice.approved",
+        "A member approved an invoice (counted for the activity reports).",
+        "invoice.approved",
+        frozenset({"inapp"}),  # an approval is routine: in-app for the invoices' editors, the reports do the telling
+        InvoiceApprovedData,
+        {
+            "invoice_number": "INV-2026-130",
+            "approved_by": "u-anna",
+            "approved_by_name": "Anna Nowak",
+            "client_name": "Papadopoulos S.A.",
+        },
+        audiences=(permission("invoices:edit"),),
+        seeds=("products.md §1 invoice approved by a member (counted for products.md §4 activity reports)",),
     ),
     EventType(
         "invoice.overdue",

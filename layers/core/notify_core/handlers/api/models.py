@@ -14,7 +14,7 @@ from notify_core.domain.envelope import Identifier
 
 Channel = Literal["email", "sms", "webhook", "slack", "telegram"]
 Status = Literal[
-    "sent", "failed", "retrying", "dead", "unknown", "skipped", "delivered", "bounced", "complained", "rejected"
+    "sent", "failed", "retrying", "dead", "unknown", "skipped", "held", "delivered", "bounced", "complained", "rejected"
 ]
 Replayable = Literal["dead", "failed", "unknown"]
 Cursor = Annotated[str, Field(max_length=2048)]
@@ -209,6 +209,51 @@ class ConnectionState(_Out):
 class Connections(_Out):
     slack: ConnectionState
     telegram: ConnectionState
+
+
+class ErasureRequest(BaseModel):
+    """Exactly one of the three: the person to forget in the org."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, min_length=3, max_length=320, description="an email address")
+    phone: str | None = Field(
+        default=None, min_length=2, max_length=40, description="E.164, or national in the org's default region"
+    )
+    user_id: Identifier | None = Field(default=None, description="a member's user id")
+
+
+class ErasureReport(_Out):
+    """What the erasure touched, per table (a second run reports zeros)."""
+
+    contacts: int = Field(description="contacts removed from the settings")
+    members: int = Field(description="members removed from the settings")
+    references: int = Field(description="subscription cells, fixed addresses and client links that named them")
+    deliveries: int = Field(description="delivery-log items anonymised (address, name, message, details)")
+    inbox_items: int = Field(description="in-app messages deleted")
+    suppressions_added: int = Field(description="addresses now suppressed for the org, as a hash")
+    plain_suppressions_removed: int = Field(description="the org's suppressions that held an address in plain")
+    addresses: int = Field(description="how many addresses of the person were looked for")
+
+
+class RotateSecret(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grace_hours: int = Field(
+        default=24, ge=0, le=168, description="how long the current secret keeps signing next to the new one"
+    )
+
+
+class SecretRotation(_Out):
+    secret: str = Field(description="the new signing secret (whsec_...): shown this once, never again")
+    signs_from: str = Field(description="every delivery carries its signature from then on (the senders' cache)")
+    previous_signs_until: str = Field(description="the previous secret's signature goes with it until then")
+
+
+class PingResult(_Out):
+    delivery_id: str = Field(description="the ping's delivery (in the delivery log, event type webhook.ping)")
+    status: str = Field(description="sent | failed | unknown, or queued when the sender has not answered yet")
+    http_status: int | None = Field(description="what the receiver answered")
+    error_code: str | None
+    error_detail: str | None
 
 
 # ------------------------------------------------------------------------------------------ the org's templates

@@ -1,7 +1,7 @@
 """Webhook endpoints: their health, enable / disable, and the recent deliveries to each with their attempts.
 
-Secrets are set through the settings document (SSM, never echoed); rotation with a grace period, a test ping and a
-route per endpoint's definition are not built yet (README "Admin API").
+Secrets are set through the settings document or rotated here (SSM; a new one is answered once, never again); a
+test ping goes through the webhook sender. A route per endpoint's definition is not built yet (README "Admin API").
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from notify_core.handlers.api.models import (
     Delivery,
     EndpointDeliveryPage,
     EndpointSwitch,
+    PingResult,
+    RotateSecret,
+    SecretRotation,
     WebhookEndpoint,
     WebhookEndpointPage,
 )
@@ -75,3 +78,31 @@ def endpoint_deliveries(
     page = service(router).endpoint_deliveries(org(router, org_id), endpoint_id, limit=limit, cursor=cursor)
     items = [Delivery.model_validate(delivery_body(r)) for r in page["items"]]
     return EndpointDeliveryPage(items=items, next_cursor=page["next_cursor"])
+
+
+@router.post(
+    "/orgs/<org_id>/webhook-endpoints/<endpoint_id>/rotate-secret",
+    summary="A new signing secret; the current one keeps signing next to it for a grace period",
+    description="Admins only. The new secret is answered this once (it goes to SSM, never back). Each delivery "
+    "carries both signatures (webhook-signature: 'v1,<new> v1,<old>') from signs_from until previous_signs_until, "
+    "then the new one's only: switch the receiver to the new secret in between. 409 while the previous rotation's "
+    "secret still signs.",
+    tags=["webhooks"],
+    responses={**OK, 409: {"description": "the previous rotation's grace period is still running"}, **ERRORS},
+)
+def rotate_secret(org_id: OrgId, endpoint_id: EndpointId, rotation: Annotated[RotateSecret, Body()]) -> SecretRotation:
+    answer = service(router).rotate_secret(org(router, org_id), endpoint_id, rotation.grace_hours * 3600)
+    return SecretRotation.model_validate(answer)
+
+
+@router.post(
+    "/orgs/<org_id>/webhook-endpoints/<endpoint_id>/ping",
+    summary="Send a signed webhook.ping to the endpoint and answer what it answered",
+    description="Admins only. The ping goes the way every webhook goes (the webhook queue and its sender: the SSRF "
+    "check, every current signature) and is tried once: no retries, no alert, the endpoint's health unchanged. "
+    "Answers within about 10 s; status queued when the sender has not answered by then (read the delivery later).",
+    tags=["webhooks"],
+    responses={**OK, **ERRORS},
+)
+def ping(org_id: OrgId, endpoint_id: EndpointId) -> PingResult:
+    return PingResult.model_validate(service(router).ping(org(router, org_id), endpoint_id))
