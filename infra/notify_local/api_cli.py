@@ -9,12 +9,15 @@ pool, as ``notify local token`` does). The API decides what the token may do in 
   ``If-Match``: an edit of a document someone changed since is refused (409), never silently merged;
 - ``matrix ORG``: the subscription matrix as a table per scope (group x channel -> chosen);
 - ``deliveries ORG [filters] [--all]``: the delivery log as a table (``--all`` follows every page, with progress);
-- ``replay ORG --delivery ID | --since WHEN [--until WHEN]``; ``report sms ORG --from --to`` (CSV).
+- ``replay ORG --delivery ID | --since WHEN [--until WHEN]``; ``report sms ORG --from --to`` (CSV);
+- ``templates list ORG``; ``templates get|put|delete|preview ORG EVENT CHANNEL LOCALE`` (put FILE; preview
+  [--file FILE] [--data JSON_FILE]): the org's own templates.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -187,6 +190,61 @@ def cmd_report_sms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template_path(args: argparse.Namespace) -> str:
+    return f"/orgs/{args.org_id}/templates/{args.event_type}/{args.channel}/{args.locale}"
+
+
+def cmd_templates_list(args: argparse.Namespace) -> int:
+    items = list(_pages(client(args), f"/orgs/{args.org_id}/templates", {"limit": 100}, True))
+    rows = [(t["event_type"], t["channel"], t["locale"], t["version"], t["updated_at"], t["updated_by"]) for t in items]
+    if rows:
+        sys.stdout.write(table(rows, ("event type", "channel", "locale", "version", "updated", "by")))
+    else:
+        print(f"{args.org_id} uses the platform's templates only")
+    return 0
+
+
+def cmd_templates_get(args: argparse.Namespace) -> int:
+    r = _ok(client(args).get(_template_path(args)))
+    print(f"{{# etag: {r.headers.get('etag', '')} #}}", file=sys.stderr)
+    sys.stdout.write(r.json()["source"] + "\n")
+    return 0
+
+
+def cmd_templates_put(args: argparse.Namespace) -> int:
+    with open(args.file, encoding="utf-8") as f:
+        source = f.read()
+    headers = {"If-Match": args.if_match} if args.if_match else None
+    r = _ok(client(args).put(_template_path(args), {"source": source}, headers=headers), 200, 201)
+    print(f"saved {args.event_type} / {args.channel} / {args.locale}: version {r.json()['version']}")
+    return 0
+
+
+def cmd_templates_delete(args: argparse.Namespace) -> int:
+    _ok(client(args).delete(_template_path(args)), 204)
+    print(f"removed: {args.event_type} / {args.channel} / {args.locale} uses the platform's template again")
+    return 0
+
+
+def cmd_templates_preview(args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {}
+    if args.file:
+        with open(args.file, encoding="utf-8") as f:
+            body["source"] = f.read()
+    if args.data:
+        with open(args.data, encoding="utf-8") as f:
+            body["data"] = json.load(f)
+    p = _ok(client(args).post(_template_path(args) + "/preview", body)).json()
+    print(f"template: {p['template']} ({p['origin']})")
+    if p.get("subject") is not None:
+        print(f"subject: {p['subject']}")
+    if p.get("segments") is not None:
+        print(f"segments: {p['segments']} ({p['encoding']}){' -- cut to its budget' if p['cut'] else ''}")
+    print()
+    print(p["text"])
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------------- parser
 def add_commands(sub: Any, command: Any, default_local: str) -> None:
     api = sub.add_parser("api", help="admin commands over the admin API (HTTP, with a token)")
@@ -228,6 +286,26 @@ def add_commands(sub: Any, command: Any, default_local: str) -> None:
     which.add_argument("--since")
     r.add_argument("--until")
     r.add_argument("--channel")
+
+    tpl = actions.add_parser("templates", help="the org's own templates").add_subparsers(
+        dest="what", required=True, metavar="WHAT"
+    )
+    command(tpl, "list", "the org's own templates", cmd_templates_list).add_argument("org_id")
+    for name, summary, fn in (
+        ("get", "one template's source (its etag on stderr)", cmd_templates_get),
+        ("put", "save a template from a file (checked: 400 names why)", cmd_templates_put),
+        ("delete", "remove it: the platform's template again", cmd_templates_delete),
+        ("preview", "render it (saved, --file or the platform's) with the example or --data", cmd_templates_preview),
+    ):
+        t = command(tpl, name, summary, fn)
+        for arg in ("org_id", "event_type", "channel", "locale"):
+            t.add_argument(arg)
+        if name == "put":
+            t.add_argument("file")
+            t.add_argument("--if-match", help="the etag the edit started from (409 if someone saved since)")
+        if name == "preview":
+            t.add_argument("--file", help="render this source instead of the saved one")
+            t.add_argument("--data", help="a JSON file with the event's data (default: the catalog's example)")
 
     report = actions.add_parser("report", help="reports").add_subparsers(dest="what", required=True, metavar="WHAT")
     sms = command(report, "sms", 'the "Sent SMS" report (CSV)', cmd_report_sms)

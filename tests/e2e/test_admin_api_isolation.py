@@ -33,6 +33,13 @@ NOT_ORG_SCOPED = {
 }
 # Writes that are the caller's own business (their own inbox): any member may make them.
 MEMBERS_OWN_WRITES = {("POST", "/orgs/{org_id}/inbox/{item}/read"), ("POST", "/orgs/{org_id}/inbox/read-all")}
+TEMPLATE = "/orgs/{org_id}/templates/{event_type}/{channel}/{locale}"
+# POSTs that change nothing: any member may call them.
+MEMBER_READS_BY_POST = {("POST", TEMPLATE + "/preview")}
+EMAIL_TEMPLATE = (
+    "{% block subject %}Paid {{ data.amount }}{% endblock %}{% block text %}Paid by {{ data.payer_name }}"
+    "{% endblock %}{% block html %}<p>Paid</p>{% endblock %}"
+)
 
 
 def document(org: str, admin: str, reader: str | None = None) -> dict:
@@ -86,6 +93,12 @@ def routes(ids: dict[str, str], doc: dict) -> dict[tuple[str, str], dict]:
         ("POST", "/orgs/{org_id}/erasure"): {"body": {"email": f"boss@{B}.example"}},
         ("POST", "/orgs/{org_id}/webhook-endpoints/{endpoint_id}/rotate-secret"): {"body": {"grace_hours": 1}},
         ("POST", "/orgs/{org_id}/webhook-endpoints/{endpoint_id}/ping"): {},
+        ("GET", "/orgs/{org_id}/templates"): {},
+        ("GET", TEMPLATE): {},
+        ("PUT", TEMPLATE): {"body": {"source": EMAIL_TEMPLATE}},
+        ("DELETE", TEMPLATE): {},
+        ("POST", TEMPLATE + "/preview"): {"body": {}},
+        ("POST", TEMPLATE + "/test"): {},
     }
 
 
@@ -102,6 +115,11 @@ def two_orgs(notify_runtime):  # type: ignore[no-untyped-def]
     put_event(rt, "payment.paid", make_detail("pay-b", org=B))  # a delivery and an inbox item of B
     put_event(rt, "payment.paid", make_detail("pay-b-bad", org=B), source="intruder")  # quarantined, in B
     rt.wait_idle()
+    for org in (A, B):  # each org has a template of its own
+        saved = rt.api_client(f"u-{org[-1]}-admin").put(
+            f"/orgs/{org}/templates/payment.paid/email/ru", {"source": EMAIL_TEMPLATE}
+        )
+        assert saved.status == 201, saved
     delivery = next(d for d in rt.deliveries() if d["org_id"] == B)
     [item] = rt.admin.inbox.list_items(B, "u-b-admin")
     ids = {
@@ -114,6 +132,8 @@ def two_orgs(notify_runtime):  # type: ignore[no-untyped-def]
         "item": item_id(item.sk),
         "endpoint_id": "erp",
         "kind": "slack",
+        "event_type": "payment.paid",
+        "locale": "ru",
     }
     return rt, ids
 
@@ -123,7 +143,8 @@ def snapshot(rt, org: str, user: str) -> tuple:  # type: ignore[no-untyped-def]
         (d["delivery_id"], d["status"], d.get("replay_count")) for d in rt.deliveries() if d["org_id"] == org
     )
     inbox = [(i.sk, i.read) for i in rt.admin.inbox.list_items(org, user)]
-    return rt.admin.settings.export(org), deliveries, inbox
+    templates = rt.api_client(f"u-{org[-1]}-admin").get(f"/orgs/{org}/templates").json()
+    return rt.admin.settings.export(org), deliveries, inbox, templates
 
 
 def test_the_route_table_names_every_route_of_the_document():
@@ -168,8 +189,9 @@ def test_every_write_route_answers_403_to_a_member_who_is_not_an_admin(two_orgs)
     doc_a = rt.admin.settings.export(A)
     before = snapshot(rt, A, "u-a-admin")
     table = routes(a_ids, doc_a)
-    writes = [(m, t, s) for (m, t), s in table.items() if m != "GET" and (m, t) not in MEMBERS_OWN_WRITES]
-    assert len(writes) == 15
+    own = MEMBERS_OWN_WRITES | MEMBER_READS_BY_POST
+    writes = [(m, t, s) for (m, t), s in table.items() if m != "GET" and (m, t) not in own]
+    assert len(writes) == 18
     for method, template, spec in writes:
         r = call(reader, method, template, a_ids, spec)
         assert r.status == 403, (method, template, r)
@@ -177,5 +199,5 @@ def test_every_write_route_answers_403_to_a_member_who_is_not_an_admin(two_orgs)
     assert snapshot(rt, A, "u-a-admin") == before
     # Reads are every member's.
     for (method, template), spec in table.items():
-        if method == "GET" and "{delivery_id}" not in template:
+        if (method == "GET" and "{delivery_id}" not in template) or (method, template) in MEMBER_READS_BY_POST:
             assert call(reader, method, template, a_ids, spec).status == 200, template

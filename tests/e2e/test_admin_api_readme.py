@@ -48,6 +48,7 @@ def test_the_shell_example_runs_against_notify_local_up(tmp_path):
     assert '{"user_id":"u-irina","email_enabled":true}' in out
     assert '"scope":"point:shop-1"' in out  # the demo's matrix, per scope
     assert '"items":' in out and "Traceback" not in out
+    assert '"origin":"org"' in out and '"segments":1' in out  # the org's own SMS template, saved and previewed
 
 
 def test_the_python_example_runs_as_written():

@@ -461,3 +461,20 @@ def test_queue_message_of_a_failed_delivery_carries_the_error():
     assert message["error_code"] == "invalid_address"
     assert message["error_detail"] == d.error_detail
     assert message["address"] == "bad@"
+
+
+def test_a_delivery_in_a_locale_the_org_has_its_own_template_for_names_it_in_its_message():
+    org = settings(
+        subscriptions=[subscription({"email": ["ru", "pl"], "sms": ["ru"]})],
+        contacts=[
+            contact("ru", emails=[("ru@hutki.example", "work")], phones=[("+375291234567", "work")], locale="ru-BY"),
+            contact("pl", emails=[("pl@hutki.example", "work")], locale="pl"),
+        ],
+    )
+    org.template_overrides = frozenset({"payment.paid/email/ru"})
+    event = product_event("payment.paid")
+    result = route(event, catalog.CATALOG["payment.paid"], org)
+    messages = {(d.channel, d.address): routing.queue_message(event, d, org) for d in result.deliveries}
+    assert messages[("email", "ru@hutki.example")]["template_override"] == "payment.paid/email/ru"  # ru-BY -> ru
+    assert "template_override" not in messages[("email", "pl@hutki.example")]  # the platform's Polish
+    assert "template_override" not in messages[("sms", "+375291234567")]  # no SMS template of its own

@@ -300,7 +300,7 @@ class SchedulesSettings(FunctionSettings):
     bus_name: Name = _req(NOTIFY_BUS_NAME)  # the reports are published on the platform's bus
 
 
-class ApiSettings(_DeliveryLog):
+class ApiSettings(_Templates, _DeliveryLog):
     """The admin API (``functions/api``): the org's directory, the delivery log and replay, inboxes, the user-level
     email switch, the routing records (quarantine), and where secrets of an imported document go."""
 

@@ -32,6 +32,7 @@ from notify_core.handlers.entry import Handler
 from notify_core.observability import metrics
 from notify_core.services.admin_api import AdminApi
 from notify_core.services.erasure import Eraser
+from notify_core.services.org_templates import TemplatesAdmin
 from notify_core.services.replay import Replayer
 from notify_core.services.reports import Reports
 from notify_core.services.settings_admin import SettingsAdmin
@@ -64,6 +65,15 @@ def service(s: ApiSettings, aws: AwsClients | None = None, clock: Callable[[], d
             inbox=inbox,
             suppressions=SuppressionsTable(s.suppressions_table),
         ),
+    )
+
+
+def templates_service(s: ApiSettings, aws: AwsClients | None = None) -> TemplatesAdmin:
+    aws = aws or AwsClients()
+    return TemplatesAdmin(
+        store=SettingsTable(s.settings_table),
+        queues=DeliveryQueues(aws("sqs"), s.delivery_queue_urls()),
+        templates_dir=s.templates_dir,
     )
 
 
@@ -118,6 +128,7 @@ def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
     s = ApiSettings.from_env(env)
     aws = AwsClients()
     api = service(s, aws, clock)
+    templates = templates_service(s, aws)
     unsubscriber = Unsubscriber(
         store=SuppressionsTable(s.suppressions_table),
         users=UsersTable(s.users_table),
@@ -134,7 +145,7 @@ def build(env: Env, *, clock: Callable[[], datetime] | None = None) -> Handler:
         problem = _unreadable_json(event)
         if problem:
             return _refuse(400, "invalid", "the request is not valid", [{"field": "body", "message": problem}])
-        app.append_context(api=api, unsubscriber=unsubscriber)
+        app.append_context(api=api, unsubscriber=unsubscriber, templates=templates)
         response = app.resolve(event, context)
         # One count per answer class: a rise of 5xx (or of 4xx after a release) shows on the dashboard.
         metrics.add_metric(name=f"api_{str(response.get('statusCode', 500))[0]}xx", unit=MetricUnit.Count, value=1)

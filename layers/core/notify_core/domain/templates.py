@@ -12,11 +12,12 @@ Telegram's ``text`` is HTML too (sent with parse_mode HTML): the autoescaping en
 StrictUndefined turns a template that names a missing fact into an error the delivery records
 (``template_error``), not a blank in a customer's email.
 
-The sandbox is bounded too (``_BoundedSandbox``), so a template (ours today; an org's own once the admin API
-takes them) cannot make a sender spin or run out of memory: strings and sequences an operator, call or filter
-would build are refused past ``MAX_SEQUENCE`` items, a block's output past ``MAX_OUTPUT_CHARS``, ``range`` past
-Jinja's 100,000, and a render past ``MAX_RENDER_S`` (checked at every output chunk, operator, call, attribute
-and item access, and every 1,000 steps of a ``range``). Each is a ``template_error``, not retried.
+The sandbox is bounded too (``_BoundedSandbox``), so a template (ours, or an org's own from the admin API:
+``domain.org_templates``) cannot make a sender spin or run out of memory: strings and sequences an operator,
+call or filter would build are refused past ``MAX_SEQUENCE`` items, a block's output past ``MAX_OUTPUT_CHARS``,
+``range`` past Jinja's 100,000, and a render past ``MAX_RENDER_S`` (checked at every output chunk, operator,
+call, attribute and item access, and every 1,000 steps of a ``range``). Each is a ``template_error``, not
+retried.
 """
 
 from __future__ import annotations

@@ -612,20 +612,30 @@ class SettingsTable:
         values = [self._template(i) for i in found if isinstance(i, self.m.Template)]
         return {(t.org_id, t.key): t for t in values}
 
-    def put_template(self, t: OrgTemplate) -> None:
+    def put_template(self, t: OrgTemplate, *, replaces: int | None = None) -> bool:
         """Store the template and name it in the org's index, in one transaction (routing never sees one without
-        the other)."""
+        the other). ``replaces``: the version the caller edited (0: none may exist yet); False if it changed since."""
         m = self.m
         item = m.Template(
             org_id=t.org_id, sk=template_sk(t.key), event_type=t.event_type, channel=t.channel, locale=t.locale,
             source=t.source, version=t.version, updated_at=t.updated_at, updated_by=t.updated_by,
         )  # fmt: skip
+        condition: Any = None
+        if replaces == 0:
+            condition = m.Item.sk.does_not_exist()
+        elif replaces is not None:
+            condition = m.Template.version == replaces
         index = m.TemplateIndex(org_id=t.org_id, sk=INDEX_SK)
-        with TransactWrite(connection=_connection(m)) as tx:
-            tx.save(item)
-            tx.update(
-                index, actions=[m.TemplateIndex.overrides.add({t.key}), m.TemplateIndex.kind.set(m.TemplateIndex)]
-            )
+        added: list[Any] = [m.TemplateIndex.overrides.add({t.key}), m.TemplateIndex.kind.set(m.TemplateIndex)]
+        try:
+            with TransactWrite(connection=_connection(m)) as tx:
+                tx.save(item, condition=condition)
+                tx.update(index, actions=added)
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
 
     def delete_template(self, org_id: str, override: str) -> bool:
         """Remove it and its name from the index; False when the org has no such template."""

@@ -35,6 +35,7 @@ from notify_core.handlers.api.routers import (
     quarantine,
     settings,
     subscriptions,
+    templates,
 )
 from notify_core.observability import logger
 
@@ -44,7 +45,7 @@ API_VERSION = "1.0.0"
 TITLE = "notify admin API"
 PUBLIC_PREFIX = "/public"
 ROUTERS = (settings.router, directory.router, subscriptions.router, me.router, deliveries.router, inbox.router,
-           quarantine.router, endpoints.router, connections.router, erasure.router)  # fmt: skip
+           quarantine.router, endpoints.router, connections.router, erasure.router, templates.router)  # fmt: skip
 PUBLIC_ROUTERS = (public.router, unsubscribe_http.router)  # /public/unsubscribe: RFC 8058 one-click
 # Also served without the authorizer: the static console page and its script (``/console``, ``/console/*``).
 CONSOLE_PATH = "/console"

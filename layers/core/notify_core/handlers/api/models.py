@@ -254,3 +254,57 @@ class PingResult(_Out):
     http_status: int | None = Field(description="what the receiver answered")
     error_code: str | None
     error_detail: str | None
+
+
+# ------------------------------------------------------------------------------------------ the org's templates
+class TemplateSource(BaseModel):
+    """An org's own template: Jinja source with the channel's blocks (email ``subject``, ``text``, ``html``; SMS
+    ``text``, with an optional ``{# segments: N #}`` budget), rendered in the platform's sandbox."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(min_length=1, max_length=20_000)
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(
+        default=None, min_length=1, max_length=20_000, description="render this (checked as a save is)"
+    )
+    data: dict[str, object] | None = Field(
+        default=None, description="the event's data (checked against its schema); default: the catalog's example"
+    )
+
+
+class OrgTemplateSummary(_Out):
+    event_type: str
+    channel: Literal["email", "sms"]
+    locale: str
+    version: int
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+class OrgTemplateBody(OrgTemplateSummary):
+    source: str
+
+
+class OrgTemplatePage(_Out):
+    items: list[OrgTemplateSummary]
+    next_cursor: str | None
+
+
+class Preview(_Out):
+    template: str = Field(description="org:<event>/<channel>.<locale> for the org's own, else the platform's file")
+    origin: Literal["posted", "org", "platform"]
+    subject: str | None = None
+    text: str
+    html: str | None = None
+    segments: int | None = Field(default=None, description="SMS: the segments it is sent in")
+    encoding: Literal["gsm7", "ucs2"] | None = None
+    cut: bool | None = Field(default=None, description="SMS: cut to the template's budget")
+
+
+class TestSend(_Out):
+    delivery_id: str
+    to: str
+    template_override: str | None
