@@ -86,6 +86,7 @@ def routes(ids: dict[str, str], doc: dict) -> dict[tuple[str, str], dict]:
         ("POST", "/orgs/{org_id}/erasure"): {"body": {"email": f"boss@{B}.example"}},
         ("POST", "/orgs/{org_id}/webhook-endpoints/{endpoint_id}/rotate-secret"): {"body": {"grace_hours": 1}},
         ("POST", "/orgs/{org_id}/webhook-endpoints/{endpoint_id}/ping"): {},
+        ("POST", "/orgs/{org_id}/connections/{kind}/test"): {"body": {}},
     }
 
 
@@ -169,7 +170,7 @@ def test_every_write_route_answers_403_to_a_member_who_is_not_an_admin(two_orgs)
     before = snapshot(rt, A, "u-a-admin")
     table = routes(a_ids, doc_a)
     writes = [(m, t, s) for (m, t), s in table.items() if m != "GET" and (m, t) not in MEMBERS_OWN_WRITES]
-    assert len(writes) == 15
+    assert len(writes) == 16
     for method, template, spec in writes:
         r = call(reader, method, template, a_ids, spec)
         assert r.status == 403, (method, template, r)

@@ -254,3 +254,10 @@ class PingResult(_Out):
     http_status: int | None = Field(description="what the receiver answered")
     error_code: str | None
     error_detail: str | None
+
+
+class ConnectionTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chat_id: Annotated[str, Field(min_length=1, max_length=40)] | int | None = Field(
+        default=None, description="Telegram only: the chat to write to (default: your member's telegram chat)"
+    )
