@@ -55,6 +55,7 @@ def service(s: ApiSettings, aws: AwsClients | None = None) -> AdminApi:
         reports=Reports(deliveries),
         secrets=ssm.SecretWriter(aws("ssm")),
         secret_names=names,
+        secret_cache_s=s.webhook_secret_cache_s,
         erasure=Eraser(
             documents=documents,
             deliveries=deliveries,
