@@ -245,6 +245,35 @@ def cmd_templates_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    body = {k: v for k, v in (("email", args.email), ("phone", args.phone), ("user_id", args.user_id)) if v}
+    report = _ok(client(args).post(f"/orgs/{args.org_id}/erasure", body)).json()
+    sys.stdout.write(table(sorted(report.items()), ("touched", "count")))
+    return 0
+
+
+def cmd_webhook(args: argparse.Namespace) -> int:
+    path = f"/orgs/{args.org_id}/webhook-endpoints/{args.endpoint_id}"
+    if args.what == "rotate":
+        answer = _ok(client(args).post(f"{path}/rotate-secret", {"grace_hours": args.grace_hours})).json()
+        # Shown this once: hand it to the receiver (it is never answered again).
+        print(f"new secret: {answer['secret']}")
+        print(f"signs from {answer['signs_from']}; the previous one signs until {answer['previous_signs_until']}")
+        return 0
+    return _probe(_ok(client(args).post(f"{path}/ping")).json())
+
+
+def cmd_connection_test(args: argparse.Namespace) -> int:
+    body = {"chat_id": args.chat_id} if args.chat_id else {}
+    return _probe(_ok(client(args).post(f"/orgs/{args.org_id}/connections/{args.kind}/test", body)).json())
+
+
+def _probe(answer: dict[str, Any]) -> int:
+    keys = ("status", "http_status", "error_code", "error_detail", "delivery_id")
+    sys.stdout.write(table([[answer[k] for k in keys]], keys))
+    return 0 if answer["status"] == "sent" else 1
+
+
 # ---------------------------------------------------------------------------------------------------- parser
 def add_commands(sub: Any, command: Any, default_local: str) -> None:
     api = sub.add_parser("api", help="admin commands over the admin API (HTTP, with a token)")
@@ -312,3 +341,26 @@ def add_commands(sub: Any, command: Any, default_local: str) -> None:
     sms.add_argument("org_id")
     sms.add_argument("--from", dest="date_from", required=True)
     sms.add_argument("--to", dest="date_to", required=True)
+
+    er = command(actions, "erase", "forget a person in one org (admins): what it touched, per table", cmd_erase)
+    er.add_argument("org_id")
+    who = er.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email")
+    who.add_argument("--phone")
+    who.add_argument("--user", dest="user_id")
+
+    hooks = actions.add_parser("webhook", help="a webhook endpoint's secret and ping").add_subparsers(
+        dest="what", required=True, metavar="WHAT"
+    )
+    rot = command(hooks, "rotate", "a new signing secret (printed once); the old one signs on for a while", cmd_webhook)
+    rot.add_argument("org_id")
+    rot.add_argument("endpoint_id")
+    rot.add_argument("--grace-hours", type=int, default=24, help="how long the old secret keeps signing (0-168)")
+    ping = command(hooks, "ping", "a signed webhook.ping: what the receiver answered", cmd_webhook)
+    ping.add_argument("org_id")
+    ping.add_argument("endpoint_id")
+
+    conn = command(actions, "connection-test", "a test message through Slack or Telegram", cmd_connection_test)
+    conn.add_argument("org_id")
+    conn.add_argument("kind", choices=["slack", "telegram"])
+    conn.add_argument("--chat-id", help="Telegram: the chat (default: your member's own)")

@@ -67,3 +67,30 @@ def test_the_cli_exports_imports_with_the_etag_and_shows_the_matrix_and_deliveri
     assert code == 0 and "\ncreated_at,sent_at,delivery_id" in "\n" + out  # (the in-process handler prints EMF too)
     code, _, err = run(rt, capsys, "matrix", "someone-elses-org")
     assert code == 2 and "404" in err
+
+
+def test_the_cli_erases_rotates_pings_and_tests_a_connection(notify_runtime, capsys):
+    rt = notify_runtime
+    receiver = rt.receiver
+    rt.apply_settings(
+        {
+            "org_id": ORG,
+            "name": "Cli Org",
+            "email_from": "billing@cli.example",
+            "contacts": [{"id": "olga", "name": "Olga", "emails": [{"address": "olga@cli.example"}]}],
+            "webhook_endpoints": [{"id": "erp", "url": f"{receiver.url}/hooks/cli-erp"}],
+            "slack": {"enabled": True, "webhook_url": f"{receiver.url}/slack/{ORG}"},
+            "members": [{"user_id": "u-admin", "name": "Admin", "roles": ["admin"]}],
+        }
+    )
+    code, out, _ = run(rt, capsys, "erase", ORG, "--email", "olga@cli.example")
+    assert code == 0 and "contacts" in out and "suppressions_added" in out
+    code, out, _ = run(rt, capsys, "webhook", "rotate", ORG, "erp", "--grace-hours", "1")
+    assert code == 0 and "new secret: whsec_" in out
+    code, out, _ = run(rt, capsys, "webhook", "ping", ORG, "erp")
+    assert code == 0 and "sent" in out and "200" in out
+    receiver.respond(f"/slack/{ORG}", 500)
+    code, out, _ = run(rt, capsys, "connection-test", ORG, "slack")
+    assert code == 1 and "failed" in out and "500" in out
+    code, _, err = run(rt, capsys, "webhook", "rotate", ORG, "erp")
+    assert code == 2 and "409" in err and "still signs" in err

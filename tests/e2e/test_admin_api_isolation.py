@@ -99,6 +99,7 @@ def routes(ids: dict[str, str], doc: dict) -> dict[tuple[str, str], dict]:
         ("DELETE", TEMPLATE): {},
         ("POST", TEMPLATE + "/preview"): {"body": {}},
         ("POST", TEMPLATE + "/test"): {},
+        ("POST", "/orgs/{org_id}/connections/{kind}/test"): {"body": {}},
     }
 
 
@@ -191,7 +192,7 @@ def test_every_write_route_answers_403_to_a_member_who_is_not_an_admin(two_orgs)
     table = routes(a_ids, doc_a)
     own = MEMBERS_OWN_WRITES | MEMBER_READS_BY_POST
     writes = [(m, t, s) for (m, t), s in table.items() if m != "GET" and (m, t) not in own]
-    assert len(writes) == 18
+    assert len(writes) == 19
     for method, template, spec in writes:
         r = call(reader, method, template, a_ids, spec)
         assert r.status == 403, (method, template, r)

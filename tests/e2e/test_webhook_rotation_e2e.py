@@ -126,3 +126,39 @@ def test_a_ping_is_signed_sent_once_and_answered_with_the_receivers_status(notif
     logged = admin.get(f"/orgs/{ORG}/deliveries/{failed['delivery_id']}").json()
     assert logged["event_type"] == "webhook.ping" and logged["attempt_count"] == 1
     assert admin.post(f"{path}/nope/ping").status == 404
+
+
+BOT_TOKEN = "7012345678:AAF0kq-Serwis_GSM_bot_token_x9X8c7V6"
+
+
+def test_a_slack_or_telegram_connection_test_goes_through_the_chat_sender(notify_runtime):
+    rt = notify_runtime
+    receiver = rt.receiver
+    doc = document(receiver.url)
+    doc["slack"] = {"enabled": True, "webhook_url": f"{receiver.url}/slack/{ORG}"}
+    doc["telegram"] = {"enabled": True, "bot_token": BOT_TOKEN}
+    doc["members"][0]["telegram"] = 424242
+    rt.apply_settings(doc)
+    admin = rt.api_client("u-admin")
+    base = f"/orgs/{ORG}/connections"
+    assert rt.api_client("u-reader").post(f"{base}/slack/test", {}).status == 403
+
+    receiver.respond(f"/slack/{ORG}", 200, body="ok")
+    slack = admin.post(f"{base}/slack/test", {}).json()
+    assert (slack["status"], slack["http_status"]) == ("sent", 200), slack
+    [posted] = receiver.received(f"/slack/{ORG}")
+    assert "Test message from notify for Rotation, sent by Admin" in posted.body
+
+    mine = admin.post(f"{base}/telegram/test", {}).json()  # the caller's own chat
+    other = admin.post(f"{base}/telegram/test", {"chat_id": "-1001234567890"}).json()
+    assert (mine["status"], other["status"]) == ("sent", "sent"), (mine, other)
+    assert [m.text[:26] for m in receiver.telegram_messages(424242)] == ["Test message from notify f"]
+    assert len(receiver.telegram_messages("-1001234567890")) == 1
+    bad = admin.post(f"{base}/telegram/test", {"chat_id": "not a chat"})
+    assert bad.status == 400 and bad.json()["fields"][0]["field"] == "body.chat_id"
+
+    # Removed: nothing to test.
+    assert admin.delete(f"{base}/slack").status == 204
+    assert admin.post(f"{base}/slack/test", {}).status == 404
+    # The secrets were never answered.
+    assert BOT_TOKEN not in admin.get(f"/orgs/{ORG}/settings").text

@@ -315,6 +315,8 @@ class ApiSettings(_Templates, _DeliveryLog):
     chat_queue_url: Name = _req(CHAT_QUEUE_URL)
     webhook_secret_prefix: Name = _req(WEBHOOK_SECRET_PREFIX)
     chat_secret_prefix: Name = _req(CHAT_SECRET_PREFIX)
+    # The webhook senders' cache age (same variable, same default): a rotation waits it out (services.admin_api).
+    webhook_secret_cache_s: int = Field(alias=WEBHOOK_SECRET_CACHE_S, default=SECRET_CACHE_DEFAULT_S, ge=0, le=300)
     # A request body over this many bytes is refused with 413 before anything reads it.
     api_max_body_bytes: int = Field(alias=API_MAX_BODY_BYTES, default=256 * 1024, gt=0)
     # One-click unsubscribe (/public/unsubscribe): group unsubscribes go to the suppressions table; the key signs links.

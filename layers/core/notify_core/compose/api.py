@@ -59,6 +59,7 @@ def service(s: ApiSettings, aws: AwsClients | None = None, clock: Callable[[], d
         reports=Reports(deliveries),
         secrets=ssm.SecretWriter(aws("ssm")),
         secret_names=names,
+        secret_cache_s=s.webhook_secret_cache_s,
         erasure=Eraser(
             documents=documents,
             deliveries=deliveries,

@@ -22,8 +22,13 @@ from pydantic import ValidationError
 
 from notify_core.config import SECRET_CACHE_DEFAULT_S
 from notify_core.domain import admin_api as rules
-from notify_core.domain import signing, webhook_ping
-from notify_core.domain.addresses import InvalidAddress, normalise_email, normalise_phone
+from notify_core.domain import probes, signing
+from notify_core.domain.addresses import (
+    InvalidAddress,
+    normalise_email,
+    normalise_phone,
+    normalise_telegram_chat_id,
+)
 from notify_core.domain.admin_api import Access, Caller, Conflict, Invalid, NotFound
 from notify_core.domain.delivery import REPLAYABLE, DeliveryRecord
 from notify_core.domain.erasure import InvalidSubject, LastAdmin, Subject
@@ -414,7 +419,7 @@ class AdminApi:
         }
 
     def ping(self, access: Access, endpoint_id: str) -> dict[str, Any]:
-        """A signed ``webhook.ping`` to the endpoint through its sender (``domain.webhook_ping``): queued, then its
+        """A signed ``webhook.ping`` to the endpoint through its sender (``domain.probes``): queued, then its
         outcome read from the delivery log for up to ``ping_wait_s`` (``queued`` if the sender has not answered)."""
         access.require_write()
         endpoint = self._endpoint(access, endpoint_id)
@@ -422,10 +427,15 @@ class AdminApi:
             raise RuntimeError("pings are not composed into this API")
         directory = self.directory.directory(access.org_id)
         name = directory.profile.name if directory and directory.profile else access.org_id
-        message = webhook_ping.ping_message(
+        message = probes.ping_message(
             org_id=access.org_id, org_name=name, endpoint_id=endpoint_id, url=endpoint.url, at=_iso(int(time.time()))
         )
-        self.pings.send_one("webhook", json.dumps(message, separators=(",", ":")))
+        return self._probe(access, message)
+
+    def _probe(self, access: Access, message: dict[str, Any]) -> dict[str, Any]:
+        """Queue a probe on its channel's queue, then read its outcome until the sender wrote one or time is up."""
+        assert self.pings is not None
+        self.pings.send_one(message["channel"], json.dumps(message, separators=(",", ":")))
         deadline = time.monotonic() + self.ping_wait_s
         delay = 0.1
         while True:
@@ -453,6 +463,35 @@ class AdminApi:
 
         self._edit(access, change)
         return self.connections(access)
+
+    def test_connection(self, access: Access, kind: str, chat_id: str | None) -> dict[str, Any]:
+        """A test message through the org's Slack or Telegram connection (its sender, tried once: ``domain.probes``).
+        Telegram goes to ``chat_id``, or to the calling member's own chat."""
+        member = access.require_user()
+        access.require_write()
+        doc, _ = self.export(access)
+        if not doc.get(kind):
+            raise NotFound(f"{access.org_id} has no {kind} connection")
+        if self.pings is None:
+            raise RuntimeError("connection tests are not composed into this API")
+        address = access.org_id  # Slack: the org's incoming webhook (the router's address for it)
+        if kind == "telegram":
+            raw = chat_id if chat_id is not None else member.telegram
+            if raw is None:
+                raise Invalid(
+                    "which Telegram chat?",
+                    fields=[{"field": "body.chat_id", "message": "give a chat id, or set your member's telegram chat"}],
+                )
+            try:
+                address = normalise_telegram_chat_id(raw)
+            except InvalidAddress as exc:
+                raise Invalid("not a Telegram chat", fields=[{"field": "body.chat_id", "message": str(exc)}]) from None
+        name = doc.get("name") or access.org_id
+        message = probes.chat_test_message(
+            org_id=access.org_id, org_name=name, channel=kind, address=address, at=_iso(int(time.time())),
+            by=member.name or member.user_id,
+        )  # fmt: skip
+        return self._probe(access, message)
 
     def remove_connection(self, access: Access, kind: str) -> None:
         def change(doc: dict[str, Any]) -> None:

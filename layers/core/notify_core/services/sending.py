@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from notify_core.domain import catalog, erasure, template_overrides, unsubscribe, webhook_ping
+from notify_core.domain import catalog, erasure, probes, template_overrides, unsubscribe
 from notify_core.domain.addresses import mask
 from notify_core.domain.delivery import (
     ATTEMPT,
@@ -197,7 +197,9 @@ class Sender:
         log = _log(message)
         try:
             self._check_suppressed(batch, message)
-            rendered = self.renderer.render_message(channel.name, message, source=self._org_source(batch, message))
+            rendered = probes.rendered(message) or self.renderer.render_message(
+                channel.name, message, source=self._org_source(batch, message)
+            )
             result = channel.send(message, rendered)
         except TemplateRenderError as exc:
             return self._failed(log, "template_error", str(exc))
@@ -210,7 +212,7 @@ class Sender:
             )
             return Outcome(UNKNOWN, http_status=exc.http_status, error_code=exc.code, error_detail=exc.detail)
         except TransientDeliveryError as exc:
-            if webhook_ping.is_probe(message):  # a test ping is tried once: its failure is the answer
+            if probes.is_probe(message):  # a test ping is tried once: its failure is the answer
                 return self._failed(log, exc.code, exc.detail, exc.http_status)
             final = received.receive >= self.max_receives
             # One unanswered request (to a receiver that takes repeats) and the delivery may be out: never dead.

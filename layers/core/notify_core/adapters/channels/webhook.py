@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from notify_core.adapters import ssm
 from notify_core.adapters.channels import http
 from notify_core.adapters.channels.base import SendResult
-from notify_core.domain import signing, webhook_ping
+from notify_core.domain import probes, signing
 from notify_core.domain.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from notify_core.domain.rendered import Rendered
 from notify_core.observability import logger
@@ -69,7 +69,7 @@ class WebhookChannel:
 
     def _record(self, message: dict[str, Any], exc: DeliveryError | None) -> str | None:
         """Feed the endpoint's health; return why the endpoint was disabled by this outcome, if it was."""
-        if self._health is None or not message.get("endpoint_id") or webhook_ping.is_probe(message):
+        if self._health is None or not message.get("endpoint_id") or probes.is_probe(message):
             return None  # a test ping leaves the endpoint's health alone
         try:
             if exc is None:

@@ -1,7 +1,8 @@
 """Addresses we must not send to: hard bounces and complaints (every org), SMS opt-outs (one org).
 
-Checked after recipients are resolved, in one BatchGetItem per 50 addresses (two scopes each), and once more
-by the email and SMS channels right before they send (a bounce, complaint or opt-out may arrive after the
+Checked after recipients are resolved, in one BatchGetItem per 100 keys (per address: two scopes, a one-click
+unsubscribe for emails, and the org's erased hash), and once more by the email and SMS channels right before they
+send (a bounce, complaint or opt-out may arrive after the
 message was queued).
 
 - ``scope = "*"``: every org. SES feedback (``services.feedback``) puts hard-bounced and complaining email

@@ -308,3 +308,10 @@ class TestSend(_Out):
     delivery_id: str
     to: str
     template_override: str | None
+
+
+class ConnectionTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chat_id: Annotated[str, Field(min_length=1, max_length=40)] | int | None = Field(
+        default=None, description="Telegram only: the chat to write to (default: your member's telegram chat)"
+    )

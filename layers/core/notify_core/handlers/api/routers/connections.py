@@ -1,6 +1,6 @@
 """The org's Slack and Telegram connections: set (the Slack incoming-webhook URL, the Telegram bot token: both go to
-SSM through the settings document's apply and are never answered back), switch on / off, remove. A test message is
-not built yet (README "Admin API")."""
+SSM through the settings document's apply and are never answered back), switch on / off, test (a message through
+the chat sender, tried once: ``domain.probes``), remove."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from notify_core.domain.settings_document import SlackDoc, TelegramDoc
-from notify_core.handlers.api.models import Connections
+from notify_core.handlers.api.models import Connections, ConnectionTest, PingResult
 from notify_core.handlers.api.routers._common import ERRORS, OK, OrgId, org, service
 
 router = Router()
@@ -59,3 +59,17 @@ def put_telegram(org_id: OrgId, telegram: Annotated[TelegramDoc, Body()]) -> Con
 def delete_connection(org_id: OrgId, kind: Kind) -> Response[None]:
     service(router).remove_connection(org(router, org_id), kind)
     return Response(204)
+
+
+@router.post(
+    "/orgs/<org_id>/connections/<kind>/test",
+    summary="Send a test message through the Slack or Telegram connection and answer what the provider said",
+    description="Admins only. Goes the way every chat message goes (the chat queue and its sender, with the secret "
+    "in SSM), tried once. Telegram writes to chat_id, or to your member's own telegram chat. Answers within about "
+    "10 s; status queued when the sender has not answered by then.",
+    tags=["connections"],
+    responses={**OK, **ERRORS},
+)
+def test_connection(org_id: OrgId, kind: Kind, test: Annotated[ConnectionTest, Body()]) -> PingResult:
+    chat_id = None if test.chat_id is None else str(test.chat_id)
+    return PingResult.model_validate(service(router).test_connection(org(router, org_id), kind, chat_id))
