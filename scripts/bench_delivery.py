@@ -338,7 +338,7 @@ def own_templates_run(rt: Any, sink: io.StringIO, receiver: Any) -> None:
     from notify_local.names import physical_name
 
     rt.reset()
-    doc = hutki_settings(receiver.url)
+    doc = hutki_settings(receiver.url) | {"business_hours": {"start": "00:00", "end": "23:59"}}  # as the mix above
     rt.apply_settings(doc)
     receiver.clear()
     table = SettingsTable(physical_name("settings"))
