@@ -53,18 +53,12 @@ def on_schedule(existing: Item | None, org_id: str, event_type: str, detail: dic
     text = f"starts {utc(starts_at)}; reminders at {', '.join(at for at, _ in plan) or 'none'}"
     if skipped:
         text += f" ({skipped} offset(s) already past: skipped)"
-    item = replace(
-        base,
-        state="pending",
-        event_type=event_type,
-        detail=detail,
-        start_event_id=event_id,
-        started_at=utc(occurred),
-        series=base.series + 1,
-        sent=0,
+    item = base.restarted(
+        event_type,
+        detail,
+        event_id,
+        utc(occurred),
         plan=plan,
-        done_at=None,
-        done_reason=None,
         settings=Settings(enabled=True, every_days=1, count=max(len(plan), 1)),
     ).with_audit(AuditEntry(utc(now), "moved" if existing else "created", text, event_id))
     if not plan:

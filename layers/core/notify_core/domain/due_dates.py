@@ -93,15 +93,11 @@ def on_source(
     text = "; ".join([f"planned: {', '.join(f'{k} at {at}' for at, k in ahead) or 'nothing'}", *problems])
     if skipped:
         text += f" ({skipped} already past: skipped)"
-    item = replace(
-        base,
-        state="pending",
-        event_type=event_type,
-        detail=detail,
-        start_event_id=event_id,
-        started_at=utc(parse(detail["occurred_at"])),
-        series=base.series + 1,
-        sent=0,
+    item = base.restarted(
+        event_type,
+        detail,
+        event_id,
+        utc(parse(detail["occurred_at"])),
         plan=ahead,
         settings=Settings(enabled=True, every_days=1, count=max(len(ahead), 1)),
     ).with_audit(AuditEntry(utc(now), "created", text, event_id))

@@ -106,6 +106,23 @@ class Item:
     def key(self) -> str:
         return item_key(self.item_type, self.item_id)
 
+    def restarted(self, event_type: str, detail: dict[str, Any], event_id: str, occurred: str, **changes: Any) -> Item:
+        """The item pending again as a new series started by ``event_id`` (reminders, appointments and due dates all
+        begin one this way); ``changes`` are what the kind of series adds (its settings, plan or hours)."""
+        return replace(
+            self,
+            state="pending",
+            event_type=event_type,
+            detail=detail,
+            start_event_id=event_id,
+            started_at=occurred,
+            series=self.series + 1,
+            sent=0,
+            done_at=None,
+            done_reason=None,
+            **changes,
+        )
+
     def with_audit(self, *entries: AuditEntry) -> Item:
         return replace(self, audit=(*self.audit, *entries)[-AUDIT_KEPT:])
 
@@ -214,18 +231,12 @@ def on_start(
             return Decision(None, note="an older message of the thread: the series stays on the newest")
     base = existing or Item(org_id, item_type, item_id, "pending", settings)
     moved = existing is not None and existing.state == "pending"
-    item = replace(
-        base,
-        state="pending",
+    item = base.restarted(
+        event_type,
+        detail,
+        event_id,
+        utc(occurred),
         settings=settings,
-        event_type=event_type,
-        detail=detail,
-        start_event_id=event_id,
-        started_at=utc(occurred),
-        series=base.series + 1,
-        sent=0,
-        done_at=None,
-        done_reason=None,
         hours=hours.encode() if hours is not None else None,
     )
     what = "moved" if moved else "created"
